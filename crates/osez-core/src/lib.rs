@@ -1,0 +1,13 @@
+//! Pure domain rules of Osez. This crate does no I/O: the geography is
+//! compiled in, and everything else comes in as values.
+
+pub mod adviser;
+pub mod demo;
+pub mod geo;
+pub mod import;
+pub mod taxonomy;
+pub mod text;
+
+pub use adviser::{Adviser, AdviserId};
+pub use geo::{Geography, Place};
+pub use taxonomy::{Category, Kind, Sector, Specialty, StructureType};
