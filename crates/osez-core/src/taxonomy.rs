@@ -154,7 +154,11 @@ mod tests {
 
     #[test]
     fn slugs_round_trip_and_are_unique() {
-        fn check<T: Copy + PartialEq + std::fmt::Debug>(all: &[T], slug: fn(T) -> &'static str, from: fn(&str) -> Option<T>) {
+        fn check<T: Copy + PartialEq + std::fmt::Debug>(
+            all: &[T],
+            slug: fn(T) -> &'static str,
+            from: fn(&str) -> Option<T>,
+        ) {
             let mut seen = std::collections::HashSet::new();
             for &v in all {
                 assert!(seen.insert(slug(v)), "duplicate slug {}", slug(v));
@@ -164,14 +168,27 @@ mod tests {
         check(Kind::ALL, Kind::slug, Kind::from_slug);
         check(Specialty::ALL, Specialty::slug, Specialty::from_slug);
         check(Sector::ALL, Sector::slug, Sector::from_slug);
-        check(StructureType::ALL, StructureType::slug, StructureType::from_slug);
+        check(
+            StructureType::ALL,
+            StructureType::slug,
+            StructureType::from_slug,
+        );
     }
 
     #[test]
     fn official_structure_labels_parse() {
-        assert_eq!(StructureType::from_label("Agence de communication, marketing"), Some(StructureType::Agence));
-        assert_eq!(StructureType::from_label("cabinet d’avocat, expertise-comptable"), Some(StructureType::Cabinet));
-        assert_eq!(StructureType::from_label("Indépendant"), Some(StructureType::Independant));
+        assert_eq!(
+            StructureType::from_label("Agence de communication, marketing"),
+            Some(StructureType::Agence)
+        );
+        assert_eq!(
+            StructureType::from_label("cabinet d’avocat, expertise-comptable"),
+            Some(StructureType::Cabinet)
+        );
+        assert_eq!(
+            StructureType::from_label("Indépendant"),
+            Some(StructureType::Independant)
+        );
         assert_eq!(Category::from_label("Privée"), Some(Category::Privee));
         assert_eq!(StructureType::from_label("Boulangerie"), None);
     }

@@ -1,0 +1,846 @@
+//! Query execution: word scores, filters, places, ranking, relaxation and
+//! facets.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
+use osez_core::geo::distance_km;
+use osez_core::{Adviser, Geography, Kind, Place, Sector, Specialty, StructureType};
+use serde::Serialize;
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, Term};
+
+use crate::SearchError;
+use crate::index::{Built, Vocabulary, build_in_ram, open_or_build};
+use crate::query::{ParsedQuery, QueryWord, parse};
+
+/// Default radius around a commune or postal code.
+pub const DEFAULT_RADIUS_KM: f64 = 30.0;
+/// Largest radius a relaxation widens to.
+const MAX_RELAXED_RADIUS_KM: f64 = 200.0;
+/// Weights of a candidate term by edit distance: exact, one typo, two typos.
+const TYPO_WEIGHTS: [f32; 3] = [1.0, 0.5, 0.3];
+/// A word matched as the prefix of a longer word.
+const PREFIX_WEIGHT: f32 = 0.7;
+const MAX_PREFIX_CANDIDATES: usize = 20;
+/// Relative weight of the fields.
+const NAME_BOOST: f32 = 2.0;
+const TAGS_BOOST: f32 = 1.5;
+const BODY_BOOST: f32 = 1.0;
+/// Share of proximity in the blended score when both apply.
+const PROXIMITY_SHARE: f64 = 0.3;
+/// Distance at which proximity counts half.
+const PROXIMITY_HALF_KM: f64 = 25.0;
+
+/// A search as the web layer hands it over, already validated.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SearchRequest {
+    pub q: String,
+    /// An explicit place; takes precedence over one named in `q`.
+    #[serde(skip)]
+    pub near: Option<Place>,
+    pub radius_km: Option<f64>,
+    pub kind: Option<Kind>,
+    pub specialty: Option<Specialty>,
+    pub sector: Option<Sector>,
+    pub structure_type: Option<StructureType>,
+    /// Region code.
+    pub region: Option<String>,
+    /// Department code.
+    pub department: Option<String>,
+    pub remote: Option<bool>,
+    /// 1-based.
+    pub page: usize,
+    pub per_page: usize,
+    /// The query is being typed: its last word is also a prefix.
+    #[serde(skip)]
+    pub typing: bool,
+}
+
+/// What was relaxed to avoid an empty answer, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Relaxation {
+    Radius { from_km: f64, to_km: f64 },
+    DepartmentToRadius { department: String, to_km: f64 },
+    AddedRemote,
+    DroppedWord { word: String },
+    DroppedFilter { filter: &'static str, value: String },
+    TruncatedQuery { kept_words: usize },
+}
+
+impl Relaxation {
+    /// French sentence for the page and the API.
+    pub fn message(&self) -> String {
+        match self {
+            Relaxation::Radius { from_km, to_km } => {
+                format!("Aucun résultat à moins de {from_km:.0} km : rayon élargi à {to_km:.0} km.")
+            }
+            Relaxation::DepartmentToRadius { department, to_km } => {
+                format!(
+                    "Aucun résultat dans le département {department} : recherche élargie à {to_km:.0} km autour."
+                )
+            }
+            Relaxation::AddedRemote => {
+                "Aucun résultat sur place : conseillers à distance ajoutés.".into()
+            }
+            Relaxation::DroppedWord { word } => {
+                format!("Aucun résultat avec tous les mots : « {word} » a été ignoré.")
+            }
+            Relaxation::DroppedFilter { filter, value } => {
+                format!(
+                    "Aucun résultat avec tous les filtres : filtre « {filter} : {value} » retiré."
+                )
+            }
+            Relaxation::TruncatedQuery { kept_words } => {
+                format!(
+                    "Requête trop longue : seuls les {kept_words} premiers mots ont été pris en compte."
+                )
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Position in [`Engine::advisers`].
+    #[serde(skip)]
+    pub ord: usize,
+    pub score: f64,
+    pub distance_km: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FacetValue {
+    pub value: String,
+    pub label: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub kind: Vec<FacetValue>,
+    pub specialty: Vec<FacetValue>,
+    pub sector: Vec<FacetValue>,
+    pub structure_type: Vec<FacetValue>,
+    pub region: Vec<FacetValue>,
+    pub department: Vec<FacetValue>,
+    pub remote: Vec<FacetValue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceInfo {
+    pub label: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// Radius around the point, when the place is a commune or postal code
+    /// (or a department widened by relaxation).
+    pub radius_km: Option<f64>,
+    /// Named in the query text rather than given as `near`.
+    pub from_query: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub relaxed: Vec<Relaxation>,
+    pub facets: Facets,
+    pub place: Option<PlaceInfo>,
+    /// The words matched, as understood (folded).
+    pub words: Vec<String>,
+    /// Kind and remote read from the query text.
+    pub kind: Option<Kind>,
+    pub remote: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scope {
+    Everywhere,
+    Point { lat: f64, lon: f64, radius_km: f64 },
+    Department(usize),
+    Region(usize),
+}
+
+#[derive(Debug, Clone)]
+struct Constraint {
+    kind: Option<Kind>,
+    specialty: Option<Specialty>,
+    sector: Option<Sector>,
+    structure_type: Option<StructureType>,
+    region: Option<String>,
+    department: Option<String>,
+    remote: Option<bool>,
+    scope: Scope,
+    /// Remote advisers match wherever they are.
+    remote_anywhere: bool,
+}
+
+pub struct Engine {
+    built: Built,
+    advisers: Vec<Adviser>,
+    geo: Arc<Geography>,
+    vocabulary: Vocabulary,
+    typo_builders: [LevenshteinAutomatonBuilder; 3],
+}
+
+impl Engine {
+    fn new(built: Built, advisers: Vec<Adviser>, geo: Arc<Geography>) -> Self {
+        let vocabulary = Vocabulary::build(&advisers);
+        Engine {
+            built,
+            advisers,
+            geo,
+            vocabulary,
+            // Transposition counts as one typo ("cyebr" for "cyber").
+            typo_builders: [0, 1, 2].map(|d| LevenshteinAutomatonBuilder::new(d, true)),
+        }
+    }
+
+    /// An engine over an index in memory.
+    pub fn in_ram(mut advisers: Vec<Adviser>, geo: Arc<Geography>) -> Result<Self, SearchError> {
+        advisers.sort_by(|a, b| a.id.cmp(&b.id));
+        let built = build_in_ram(&advisers)?;
+        Ok(Engine::new(built, advisers, geo))
+    }
+
+    /// Opens the index in `dir`, rebuilding it when it was not built from
+    /// `version` of the directory. Returns whether it was rebuilt.
+    pub fn open_or_build(
+        dir: &Path,
+        mut advisers: Vec<Adviser>,
+        version: i64,
+        geo: Arc<Geography>,
+    ) -> Result<(Self, bool), SearchError> {
+        advisers.sort_by(|a, b| a.id.cmp(&b.id));
+        let (built, rebuilt) = open_or_build(dir, &advisers, version)?;
+        Ok((Engine::new(built, advisers, geo), rebuilt))
+    }
+
+    pub fn advisers(&self) -> &[Adviser] {
+        &self.advisers
+    }
+
+    pub fn geography(&self) -> &Geography {
+        &self.geo
+    }
+
+    pub fn find(&self, id: &str) -> Option<&Adviser> {
+        self.advisers
+            .binary_search_by(|a| a.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.advisers[i])
+    }
+
+    pub fn vocabulary_size(&self) -> usize {
+        self.vocabulary.len()
+    }
+
+    /// Candidate index terms of a query word with their weights.
+    fn expand(&self, w: &QueryWord) -> Vec<(String, f32)> {
+        let mut terms: HashMap<String, f32> = HashMap::new();
+        terms.insert(w.term.clone(), 1.0);
+        if !w.fuzzy {
+            return terms.into_iter().collect();
+        }
+        let len = w.text.len();
+        // As Meilisearch does: one typo from 5 letters, two from 9.
+        let typos: usize = if len >= 9 {
+            2
+        } else if len >= 5 {
+            1
+        } else {
+            0
+        };
+        let mut keep = |term: &str, weight: f32| {
+            let e = terms.entry(term.to_string()).or_insert(0.0);
+            *e = e.max(weight);
+        };
+        if typos > 0 {
+            let dfa = self.typo_builders[typos].build_dfa(&w.text);
+            for l in len.saturating_sub(typos)..=len + typos {
+                for (word, term, _) in self.vocabulary.by_len.get(l).into_iter().flatten() {
+                    if let Distance::Exact(d) = dfa.eval(word) {
+                        keep(term, TYPO_WEIGHTS[usize::from(d)]);
+                    }
+                }
+            }
+        }
+        if w.prefix && len >= 2 {
+            let dfa = self.typo_builders[typos].build_prefix_dfa(&w.text);
+            let mut found: Vec<(&str, f32, u32)> = Vec::new();
+            for l in len + 1..self.vocabulary.by_len.len() {
+                for (word, term, df) in &self.vocabulary.by_len[l] {
+                    if let Distance::Exact(d) = dfa.eval(word) {
+                        found.push((term, PREFIX_WEIGHT * TYPO_WEIGHTS[usize::from(d)], *df));
+                    }
+                }
+            }
+            // The most common completions first: "cyb" is "cybersécurité"
+            // before a rare name.
+            found.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)));
+            for (term, weight, _) in found.into_iter().take(MAX_PREFIX_CANDIDATES) {
+                keep(term, weight);
+            }
+        }
+        terms.into_iter().collect()
+    }
+
+    /// BM25 score of every adviser for one query word (0 where it does not
+    /// match), through tantivy.
+    fn word_scores(&self, w: &QueryWord) -> Vec<f32> {
+        let f = self.built.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (term, weight) in self.expand(w) {
+            for (field, boost) in [
+                (f.name, NAME_BOOST),
+                (f.tags, TAGS_BOOST),
+                (f.body, BODY_BOOST),
+            ] {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, &term),
+                    IndexRecordOption::WithFreqs,
+                );
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), weight * boost)),
+                ));
+            }
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.built.reader.searcher();
+        let mut scores = vec![0.0f32; self.advisers.len()];
+        match searcher.search(&query, &ScoreAll) {
+            Ok(found) => {
+                for (ord, score) in found {
+                    if let Some(s) = scores.get_mut(ord as usize) {
+                        *s = score.max(f32::MIN_POSITIVE);
+                    }
+                }
+            }
+            // A failing search of an index built by this process is a bug;
+            // log it and treat the word as matching nothing.
+            Err(e) => tracing::error!(error = %e, "search failed"),
+        }
+        scores
+    }
+
+    fn passes(&self, a: &Adviser, c: &Constraint) -> bool {
+        if c.kind.is_some_and(|k| a.kind != k)
+            || c.specialty.is_some_and(|s| !a.specialties.contains(&s))
+            || c.sector.is_some_and(|s| !a.sectors.contains(&s))
+            || c.structure_type.is_some_and(|t| a.structure_type != t)
+            || c.remote.is_some_and(|r| a.remote != r)
+            || c.region.as_ref().is_some_and(|r| &a.region != r)
+            || c.department.as_ref().is_some_and(|d| &a.department != d)
+        {
+            return false;
+        }
+        if c.remote_anywhere && a.remote {
+            return true;
+        }
+        match c.scope {
+            Scope::Everywhere => true,
+            Scope::Point {
+                lat,
+                lon,
+                radius_km,
+            } => distance_km((lat, lon), (a.lat, a.lon)) <= radius_km,
+            Scope::Department(d) => a.department == self.geo.departments[d].code,
+            Scope::Region(r) => a.region == self.geo.regions[r].code,
+        }
+    }
+
+    /// Advisers passing `c` and matching every word of `active`, with their
+    /// summed word scores.
+    fn matches(&self, c: &Constraint, scores: &[Vec<f32>], active: &[usize]) -> Vec<(usize, f32)> {
+        let mut out = Vec::new();
+        'doc: for (ord, a) in self.advisers.iter().enumerate() {
+            let mut total = 0.0;
+            for &w in active {
+                let s = scores[w][ord];
+                if s <= 0.0 {
+                    continue 'doc;
+                }
+                total += s;
+            }
+            if self.passes(a, c) {
+                out.push((ord, total));
+            }
+        }
+        out
+    }
+
+    pub fn search(&self, req: &SearchRequest) -> SearchResults {
+        let parsed: ParsedQuery = parse(&req.q, &self.geo, req.typing);
+        let place = req.near.or(parsed.place);
+        let scores: Vec<Vec<f32>> = parsed.words.iter().map(|w| self.word_scores(w)).collect();
+        let mut active: Vec<usize> = (0..parsed.words.len()).collect();
+        let radius = req.radius_km.unwrap_or(DEFAULT_RADIUS_KM);
+        let scope = match place {
+            None => Scope::Everywhere,
+            Some(Place::Commune(i)) | Some(Place::PostalCode(i)) => Scope::Point {
+                lat: self.geo.communes[i].lat,
+                lon: self.geo.communes[i].lon,
+                radius_km: radius,
+            },
+            Some(Place::Department(d)) => match req.radius_km {
+                Some(r) => Scope::Point {
+                    lat: self.geo.departments[d].lat,
+                    lon: self.geo.departments[d].lon,
+                    radius_km: r,
+                },
+                None => Scope::Department(d),
+            },
+            Some(Place::Region(r)) => Scope::Region(r),
+        };
+        let mut c = Constraint {
+            kind: req.kind.or(parsed.kind),
+            specialty: req.specialty,
+            sector: req.sector,
+            structure_type: req.structure_type,
+            region: req.region.clone(),
+            department: req.department.clone(),
+            remote: req.remote.or(parsed.remote),
+            scope,
+            remote_anywhere: false,
+        };
+        let mut relaxed = Vec::new();
+        if parsed.truncated {
+            relaxed.push(Relaxation::TruncatedQuery {
+                kept_words: parsed.words.len(),
+            });
+        }
+        let mut found = self.matches(&c, &scores, &active);
+
+        // Relax, one step at a time, until something is found: a wider
+        // radius (up to 4 times), then fewer words, then remote advisers
+        // from anywhere, then the widest radius, then fewer filters.
+        let widen: Vec<(Scope, Relaxation)> = match c.scope {
+            Scope::Point {
+                lat,
+                lon,
+                radius_km,
+            } => [radius_km * 2.0, radius_km * 4.0, MAX_RELAXED_RADIUS_KM]
+                .into_iter()
+                .filter(|&r| r > radius_km && r <= MAX_RELAXED_RADIUS_KM.max(radius_km))
+                .map(|r| {
+                    (
+                        Scope::Point {
+                            lat,
+                            lon,
+                            radius_km: r,
+                        },
+                        Relaxation::Radius {
+                            from_km: radius_km,
+                            to_km: r,
+                        },
+                    )
+                })
+                .collect(),
+            Scope::Department(d) => {
+                let dep = &self.geo.departments[d];
+                [60.0, 120.0, MAX_RELAXED_RADIUS_KM]
+                    .into_iter()
+                    .map(|r| {
+                        let why = Relaxation::DepartmentToRadius {
+                            department: dep.name.clone(),
+                            to_km: r,
+                        };
+                        (
+                            Scope::Point {
+                                lat: dep.lat,
+                                lon: dep.lon,
+                                radius_km: r,
+                            },
+                            why,
+                        )
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let (near_steps, far_steps) = widen.split_at(widen.len().saturating_sub(1));
+        if found.is_empty() {
+            for (scope, why) in near_steps {
+                let next = Constraint {
+                    scope: *scope,
+                    ..c.clone()
+                };
+                found = self.matches(&next, &scores, &active);
+                if !found.is_empty() {
+                    c = next;
+                    relaxed.push(why.clone());
+                    break;
+                }
+            }
+        }
+        while found.is_empty() && active.len() > 1 {
+            // Drop the word whose absence finds the most; ties: the last one.
+            let (best, best_found) = active
+                .iter()
+                .enumerate()
+                .map(|(pos, _)| {
+                    let rest: Vec<usize> = active
+                        .iter()
+                        .enumerate()
+                        .filter(|&(p, _)| p != pos)
+                        .map(|(_, &w)| w)
+                        .collect();
+                    (pos, self.matches(&c, &scores, &rest))
+                })
+                .max_by(|a, b| a.1.len().cmp(&b.1.len()).then(a.0.cmp(&b.0)))
+                .expect("active is not empty");
+            relaxed.push(Relaxation::DroppedWord {
+                word: parsed.words[active[best]].text.clone(),
+            });
+            active.remove(best);
+            found = best_found;
+        }
+        if found.is_empty() && c.scope != Scope::Everywhere && c.remote != Some(false) {
+            c.remote_anywhere = true;
+            relaxed.push(Relaxation::AddedRemote);
+            found = self.matches(&c, &scores, &active);
+        }
+        if found.is_empty() {
+            for (scope, why) in far_steps {
+                c.scope = *scope;
+                relaxed.push(why.clone());
+                found = self.matches(&c, &scores, &active);
+            }
+        }
+        while found.is_empty() {
+            let options = self.filter_removals(&c);
+            let Some((next, why)) = options
+                .into_iter()
+                .map(|(next, why)| {
+                    let n = self.matches(&next, &scores, &active).len();
+                    (next, why, n)
+                })
+                .filter(|o| o.2 > 0)
+                .max_by_key(|o| o.2)
+                .map(|(next, why, _)| (next, why))
+            else {
+                break;
+            };
+            c = next;
+            relaxed.push(why);
+            found = self.matches(&c, &scores, &active);
+        }
+        if found.is_empty() {
+            // Nothing at all: what was tried is not worth reporting.
+            relaxed.retain(|r| matches!(r, Relaxation::TruncatedQuery { .. }));
+        }
+
+        let point = match c.scope {
+            Scope::Point { lat, lon, .. } => Some((lat, lon)),
+            _ => None,
+        };
+        let max_rel = found.iter().map(|&(_, s)| s).fold(0.0f32, f32::max);
+        let has_words = !active.is_empty();
+        let mut hits: Vec<Hit> = found
+            .iter()
+            .map(|&(ord, rel)| {
+                let a = &self.advisers[ord];
+                let distance = point.map(|p| distance_km(p, (a.lat, a.lon)));
+                let relevance = if max_rel > 0.0 {
+                    f64::from(rel / max_rel)
+                } else {
+                    0.0
+                };
+                let proximity = distance.map(|d| 1.0 / (1.0 + d / PROXIMITY_HALF_KM));
+                let score = match (has_words, proximity) {
+                    (true, Some(p)) => (1.0 - PROXIMITY_SHARE) * relevance + PROXIMITY_SHARE * p,
+                    (true, None) => relevance,
+                    (false, Some(p)) => p,
+                    (false, None) => 0.0,
+                };
+                Hit {
+                    ord,
+                    score,
+                    distance_km: distance.map(|d| (d * 10.0).round() / 10.0),
+                }
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| {
+                    a.distance_km
+                        .unwrap_or(0.0)
+                        .total_cmp(&b.distance_km.unwrap_or(0.0))
+                })
+                .then(a.ord.cmp(&b.ord))
+        });
+        let facets = self.facets(&hits);
+        let total = hits.len();
+        let per_page = req.per_page.clamp(1, 100);
+        let start = (req.page.max(1) - 1).saturating_mul(per_page);
+        let hits = hits.into_iter().skip(start).take(per_page).collect();
+        let place = place.map(|p| {
+            let (lat, lon) = self.geo.point(p);
+            PlaceInfo {
+                label: self.geo.place_label(p),
+                lat,
+                lon,
+                radius_km: match c.scope {
+                    Scope::Point { radius_km, .. } => Some(radius_km),
+                    _ => None,
+                },
+                from_query: req.near.is_none(),
+            }
+        });
+        SearchResults {
+            total,
+            hits,
+            relaxed,
+            facets,
+            place,
+            words: active
+                .iter()
+                .map(|&w| parsed.words[w].text.clone())
+                .collect(),
+            kind: parsed.kind,
+            remote: parsed.remote,
+        }
+    }
+
+    /// Constraints with one filter less each, and what that removal is called.
+    fn filter_removals(&self, c: &Constraint) -> Vec<(Constraint, Relaxation)> {
+        let mut out = Vec::new();
+        let mut push = |next: Constraint, filter: &'static str, value: String| {
+            out.push((next, Relaxation::DroppedFilter { filter, value }));
+        };
+        if let Some(s) = c.specialty {
+            push(
+                Constraint {
+                    specialty: None,
+                    ..c.clone()
+                },
+                "spécialité",
+                s.label().into(),
+            );
+        }
+        if let Some(s) = c.sector {
+            push(
+                Constraint {
+                    sector: None,
+                    ..c.clone()
+                },
+                "secteur",
+                s.label().into(),
+            );
+        }
+        if let Some(t) = c.structure_type {
+            push(
+                Constraint {
+                    structure_type: None,
+                    ..c.clone()
+                },
+                "type de structure",
+                t.label().into(),
+            );
+        }
+        if let Some(k) = c.kind {
+            push(
+                Constraint {
+                    kind: None,
+                    ..c.clone()
+                },
+                "réseau",
+                k.label().into(),
+            );
+        }
+        if let Some(r) = c.remote {
+            push(
+                Constraint {
+                    remote: None,
+                    ..c.clone()
+                },
+                "à distance",
+                if r { "oui" } else { "non" }.into(),
+            );
+        }
+        if let Some(d) = &c.department {
+            let name = self
+                .geo
+                .department(d)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| d.clone());
+            push(
+                Constraint {
+                    department: None,
+                    ..c.clone()
+                },
+                "département",
+                name,
+            );
+        }
+        if let Some(r) = &c.region {
+            let name = self
+                .geo
+                .region(r)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| r.clone());
+            push(
+                Constraint {
+                    region: None,
+                    ..c.clone()
+                },
+                "région",
+                name,
+            );
+        }
+        out
+    }
+
+    fn facets(&self, hits: &[Hit]) -> Facets {
+        let mut kind: HashMap<Kind, usize> = HashMap::new();
+        let mut specialty: HashMap<Specialty, usize> = HashMap::new();
+        let mut sector: HashMap<Sector, usize> = HashMap::new();
+        let mut structure: HashMap<StructureType, usize> = HashMap::new();
+        let mut region: HashMap<&str, usize> = HashMap::new();
+        let mut department: HashMap<&str, usize> = HashMap::new();
+        let mut remote = [0usize; 2];
+        for h in hits {
+            let a = &self.advisers[h.ord];
+            *kind.entry(a.kind).or_default() += 1;
+            a.specialties
+                .iter()
+                .for_each(|s| *specialty.entry(*s).or_default() += 1);
+            a.sectors
+                .iter()
+                .for_each(|s| *sector.entry(*s).or_default() += 1);
+            *structure.entry(a.structure_type).or_default() += 1;
+            *region.entry(&a.region).or_default() += 1;
+            *department.entry(&a.department).or_default() += 1;
+            remote[usize::from(a.remote)] += 1;
+        }
+        fn sorted(mut v: Vec<FacetValue>) -> Vec<FacetValue> {
+            v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            v
+        }
+        let of = |value: &str, label: &str, count: usize| FacetValue {
+            value: value.into(),
+            label: label.into(),
+            count,
+        };
+        Facets {
+            kind: sorted(
+                kind.into_iter()
+                    .map(|(k, n)| of(k.slug(), k.label(), n))
+                    .collect(),
+            ),
+            specialty: sorted(
+                specialty
+                    .into_iter()
+                    .map(|(k, n)| of(k.slug(), k.label(), n))
+                    .collect(),
+            ),
+            sector: sorted(
+                sector
+                    .into_iter()
+                    .map(|(k, n)| of(k.slug(), k.label(), n))
+                    .collect(),
+            ),
+            structure_type: sorted(
+                structure
+                    .into_iter()
+                    .map(|(k, n)| of(k.slug(), k.label(), n))
+                    .collect(),
+            ),
+            region: sorted(
+                region
+                    .into_iter()
+                    .map(|(code, n)| {
+                        of(
+                            code,
+                            self.geo
+                                .region(code)
+                                .map(|r| r.name.as_str())
+                                .unwrap_or(code),
+                            n,
+                        )
+                    })
+                    .collect(),
+            ),
+            department: sorted(
+                department
+                    .into_iter()
+                    .map(|(code, n)| {
+                        let label = self
+                            .geo
+                            .department(code)
+                            .map(|d| format!("{} ({code})", d.name))
+                            .unwrap_or(code.into());
+                        of(code, &label, n)
+                    })
+                    .collect(),
+            ),
+            remote: sorted(
+                [(true, "À distance"), (false, "Sur place uniquement")]
+                    .into_iter()
+                    .filter(|(r, _)| remote[usize::from(*r)] > 0)
+                    .map(|(r, label)| {
+                        of(
+                            if r { "true" } else { "false" },
+                            label,
+                            remote[usize::from(r)],
+                        )
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Collects every matching document with its score, as (ord, score).
+struct ScoreAll;
+
+struct ScoreAllSegment {
+    ord: Column<u64>,
+    out: Vec<(u32, Score)>,
+}
+
+impl Collector for ScoreAll {
+    type Fruit = Vec<(u32, Score)>;
+    type Child = ScoreAllSegment;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<ScoreAllSegment> {
+        Ok(ScoreAllSegment {
+            ord: segment.fast_fields().u64("ord")?,
+            out: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(u32, Score)>>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.concat())
+    }
+}
+
+impl SegmentCollector for ScoreAllSegment {
+    type Fruit = Vec<(u32, Score)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if let Some(ord) = self.ord.first(doc) {
+            self.out.push((ord as u32, score));
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.out
+    }
+}
