@@ -1,1 +1,162 @@
-fn main() {}
+//! `osez`: the one binary. `serve` runs the platform; `import`, `reindex`
+//! and `migrate` are the operator's tools.
+
+mod directory;
+mod import;
+mod serve;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "osez",
+    version,
+    about = "Osez : annuaire des activateurs France Num et des ambassadeurs IA"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives; shared by every subcommand.
+#[derive(Args, Clone, Debug)]
+pub struct DataArgs {
+    /// Directory of the embedded database and the search index.
+    #[arg(long, env = "OSEZ_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL (postgres://…); without it, the embedded SQLite database in the data directory.
+    #[arg(long, env = "OSEZ_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the web server.
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on.
+        #[arg(long, env = "OSEZ_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Do not load the demo directory into an empty database.
+        #[arg(long, env = "OSEZ_NO_DEMO")]
+        no_demo: bool,
+        /// E-mail address of the France Num team, shown on the contact page.
+        #[arg(long, env = "OSEZ_TEAM_EMAIL")]
+        team_email: Option<String>,
+    },
+    /// Imports data.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Rebuilds the search index from the database.
+    Reindex {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Applies pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// The official "Activateurs France Num" open data (CSV or JSON export of data.gouv.fr).
+    Advisers {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The file to import.
+        file: PathBuf,
+        /// Import the valid rows even when some are rejected.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Keep the demo profiles (by default an import replaces them).
+        #[arg(long)]
+        keep_demo: bool,
+        /// Check the file and report, without saving anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OSEZ_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,sqlx=warn,tantivy=warn")
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("osez: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve {
+                data,
+                addr,
+                no_demo,
+                team_email,
+            } => {
+                serve::run(serve::ServeConfig {
+                    data,
+                    addr,
+                    load_demo: !no_demo,
+                    team_email,
+                })
+                .await
+            }
+            Command::Import {
+                what:
+                    ImportWhat::Advisers {
+                        data,
+                        file,
+                        skip_invalid,
+                        keep_demo,
+                        dry_run,
+                    },
+            } => {
+                import::advisers(
+                    &data,
+                    &file,
+                    import::Options {
+                        skip_invalid,
+                        keep_demo,
+                        dry_run,
+                    },
+                )
+                .await
+            }
+            Command::Reindex { data } => directory::reindex(&data).await,
+            Command::Migrate { data } => {
+                let store = directory::open_store(&data).await?;
+                store.migrate().await?;
+                println!("migrations applied");
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("osez: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

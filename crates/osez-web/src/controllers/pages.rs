@@ -1,0 +1,468 @@
+//! Server-rendered pages, in French.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use osez_core::{AdviserId, Kind, Sector, Specialty, StructureType};
+use osez_search::{FacetValue, SearchResults};
+
+use super::run_search;
+use crate::error::render;
+use crate::params::RawParams;
+use crate::views::{
+    AccessibilityPage, ActiveFilter, ContactPage, FacetGroup, FacetLink, FiguresView, HitView,
+    HomePage, LegalPage, PageLink, ProfilePage, ReportPage, ResultsPage, format_km,
+    specialty_links,
+};
+use crate::{AppState, Directory, PageError};
+
+fn is_demo(state: &AppState) -> bool {
+    state
+        .ready()
+        .is_some_and(|r| r.directory().figures.demo > 0)
+}
+
+pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let d = ready.directory();
+    let f = &d.figures;
+    Ok(render(
+        StatusCode::OK,
+        &HomePage {
+            figures: FiguresView {
+                total: f.total,
+                activateurs: f.activateurs,
+                ambassadeurs: f.ambassadeurs,
+                departments: f.departments,
+                remote: f.remote,
+            },
+            demo: f.demo > 0,
+            specialties: specialty_links(),
+            form_q: String::new(),
+            form_near: String::new(),
+            hidden: Vec::new(),
+        },
+    ))
+}
+
+/// Filters shown as facets, with the parameter that sets them.
+const FACETS: &[(&str, &str, usize)] = &[
+    ("kind", "Réseau", 10),
+    ("specialty", "Spécialité", 20),
+    ("sector", "Secteur", 20),
+    ("structure_type", "Type de structure", 10),
+    ("remote", "Modalités", 2),
+    ("region", "Région", 18),
+    ("department", "Département", 12),
+];
+
+fn facet_values<'r>(results: &'r SearchResults, key: &str) -> &'r [FacetValue] {
+    let f = &results.facets;
+    match key {
+        "kind" => &f.kind,
+        "specialty" => &f.specialty,
+        "sector" => &f.sector,
+        "structure_type" => &f.structure_type,
+        "remote" => &f.remote,
+        "region" => &f.region,
+        "department" => &f.department,
+        _ => &[],
+    }
+}
+
+fn active_filter_label(state: &AppState, key: &str, value: &str) -> Option<String> {
+    let geo = &state.geo;
+    Some(match key {
+        "kind" => format!("Réseau : {}", Kind::from_slug(value)?.label()),
+        "specialty" => format!("Spécialité : {}", Specialty::from_slug(value)?.label()),
+        "sector" => format!("Secteur : {}", Sector::from_slug(value)?.label()),
+        "structure_type" => format!("Type : {}", StructureType::from_slug(value)?.label()),
+        "remote" => {
+            if matches!(value, "true" | "1" | "oui") {
+                "À distance".into()
+            } else {
+                "Sur place uniquement".into()
+            }
+        }
+        "region" => format!("Région : {}", geo.regions[geo.find_region(value)?].name),
+        "department" => format!(
+            "Département : {}",
+            geo.departments[geo.find_department(value)?].name
+        ),
+        "radius_km" => format!("Rayon : {value} km"),
+        _ => return None,
+    })
+}
+
+fn pagination(raw: &RawParams, page: usize, per_page: usize, total: usize) -> Vec<PageLink> {
+    let last = total.div_ceil(per_page).clamp(1, crate::params::MAX_PAGE);
+    let mut out = Vec::new();
+    if page > 1 {
+        out.push(PageLink {
+            label: "Précédente".into(),
+            url: raw.page(page - 1),
+            current: false,
+            aria: Some("Page précédente".into()),
+        });
+    }
+    let mut shown: Vec<usize> = vec![1, last];
+    shown.extend(page.saturating_sub(2).max(1)..=(page + 2).min(last));
+    shown.sort_unstable();
+    shown.dedup();
+    for p in shown {
+        out.push(PageLink {
+            label: p.to_string(),
+            url: raw.page(p),
+            current: p == page,
+            aria: Some(format!("Page {p}")),
+        });
+    }
+    if page < last {
+        out.push(PageLink {
+            label: "Suivante".into(),
+            url: raw.page(page + 1),
+            current: false,
+            aria: Some("Page suivante".into()),
+        });
+    }
+    out
+}
+
+fn hit_view(directory: &Directory, state: &AppState, ord: usize, distance: Option<f64>) -> HitView {
+    let a = &directory.engine.advisers()[ord];
+    let _ = state;
+    HitView {
+        id: a.id.to_string(),
+        name: a.name.clone(),
+        kind_slug: a.kind.slug(),
+        kind_label: a.kind.label(),
+        is_demo: a.is_demo,
+        structure_type: a.structure_type.label(),
+        commune: a.commune.clone(),
+        department: a.department.clone(),
+        distance: distance.map(format_km),
+        in_person: a.in_person,
+        remote: a.remote,
+        specialties: a
+            .specialties
+            .iter()
+            .map(|s| s.label())
+            .collect::<Vec<_>>()
+            .join(" · "),
+    }
+}
+
+pub async fn search(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let directory = ready.directory();
+    let raw = RawParams::from_query(query.as_deref());
+    let form_q = raw
+        .get("q")
+        .unwrap_or("")
+        .chars()
+        .take(crate::params::MAX_QUERY_CHARS)
+        .collect::<String>();
+    let form_near = raw
+        .get("near")
+        .unwrap_or("")
+        .chars()
+        .take(100)
+        .collect::<String>();
+    // Filters set by facets travel with the form as hidden fields.
+    let hidden: Vec<(String, String)> = raw
+        .pairs
+        .iter()
+        .filter(|(k, v)| {
+            !matches!(k.as_str(), "q" | "near" | "page" | "live") && !v.trim().is_empty()
+        })
+        .filter(|(k, _)| {
+            FACETS.iter().any(|(f, _, _)| f == k) || k == "radius_km" || k == "per_page"
+        })
+        .cloned()
+        .collect();
+    let searched = raw
+        .pairs
+        .iter()
+        .any(|(k, v)| k != "page" && k != "live" && !v.trim().is_empty());
+    let demo = directory.figures.demo > 0;
+    let mut page = ResultsPage {
+        title: "Trouver un conseiller".into(),
+        heading: "Trouver un conseiller".into(),
+        form_q: form_q.clone(),
+        form_near,
+        hidden,
+        error: None,
+        status: String::new(),
+        relaxed: Vec::new(),
+        total: 0,
+        searched,
+        hits: Vec::new(),
+        first_rank: 1,
+        facet_groups: Vec::new(),
+        active_filters: Vec::new(),
+        pages: Vec::new(),
+        specialties: specialty_links(),
+        demo,
+    };
+    let s = match run_search(&state, ready, &directory, &raw) {
+        Ok(s) => s,
+        Err(e) => {
+            page.title = "Recherche impossible".into();
+            page.error = Some(format!("{} (paramètre « {} »).", e.message, e.parameter));
+            page.searched = false;
+            page.status = "La recherche n'a pas pu être lancée.".into();
+            return Ok(render(StatusCode::BAD_REQUEST, &page));
+        }
+    };
+    let r = &s.results;
+    if !form_q.is_empty() {
+        page.heading = format!("Conseillers pour « {form_q} »");
+        page.title = format!(
+            "{} – recherche « {form_q} »",
+            plural(r.total, "conseiller", "conseillers")
+        );
+    } else if searched {
+        page.title = format!(
+            "{} – recherche",
+            plural(r.total, "conseiller", "conseillers")
+        );
+    }
+    let mut status = if r.total == 0 {
+        "Aucun conseiller trouvé.".to_string()
+    } else {
+        format!(
+            "{} {}",
+            plural(r.total, "conseiller", "conseillers"),
+            if r.total > 1 { "trouvés" } else { "trouvé" }
+        )
+    };
+    if let Some(p) = &r.place {
+        match p.radius_km {
+            Some(radius) => status.push_str(&format!(" à moins de {radius:.0} km de {}", p.label)),
+            None => status.push_str(&format!(" – {}", p.label)),
+        }
+    }
+    status.push('.');
+    page.status = status;
+    page.relaxed = r.relaxed.iter().map(|x| x.message()).collect();
+    page.total = r.total;
+    page.first_rank = (s.request.page - 1) * s.request.per_page + 1;
+    page.hits = r
+        .hits
+        .iter()
+        .map(|h| hit_view(&directory, &state, h.ord, h.distance_km))
+        .collect();
+    for (key, value) in &raw.pairs {
+        if value.trim().is_empty() {
+            continue;
+        }
+        if let Some(label) = active_filter_label(&state, key, value.trim()) {
+            page.active_filters.push(ActiveFilter {
+                label,
+                url: raw.with(key, None),
+            });
+        }
+    }
+    for &(key, title, limit) in FACETS {
+        if raw.get(key).is_some() {
+            continue;
+        }
+        let values: Vec<FacetLink> = facet_values(r, key)
+            .iter()
+            .take(limit)
+            .map(|v| FacetLink {
+                label: v.label.clone(),
+                count: v.count,
+                url: raw.with(key, Some(&v.value)),
+            })
+            .collect();
+        if values.len() > 1 || (values.len() == 1 && values[0].count < r.total) {
+            page.facet_groups.push(FacetGroup { title, values });
+        }
+    }
+    page.pages = pagination(&raw, s.request.page, s.request.per_page, r.total);
+    Ok(render(StatusCode::OK, &page))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n > 1 { many } else { one })
+}
+
+pub async fn profile(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let directory = ready.directory();
+    let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
+    let geo = &state.geo;
+    Ok(render(
+        StatusCode::OK,
+        &ProfilePage {
+            a,
+            department: geo
+                .department(&a.department)
+                .map(|d| format!("{} ({})", d.name, d.code))
+                .unwrap_or_default(),
+            region: geo
+                .region(&a.region)
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            demo: a.is_demo,
+        },
+    ))
+}
+
+/// Reasons offered on the abuse-report form.
+const REPORT_REASONS: &[(&str, &str)] = &[
+    ("fausses_informations", "Informations fausses ou trompeuses"),
+    ("demarchage", "Démarchage abusif"),
+    (
+        "certification",
+        "Se présente comme « certifié » ou « labellisé » par France Num",
+    ),
+    ("contenu_inapproprie", "Contenu inapproprié"),
+    ("autre", "Autre motif"),
+];
+const MAX_REPORT_CHARS: usize = 2_000;
+
+pub async fn report_form(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let directory = ready.directory();
+    let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
+    Ok(render(
+        StatusCode::OK,
+        &ReportPage {
+            a,
+            reasons: REPORT_REASONS,
+            sent: false,
+            error: None,
+            form_reason: String::new(),
+            form_message: String::new(),
+            demo: a.is_demo,
+        },
+    ))
+}
+
+/// Refuses a state change sent from another site: the browser says so in
+/// `Sec-Fetch-Site`, or in an `Origin` that differs from `Host`.
+pub(crate) fn cross_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if !matches!(site, "same-origin" | "none") {
+            return true;
+        }
+    }
+    match (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) {
+        (Some(origin), Some(host)) => {
+            let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+            origin_host != host
+        }
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+pub async fn report_submit(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let directory = ready.directory();
+    let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
+    let mut page = ReportPage {
+        a,
+        reasons: REPORT_REASONS,
+        sent: false,
+        error: None,
+        form_reason: String::new(),
+        form_message: String::new(),
+        demo: a.is_demo,
+    };
+    if cross_site(&headers) {
+        page.error = Some("Ce formulaire doit être envoyé depuis ce site.".into());
+        return Ok(render(StatusCode::FORBIDDEN, &page));
+    }
+    let fields = match form {
+        Ok(Form(f)) => f,
+        Err(_) => {
+            page.error =
+                Some("Le formulaire envoyé est illisible ou trop volumineux. Réessayez.".into());
+            return Ok(render(StatusCode::BAD_REQUEST, &page));
+        }
+    };
+    let reason = fields
+        .get("reason")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let message = fields
+        .get("message")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    page.form_reason = reason.clone();
+    page.form_message = message.chars().take(MAX_REPORT_CHARS).collect();
+    if !REPORT_REASONS.iter().any(|(v, _)| *v == reason) {
+        page.error = Some("Choisissez un motif de signalement.".into());
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    if message.chars().count() > MAX_REPORT_CHARS {
+        page.error = Some(format!(
+            "Le message dépasse {MAX_REPORT_CHARS} caractères : raccourcissez-le."
+        ));
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let id = AdviserId::parse(&id).map_err(|_| PageError::NotFound)?;
+    ready
+        .store
+        .record_abuse_report(&id, &reason, &message)
+        .await?;
+    page.sent = true;
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub async fn accessibility(State(state): State<Arc<AppState>>) -> Response {
+    render(
+        StatusCode::OK,
+        &AccessibilityPage {
+            demo: is_demo(&state),
+        },
+    )
+}
+
+pub async fn legal(State(state): State<Arc<AppState>>) -> Response {
+    render(
+        StatusCode::OK,
+        &LegalPage {
+            demo: is_demo(&state),
+        },
+    )
+}
+
+pub async fn contact(State(state): State<Arc<AppState>>) -> Response {
+    render(
+        StatusCode::OK,
+        &ContactPage {
+            team_email: state.config.team_email.clone(),
+            demo: is_demo(&state),
+        },
+    )
+}
+
+pub async fn not_found() -> PageError {
+    PageError::NotFound
+}

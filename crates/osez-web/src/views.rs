@@ -1,0 +1,148 @@
+//! Template data. Askama escapes every value; no template marks anything
+//! safe.
+
+use askama::Template;
+use osez_core::{Adviser, Specialty};
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub title: &'static str,
+    pub message: String,
+    pub demo: bool,
+}
+
+pub struct FiguresView {
+    pub total: usize,
+    pub activateurs: usize,
+    pub ambassadeurs: usize,
+    pub departments: usize,
+    pub remote: usize,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub figures: FiguresView,
+    pub demo: bool,
+    pub specialties: Vec<(&'static str, &'static str)>,
+    pub form_q: String,
+    pub form_near: String,
+    pub hidden: Vec<(String, String)>,
+}
+
+pub struct HitView {
+    pub id: String,
+    pub name: String,
+    pub kind_slug: &'static str,
+    pub kind_label: &'static str,
+    pub is_demo: bool,
+    pub structure_type: &'static str,
+    pub commune: String,
+    pub department: String,
+    pub distance: Option<String>,
+    pub in_person: bool,
+    pub remote: bool,
+    pub specialties: String,
+}
+
+pub struct FacetLink {
+    pub label: String,
+    pub count: usize,
+    pub url: String,
+}
+
+pub struct FacetGroup {
+    pub title: &'static str,
+    pub values: Vec<FacetLink>,
+}
+
+pub struct ActiveFilter {
+    pub label: String,
+    pub url: String,
+}
+
+pub struct PageLink {
+    pub label: String,
+    pub url: String,
+    pub current: bool,
+    pub aria: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "results.html")]
+pub struct ResultsPage {
+    pub title: String,
+    pub heading: String,
+    pub form_q: String,
+    pub form_near: String,
+    pub hidden: Vec<(String, String)>,
+    pub error: Option<String>,
+    pub status: String,
+    pub relaxed: Vec<String>,
+    pub total: usize,
+    pub searched: bool,
+    pub hits: Vec<HitView>,
+    pub first_rank: usize,
+    pub facet_groups: Vec<FacetGroup>,
+    pub active_filters: Vec<ActiveFilter>,
+    pub pages: Vec<PageLink>,
+    pub specialties: Vec<(&'static str, &'static str)>,
+    pub demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+pub struct ProfilePage<'a> {
+    pub a: &'a Adviser,
+    pub department: String,
+    pub region: String,
+    pub demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+pub struct ReportPage<'a> {
+    pub a: &'a Adviser,
+    pub reasons: &'static [(&'static str, &'static str)],
+    pub sent: bool,
+    pub error: Option<String>,
+    pub form_reason: String,
+    pub form_message: String,
+    pub demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+pub struct AccessibilityPage {
+    pub demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "legal.html")]
+pub struct LegalPage {
+    pub demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "contact.html")]
+pub struct ContactPage {
+    pub team_email: Option<String>,
+    pub demo: bool,
+}
+
+pub fn specialty_links() -> Vec<(&'static str, &'static str)> {
+    Specialty::ALL
+        .iter()
+        .map(|s| (s.slug(), s.label()))
+        .collect()
+}
+
+/// "3,2 km", "12 km": French decimal comma, one decimal under 10 km.
+pub fn format_km(d: f64) -> String {
+    if d < 10.0 {
+        format!("{:.1} km", d).replace('.', ",")
+    } else {
+        format!("{d:.0} km")
+    }
+}

@@ -1,0 +1,633 @@
+#!/usr/bin/env node
+// Browser test suite for Osez: accessibility (axe-core, WCAG 2.1 A/AA), page
+// conventions, keyboard-only navigation, search without JavaScript, no
+// third-party requests, no console errors, screenshots.
+//
+// Usage:  npm ci && node run.mjs
+//   OSEZ_BASE_URL   test an already running server (e.g. http://127.0.0.1:8080);
+//                   otherwise the script starts one itself:
+//   OSEZ_BIN        path of the osez binary (default ../../target/release/osez)
+//   OSEZ_CHROMIUM   browser executable (default /usr/bin/chromium)
+//   OSEZ_SCREENSHOT=1  also copy the home page screenshot to docs/screenshot.png
+//   OSEZ_VERBOSE=1  echo the server's output as it comes
+//
+// Plain node, no test framework: prints one "ok"/"not ok" line per test, the
+// details of every failure, and closes with "N passed, N failed". Exits 1 on
+// any failure.
+
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(HERE, '..', '..');
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+const SCREENSHOT_DIR = path.join(HERE, 'screenshots');
+
+const CHROMIUM = process.env.OSEZ_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const NAV_TIMEOUT_MS = 30_000;
+const ACTION_TIMEOUT_MS = 30_000;
+const TEST_TIMEOUT_MS = 90_000;
+const SERVER_START_TIMEOUT_MS = 120_000;
+const RUN_TIMEOUT_MS = 5 * 60_000;
+const MAX_TABS = 200;
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+// ---------------------------------------------------------------- reporting
+
+const results = []; // { name, ok, details }
+let serverProc = null;
+let serverDataDir = null;
+let browser = null;
+const serverLog = []; // last lines of the server's output
+let cleaningUp = null;
+let stopping = false; // set by the whole-run watchdog: record nothing more
+
+function log(line = '') {
+  process.stdout.write(line + '\n');
+}
+
+function indent(text, prefix = '    ') {
+  return String(text)
+    .split('\n')
+    .map((l) => prefix + l)
+    .join('\n');
+}
+
+function record(name, ok, details = '') {
+  results.push({ name, ok, details });
+  log(`${ok ? 'ok' : 'not ok'} ${results.length} - ${name}`);
+  if (!ok && details) log(indent(details));
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs one test; `fn` returns a list of problems (strings), empty when it passes. */
+async function test(name, fn, timeoutMs = TEST_TIMEOUT_MS) {
+  if (stopping) return;
+  const started = Date.now();
+  try {
+    const problems = await withTimeout(Promise.resolve().then(fn), timeoutMs, name);
+    if (stopping) return;
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    if (problems && problems.length) record(`${name} (${secs} s)`, false, problems.join('\n'));
+    else record(`${name} (${secs} s)`, true);
+  } catch (err) {
+    if (stopping) return;
+    record(name, false, (err && err.stack) || String(err));
+  }
+}
+
+function summary() {
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  if (failed) {
+    log('');
+    log('Failed:');
+    for (const r of results.filter((x) => !x.ok)) log(`  - ${r.name}`);
+    if (serverProc && serverLog.length) {
+      log('');
+      log('Last lines of the server output:');
+      log(indent(serverLog.slice(-40).join('\n')));
+    }
+  }
+  log('');
+  log(`${passed} passed, ${failed} failed`);
+  return failed;
+}
+
+// ---------------------------------------------------------------- server
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function keepServerOutput(stream) {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    if (process.env.OSEZ_VERBOSE === '1') process.stderr.write(chunk);
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    serverLog.push(...lines);
+    if (serverLog.length > 400) serverLog.splice(0, serverLog.length - 400);
+  });
+}
+
+async function startServer() {
+  const bin = path.resolve(HERE, process.env.OSEZ_BIN || '../../target/release/osez');
+  if (!existsSync(bin)) {
+    throw new Error(
+      `server binary not found: ${bin}\n` +
+        'Build it with `cargo build --release -p osez-cli`, or set OSEZ_BIN, or OSEZ_BASE_URL.',
+    );
+  }
+  const port = await freePort();
+  serverDataDir = await mkdtemp(path.join(os.tmpdir(), 'osez-browser-data-'));
+  const args = ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', serverDataDir];
+  log(`# starting ${bin} ${args.join(' ')}`);
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  serverProc = proc;
+  keepServerOutput(proc.stdout);
+  keepServerOutput(proc.stderr);
+  let exited = null;
+  proc.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+  proc.on('error', (err) => {
+    exited = { code: null, signal: null, err };
+  });
+
+  const base = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  while (Date.now() - started < SERVER_START_TIMEOUT_MS) {
+    if (exited) {
+      throw new Error(
+        `server exited before answering /healthz (code ${exited.code}, signal ${exited.signal}` +
+          `${exited.err ? ', ' + exited.err.message : ''})\n` +
+          serverLog.slice(-40).join('\n'),
+      );
+    }
+    try {
+      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer().catch(() => {});
+      if (res.status === 200) {
+        log(`# server answered /healthz after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return base;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(
+    `server did not answer 200 on /healthz within ${SERVER_START_TIMEOUT_MS / 1000} s\n` +
+      serverLog.slice(-40).join('\n'),
+  );
+}
+
+async function stopServer() {
+  const proc = serverProc;
+  if (proc && proc.exitCode === null && proc.signalCode === null) {
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    const stopped = await Promise.race([gone.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
+    if (!stopped) {
+      log('# server did not stop within 10 s of SIGTERM; sending SIGKILL');
+      proc.kill('SIGKILL');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 5_000))]);
+    }
+  }
+  if (serverDataDir && process.env.OSEZ_KEEP_DATA !== '1') {
+    await rm(serverDataDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+function cleanup() {
+  if (!cleaningUp) {
+    cleaningUp = (async () => {
+      if (browser) await withTimeout(browser.close(), 15_000, 'closing the browser').catch(() => {});
+      await stopServer().catch(() => {});
+    })();
+  }
+  return cleaningUp;
+}
+
+// ---------------------------------------------------------------- page helpers
+
+/** Watches a page for console errors, uncaught exceptions and requests to other hosts. */
+function watch(page, baseOrigin, { allowMainDocumentStatus } = {}) {
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const loc = msg.location();
+    // A page we expect to answer 404 (or another error status) logs a
+    // "Failed to load resource" error for its own main document: not a fault.
+    const failed = /Failed to load resource: the server responded with a status of (\d+)/.exec(msg.text());
+    if (
+      allowMainDocumentStatus &&
+      failed &&
+      failed[1] === String(allowMainDocumentStatus) &&
+      loc && loc.url && stripHash(loc.url) === stripHash(page.url())
+    ) {
+      return;
+    }
+    problems.push(`console error: ${msg.text()}${loc && loc.url ? ` (at ${loc.url}:${loc.lineNumber})` : ''}`);
+  });
+  page.on('pageerror', (err) => problems.push(`uncaught exception in the page: ${err.message}`));
+  page.on('request', (req) => {
+    let u;
+    try {
+      u = new URL(req.url());
+    } catch {
+      problems.push(`request to an unparsable URL: ${req.url()}`);
+      return;
+    }
+    if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return;
+    if (u.origin !== baseOrigin) problems.push(`request to another host than the server: ${req.method()} ${req.url()}`);
+  });
+  return problems;
+}
+
+function stripHash(u) {
+  const i = u.indexOf('#');
+  return i < 0 ? u : u.slice(0, i);
+}
+
+async function newContext(options = {}) {
+  const context = await browser.newContext({ locale: 'fr-FR', ...options });
+  context.setDefaultNavigationTimeout(NAV_TIMEOUT_MS);
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  // No request interception (context.route): with it, Chromium skips the
+  // /favicon.ico request a real browser makes, and a missing favicon would go
+  // unnoticed. Requests to other hosts are reported by watch(); this
+  // machine's closed network refuses them anyway.
+  return context;
+}
+
+async function pageConventions(page) {
+  const facts = await page.evaluate(() => ({
+    lang: document.documentElement.getAttribute('lang'),
+    title: document.title,
+    h1: document.querySelectorAll('h1').length,
+  }));
+  const problems = [];
+  if (facts.lang !== 'fr') problems.push(`<html lang> is ${JSON.stringify(facts.lang)}, expected "fr"`);
+  if (!facts.title || !facts.title.trim()) problems.push('<title> is missing or empty');
+  if (facts.h1 !== 1) problems.push(`expected exactly one <h1>, found ${facts.h1}`);
+  return problems;
+}
+
+function formatTarget(target) {
+  // axe targets are arrays of selectors (nested arrays for shadow DOM).
+  return target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : t)).join(' | ');
+}
+
+async function runAxe(page) {
+  await page.addScriptTag({ path: AXE_PATH });
+  const violations = await page.evaluate(async (tags) => {
+    // eslint-disable-next-line no-undef
+    const res = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return res.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      targets: v.nodes.map((n) => n.target),
+    }));
+  }, AXE_TAGS);
+  return violations.map(
+    (v) =>
+      `axe ${v.id} [${v.impact}]: ${v.help} (${v.helpUrl})\n` +
+      v.targets.map((t) => `      at ${formatTarget(t)}`).join('\n'),
+  );
+}
+
+async function screenshot(page, name) {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, name);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+// ---------------------------------------------------------------- tests
+
+/** Loads one page, checks status and conventions and runs axe on it. */
+async function checkPage(base, urlPath, { status = 200, screenshotName } = {}) {
+  const baseOrigin = new URL(base).origin;
+  const url = new URL(urlPath, base).href;
+  const problems = [];
+
+  // 1. The page as a visitor gets it: status, console, requests, conventions.
+  const context = await newContext();
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin, { allowMainDocumentStatus: status === 200 ? null : status });
+    let res = null;
+    try {
+      res = await page.goto(url, { waitUntil: 'load' });
+    } catch (err) {
+      // e.g. a load that never ends; still report what the page asked for.
+      return [`loading ${url} failed: ${err.message.split('\n')[0]}`, ...watched];
+    }
+    if (!res) problems.push('no response for the main document');
+    else if (res.status() !== status) problems.push(`HTTP status ${res.status()}, expected ${status}`);
+    problems.push(...(await pageConventions(page)));
+    if (screenshotName) {
+      const file = await screenshot(page, screenshotName);
+      log(`# screenshot ${path.relative(process.cwd(), file)}`);
+      if (screenshotName === 'home.png' && process.env.OSEZ_SCREENSHOT === '1') {
+        const dest = path.join(REPO_ROOT, 'docs', 'screenshot.png');
+        await mkdir(path.dirname(dest), { recursive: true });
+        await copyFile(file, dest);
+        log(`# copied to ${dest}`);
+      }
+    }
+    // Let late requests (lazy images, fonts) show up before judging.
+    await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => {});
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+
+  // 2. axe-core. The script is injected inline, which a strict
+  // Content-Security-Policy (rightly) forbids: this second load bypasses CSP
+  // for the injection only; the load above already reported any CSP
+  // violation of the site's own resources as a console error.
+  const axeContext = await newContext({ bypassCSP: true });
+  try {
+    const page = await axeContext.newPage();
+    await page.goto(url, { waitUntil: 'load' });
+    problems.push(...(await runAxe(page)));
+  } finally {
+    await axeContext.close();
+  }
+  return problems;
+}
+
+async function firstResultHref(base, query) {
+  const baseOrigin = new URL(base).origin;
+  const context = await newContext();
+  try {
+    const page = await context.newPage();
+    const res = await page.goto(new URL(`/recherche?q=${encodeURIComponent(query)}`, base).href);
+    if (!res || res.status() !== 200) throw new Error(`/recherche?q=${query} answered ${res && res.status()}`);
+    const link = page.locator('a.result-link').first();
+    if ((await page.locator('a.result-link').count()) === 0) {
+      throw new Error(`/recherche?q=${query} lists no a.result-link`);
+    }
+    const href = await link.getAttribute('href');
+    const u = new URL(href, page.url());
+    if (u.origin !== baseOrigin || !u.pathname.startsWith('/conseillers/')) {
+      throw new Error(`first a.result-link is ${href}, expected a /conseillers/{id} URL on the server`);
+    }
+    return u.pathname + u.search;
+  } finally {
+    await context.close();
+  }
+}
+
+async function keyboardTest(base) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const context = await newContext();
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin);
+    const res = await page.goto(new URL('/recherche?q=marketing', base).href);
+    if (!res || res.status() !== 200) return [`/recherche?q=marketing answered ${res && res.status()}`];
+
+    // Start from the top: an unfocusable-by-Tab anchor before everything else
+    // becomes the sequential focus navigation starting point.
+    await page.evaluate(() => {
+      const start = document.createElement('span');
+      start.tabIndex = -1;
+      start.id = '__osez_kbd_start';
+      document.body.prepend(start);
+      start.focus();
+      window.scrollTo(0, 0);
+    });
+
+    const walk = []; // descriptions of focused elements, in order
+    const reachedAt = []; // Tab count at which #q, .facets, a.result-link were reached
+    const noIndicator = new Map();
+    let stage = 0; // 0: looking for #q, 1: for .facets, 2: for a.result-link, 3: done
+    const stageNames = ['the search box #q', 'an element inside .facets', 'a result link a.result-link'];
+    for (let i = 1; i <= MAX_TABS && stage < 3; i++) {
+      await page.keyboard.press('Tab');
+      const f = await page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body || el === document.documentElement) return null;
+        const seen = (window.__osezKbdSeen ||= new WeakSet());
+        const again = seen.has(el);
+        seen.add(el);
+        const cs = getComputedStyle(el);
+        const cls = typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\s+/).join('.') : '';
+        const text = (el.getAttribute('aria-label') || el.textContent || el.value || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+        const href = el.getAttribute('href');
+        const type = el.getAttribute('type');
+        return {
+          again,
+          desc: `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${cls}${type ? `[type=${type}]` : ''}${href ? `[href=${href}]` : ''}${text ? ` "${text}"` : ''}`,
+          isQ: el.id === 'q',
+          qInSearchForm: el.id === 'q' && !!el.closest('form[role="search"]'),
+          inFacets: !!el.closest('.facets'),
+          isResult: el.matches('a.result-link'),
+          outlineStyle: cs.outlineStyle,
+          outlineWidth: cs.outlineWidth,
+          boxShadow: cs.boxShadow,
+        };
+      });
+      // One pass through the tab order only: stop when focus leaves the page
+      // (after its last focusable element) or comes back to an element.
+      if (!f) {
+        walk.push(`${i}: (focus left the page: end of the tab order)`);
+        break;
+      }
+      if (f.again) {
+        walk.push(`${i}: ${f.desc} (again: the tab order wrapped around)`);
+        break;
+      }
+      walk.push(`${i}: ${f.desc}`);
+      const outline = f.outlineStyle !== 'none' && f.outlineWidth !== '0px';
+      const shadow = f.boxShadow && f.boxShadow !== 'none';
+      if (!outline && !shadow && !noIndicator.has(f.desc)) {
+        noIndicator.set(f.desc, `outline-style ${f.outlineStyle}, outline-width ${f.outlineWidth}, box-shadow ${f.boxShadow}`);
+      }
+      if (stage === 0 && f.isQ) {
+        if (!f.qInSearchForm) problems.push('#q is not inside a <form role="search">');
+        reachedAt.push(i);
+        stage = 1;
+      } else if (stage === 1 && f.inFacets) {
+        reachedAt.push(i);
+        stage = 2;
+      } else if (stage === 2 && f.isResult) {
+        reachedAt.push(i);
+        stage = 3;
+      }
+    }
+
+    if (stage < 3) {
+      problems.push(
+        `Tab never reached ${stageNames[stage]} after the earlier targets (order expected: ${stageNames.join(', then ')}); ` +
+          `focus went through:\n` +
+          indent(walk.slice(0, 60).join('\n'), '  ') +
+          (walk.length > 60 ? `\n  … (${walk.length - 60} more)` : ''),
+      );
+    } else {
+      log(`# keyboard: #q after ${reachedAt[0]} Tab, .facets after ${reachedAt[1]}, a.result-link after ${reachedAt[2]}`);
+      const before = page.url();
+      await Promise.all([
+        page.waitForURL((u) => u.pathname.startsWith('/conseillers/'), { timeout: NAV_TIMEOUT_MS }),
+        page.keyboard.press('Enter'),
+      ]).catch((err) => {
+        problems.push(`Enter on the focused result link did not lead to a /conseillers/ page (stayed at ${page.url()}, from ${before}): ${err.message.split('\n')[0]}`);
+      });
+    }
+
+    for (const [desc, why] of noIndicator) problems.push(`no visible focus indicator on ${desc} (${why})`);
+    await page.waitForLoadState('load').catch(() => {});
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
+async function noJavaScriptTest(base) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const context = await newContext({ javaScriptEnabled: false });
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin);
+    const res = await page.goto(new URL('/', base).href);
+    if (!res || res.status() !== 200) return [`/ answered ${res && res.status()}`];
+    const q = page.locator('form[role="search"] #q');
+    if ((await q.count()) !== 1) return ['no search box #q inside a <form role="search"> on /'];
+    await q.click();
+    await q.pressSequentially('cybersecurite bordeaux');
+    const navigated = page.waitForResponse(
+      (r) => r.request().isNavigationRequest() && r.request().frame() === page.mainFrame() && r.url() !== res.url(),
+      { timeout: NAV_TIMEOUT_MS },
+    );
+    await q.press('Enter');
+    const results = await navigated;
+    await page.waitForLoadState('load');
+    if (results.status() !== 200) problems.push(`the results page ${results.url()} answered ${results.status()}`);
+    const u = new URL(page.url());
+    if (!(u.searchParams.get('q') || '').includes('cybersecurite')) {
+      problems.push(`after submitting, the URL ${page.url()} does not carry q=cybersecurite bordeaux`);
+    }
+    const n = await page.locator('a.result-link').count();
+    if (n < 1) problems.push(`the results page ${page.url()} lists no a.result-link`);
+    else log(`# without JavaScript: ${n} result links at ${u.pathname}${u.search}`);
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  let base = process.env.OSEZ_BASE_URL;
+  if (base) {
+    base = base.replace(/\/+$/, '');
+    log(`# testing the server at ${base}`);
+  } else {
+    try {
+      base = await startServer();
+    } catch (err) {
+      record('start the server', false, err.message);
+      return;
+    }
+  }
+
+  if (!existsSync(CHROMIUM)) {
+    record('launch chromium', false, `${CHROMIUM} not found: apt-get install -y chromium (or set OSEZ_CHROMIUM)`);
+    return;
+  }
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      timeout: 60_000,
+    });
+    log(`# chromium ${browser.version()}, playwright-core ${require('playwright-core/package.json').version}, axe-core ${require('axe-core/package.json').version}`);
+  } catch (err) {
+    record('launch chromium', false, err.message);
+    return;
+  }
+
+  const pages = [
+    { path: '/', screenshotName: 'home.png' },
+    { path: '/recherche?q=ia+lyon', screenshotName: 'results.png' },
+    { path: '/recherche?q=zzzzqqqq' },
+    { path: '/recherche?q=cybers%C3%A9curit%C3%A9&kind=ambassadeur_ia' },
+    { path: null, label: 'first adviser profile from /recherche?q=marketing' },
+    { path: '/accessibilite' },
+    { path: '/mentions-legales' },
+    { path: '/nexiste-pas', status: 404 },
+  ];
+  for (const p of pages) {
+    const status = p.status || 200;
+    const label = p.label || p.path;
+    await test(`page ${label}: status ${status}, lang/title/h1, axe ${AXE_TAGS.join(',')}, no console error, no third party`, async () => {
+      let urlPath = p.path;
+      if (!urlPath) {
+        urlPath = await firstResultHref(base, 'marketing');
+        log(`# first adviser profile: ${urlPath}`);
+      }
+      return checkPage(base, urlPath, { status, screenshotName: p.screenshotName });
+    });
+  }
+
+  await test('keyboard only on /recherche?q=marketing: Tab reaches #q, then .facets, then a.result-link; Enter opens the profile; focus visible', () =>
+    keyboardTest(base),
+  );
+  await test('without JavaScript: search "cybersecurite bordeaux" from / lists results', () => noJavaScriptTest(base));
+}
+
+const watchdog = setTimeout(async () => {
+  record('whole run', false, `the run did not finish within ${RUN_TIMEOUT_MS / 1000} s; stopping`);
+  stopping = true;
+  await withTimeout(cleanup(), 20_000, 'cleanup').catch(() => {});
+  summary();
+  process.exit(1);
+}, RUN_TIMEOUT_MS);
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => {
+    log(`# ${sig}: stopping`);
+    await withTimeout(cleanup(), 20_000, 'cleanup').catch(() => {});
+    process.exit(130);
+  });
+}
+
+try {
+  await main();
+} catch (err) {
+  if (!stopping) record('run', false, (err && err.stack) || String(err));
+} finally {
+  await cleanup();
+  clearTimeout(watchdog);
+}
+const failed = summary();
+process.exit(failed ? 1 : 0);
