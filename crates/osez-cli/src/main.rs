@@ -94,6 +94,7 @@ fn main() -> ExitCode {
                 tracing_subscriber::EnvFilter::new("info,sqlx=warn,tantivy=warn")
             }),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -1,0 +1,209 @@
+//! The real binary, started as an operator would: `serve` on a loopback
+//! port with a fresh data directory, SIGTERM, a second start, and imports.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_osez");
+
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    /// Starts `osez serve` on a free port and waits for "listening on".
+    fn start(data_dir: &Path) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env("OSEZ_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start osez");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("listening on http://") {
+                    let _ = tx.send(addr.to_string());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("osez printed its address");
+        Server { child, addr }
+    }
+
+    /// SIGTERM, then the exit status and what it logged.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let mut log = String::new();
+                self.child
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut log)
+                    .unwrap();
+                return (status, log);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "osez did not stop within 20 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn serve_starts_answers_stops_and_restarts_without_rebuilding() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    assert_eq!(http_get(&server.addr, "/healthz").0, 200);
+    let (status, body) = http_get(&server.addr, "/recherche?q=cybersecurite+bordeaux");
+    assert_eq!(status, 200);
+    assert!(body.contains("class=\"result-link\""));
+    let (status, log) = server.stop();
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}\n{log}");
+    assert!(log.contains("demo directory loaded"), "{log}");
+    assert!(log.contains("rebuilt=true"), "{log}");
+    assert!(dir.path().join("osez.db").exists());
+
+    let again = Server::start(dir.path());
+    assert_eq!(http_get(&again.addr, "/healthz").0, 200);
+    let (status, log) = again.stop();
+    assert!(status.success());
+    assert!(
+        !log.contains("demo directory loaded"),
+        "demo loaded once only: {log}"
+    );
+    assert!(log.contains("rebuilt=false"), "index reused: {log}");
+}
+
+fn osez(args: &[&str], data_dir: &Path) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .output()
+        .expect("run osez")
+}
+
+async fn count(data_dir: &Path) -> i64 {
+    let store = osez_store::Store::open_sqlite(data_dir).await.unwrap();
+    store.migrate().await.unwrap();
+    store.advisers_count().await.unwrap()
+}
+
+const HEADER: &str = "Identifiant de la structure;Nom de la structure;Type;Catégorie;Adresse;Code postal;Ville;Région;Lien url (site France Num)\n";
+
+#[tokio::test]
+async fn import_is_all_or_nothing_then_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("activateurs.csv");
+    let good = "101;Agence Essai;Agence de communication, marketing;Privée;1 rue A;35000;Rennes;Bretagne;https://www.francenum.gouv.fr/activateurs/101\n\
+                102;CCI Essai;Organisme public;Publique;;69003;LYON;Auvergne-Rhône-Alpes;\n";
+    let bad_rows = "103;Sans Lieu;Indépendant;Privée;;00000;Nulle Part;;\n101;Doublon;Indépendant;Privée;;35000;Rennes;;\n";
+    std::fs::write(&file, format!("\u{feff}{HEADER}{good}{bad_rows}")).unwrap();
+
+    let out = osez(&["import", "advisers", file.to_str().unwrap()], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("ligne 4") && err.contains("commune introuvable"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ligne 5") && err.contains("en double"),
+        "{err}"
+    );
+    assert!(err.contains("nothing imported"), "{err}");
+    assert_eq!(count(dir.path()).await, 0, "nothing half-imported");
+
+    std::fs::write(&file, format!("{HEADER}{good}")).unwrap();
+    let out = osez(&["import", "advisers", file.to_str().unwrap()], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("2 new, 0 updated, 0 unchanged"), "{said}");
+    assert_eq!(count(dir.path()).await, 2);
+
+    let out = osez(&["import", "advisers", file.to_str().unwrap()], dir.path());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("0 new, 0 updated, 2 unchanged"), "{said}");
+
+    // The same data as the JSON export.
+    let json = dir.path().join("activateurs.json");
+    std::fs::write(
+        &json,
+        r#"[{"Identifiant de la structure":"101","Nom de la structure":"Agence Essai renommée","Type":"Agence de communication, marketing","Catégorie":"Privée","Code postal":"35000","Ville":"Rennes"}]"#,
+    )
+    .unwrap();
+    let out = osez(&["import", "advisers", json.to_str().unwrap()], dir.path());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("0 new, 1 updated"), "{said}");
+
+    let out = osez(&["import", "advisers", "/nonexistent/file.csv"], dir.path());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("impossible de lire"));
+}
+
+#[test]
+fn reindex_rebuilds_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = osez(&["reindex"], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("index rebuilt: 0 advisers"));
+}
