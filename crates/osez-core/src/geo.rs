@@ -63,8 +63,10 @@ pub struct Commune {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
     Commune(usize),
-    /// A postal code; the point is its most populous commune.
-    PostalCode(usize),
+    /// A postal code (as a number, printed on 5 digits) and the commune
+    /// that stands for it: an arrondissement where the code is one, else
+    /// the most populous commune of the code.
+    PostalCode(usize, u32),
     Department(usize),
     Region(usize),
 }
@@ -351,10 +353,10 @@ impl Geography {
         }
         if let Some(&d) = self.department_by_key.get(key) {
             // A department named like a big city (Paris) is the city.
-            if let Some(&c) = self.by_name.get(key).and_then(|v| v.first()) {
-                if self.communes[c].population >= 100_000 {
-                    return Some(Place::Commune(c));
-                }
+            if let Some(&c) = self.by_name.get(key).and_then(|v| v.first())
+                && self.communes[c].population >= 100_000
+            {
+                return Some(Place::Commune(c));
             }
             return Some(Place::Department(d));
         }
@@ -369,8 +371,15 @@ impl Geography {
     pub fn resolve(&self, input: &str) -> Option<Place> {
         let t = input.trim();
         if t.len() == 5 && t.bytes().all(|b| b.is_ascii_digit()) {
-            if let Some(&c) = self.by_postal.get(t).and_then(|v| v.first()) {
-                return Some(Place::PostalCode(c));
+            if let Some(list) = self.by_postal.get(t) {
+                let code: u32 = t.parse().unwrap_or(0);
+                // "75011" is Paris 11e, not Paris as a whole.
+                let c = list
+                    .iter()
+                    .copied()
+                    .find(|&c| self.communes[c].kind == CommuneKind::Arrondissement)
+                    .unwrap_or(list[0]);
+                return Some(Place::PostalCode(c, code));
             }
             if let Some(&c) = self.by_insee.get(t) {
                 return Some(Place::Commune(c));
@@ -387,7 +396,7 @@ impl Geography {
     /// population-weighted centre.
     pub fn point(&self, place: Place) -> (f64, f64) {
         match place {
-            Place::Commune(i) | Place::PostalCode(i) => {
+            Place::Commune(i) | Place::PostalCode(i, _) => {
                 (self.communes[i].lat, self.communes[i].lon)
             }
             Place::Department(i) => (self.departments[i].lat, self.departments[i].lon),
@@ -403,11 +412,7 @@ impl Geography {
                 let c = &self.communes[i];
                 format!("{} ({})", c.name, c.department)
             }
-            Place::PostalCode(i) => {
-                let c = &self.communes[i];
-                let code = c.postal_codes.first().map(String::as_str).unwrap_or("");
-                format!("{code} ({})", c.name)
-            }
+            Place::PostalCode(i, code) => format!("{code:05} ({})", self.communes[i].name),
             Place::Department(i) => format!(
                 "{} ({})",
                 self.departments[i].name, self.departments[i].code
@@ -453,7 +458,7 @@ mod tests {
 
     fn commune(place: Option<Place>) -> &'static Commune {
         match place {
-            Some(Place::Commune(i)) | Some(Place::PostalCode(i)) => &geo().communes[i],
+            Some(Place::Commune(i)) | Some(Place::PostalCode(i, _)) => &geo().communes[i],
             other => panic!("expected a commune, got {other:?}"),
         }
     }
@@ -495,6 +500,15 @@ mod tests {
     #[test]
     fn postal_codes_departments_and_regions() {
         assert_eq!(commune(geo().resolve("33000")).name, "Bordeaux");
+        assert_eq!(commune(geo().resolve("75011")).insee, "75111");
+        assert_eq!(
+            geo().place_label(geo().resolve("75011").unwrap()),
+            "75011 (Paris 11e Arrondissement)"
+        );
+        assert_eq!(
+            geo().place_label(geo().resolve("01000").unwrap()),
+            "01000 (Bourg-en-Bresse)"
+        );
         let dep = |s| match geo().resolve(s) {
             Some(Place::Department(i)) => geo().departments[i].code.clone(),
             other => panic!("{s}: {other:?}"),

@@ -252,7 +252,7 @@ fn check_required(present: impl Iterator<Item = Column>) -> Result<(), ImportErr
     Ok(())
 }
 
-fn field<'r>(row: &'r Row, col: Column) -> &'r str {
+fn field(row: &Row, col: Column) -> &str {
     row.get(&col).map(String::as_str).unwrap_or("")
 }
 

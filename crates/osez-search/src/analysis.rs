@@ -19,7 +19,8 @@ const STOP_WORDS: &[&str] = &[
     "son", "sont", "sur", "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre",
     "vous", "y", "sans", "tres", "plus", "ai", "as", "ont", "avoir", "faire", "fait", "comme",
     "tout", "tous", "toute", "toutes", "ca", "cela", "ceci", "quel", "quelle", "quels", "quelles",
-    "dont", "ni", "si", "aussi",
+    "dont", "ni", "si", "aussi", "quand", "contre", "avant", "apres", "depuis", "chez", "entre",
+    "donc", "alors",
 ];
 
 /// Words of a request that say what the person wants ("je cherche
@@ -122,6 +123,7 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("ia generative", "ia"),
     ("ai", "ia"),
     ("chatgpt", "ia"),
+    ("chat gpt", "ia"),
     ("e commerce", "ecommerce"),
     ("ecommerce", "ecommerce"),
     ("vente en ligne", "ecommerce"),
@@ -169,7 +171,6 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("transition numerique", "digitalisation"),
     ("digitaliser", "digitalisation"),
     ("numeriser", "digitalisation"),
-    ("visio", "visioconference"),
     ("web", "internet"),
 ];
 
@@ -178,6 +179,7 @@ const STEM_EXCEPTIONS: &[(&str, &str)] = &[
     ("reseaux", "reseau"),
     ("francaise", "francais"),
     ("francaises", "francais"),
+    ("francais", "francais"),
     ("travaux", "travail"),
     ("bureaux", "bureau"),
     ("journaux", "journal"),
@@ -191,7 +193,6 @@ struct Tables {
     filler: std::collections::HashSet<&'static str>,
     /// First word of a synonym phrase → (phrase words, canonical), longest first.
     synonyms: HashMap<&'static str, Vec<(Vec<&'static str>, &'static str)>>,
-    canonical: std::collections::HashSet<&'static str>,
     exceptions: HashMap<&'static str, &'static str>,
     stemmer: Stemmer,
 }
@@ -213,12 +214,11 @@ fn tables() -> &'static Tables {
             }
         }
         for list in synonyms.values_mut() {
-            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            list.sort_by_key(|(words, _)| std::cmp::Reverse(words.len()));
         }
         Tables {
             stop: STOP_WORDS.iter().copied().collect(),
             filler: FILLER_WORDS.iter().copied().collect(),
-            canonical: SYNONYMS.iter().map(|(_, c)| *c).collect(),
             synonyms,
             exceptions: STEM_EXCEPTIONS.iter().copied().collect(),
             stemmer: Stemmer::create(Algorithm::French),
@@ -234,14 +234,12 @@ pub fn is_filler_word(folded_word: &str) -> bool {
     tables().filler.contains(folded_word)
 }
 
-/// Stem of one folded word. Canonical synonym tokens and words with digits
-/// are kept as they are.
+/// Stem of one folded word. Short words and words with digits are kept as
+/// they are. Canonical synonym tokens never come here: callers emit them as
+/// they are.
 pub fn stem(folded_word: &str) -> String {
     let t = tables();
-    if t.canonical.contains(folded_word)
-        || folded_word.bytes().any(|b| b.is_ascii_digit())
-        || folded_word.len() <= 3
-    {
+    if folded_word.bytes().any(|b| b.is_ascii_digit()) || folded_word.len() <= 3 {
         return folded_word.to_string();
     }
     if let Some(e) = t.exceptions.get(folded_word) {

@@ -1,7 +1,7 @@
 //! Query execution: word scores, filters, places, ranking, relaxation and
 //! facets.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -29,8 +29,12 @@ const TYPO_WEIGHTS: [f32; 3] = [1.0, 0.5, 0.3];
 const PREFIX_WEIGHT: f32 = 0.7;
 const MAX_PREFIX_CANDIDATES: usize = 20;
 /// Relative weight of the fields.
-const NAME_BOOST: f32 = 2.0;
-const TAGS_BOOST: f32 = 1.5;
+///
+/// The tags (kind, specialties, sectors) say what an adviser does; names
+/// often hold a town ("Studio Ancre Saint-Cloud"), which must not outrank
+/// the specialty "cloud".
+const NAME_BOOST: f32 = 1.0;
+const TAGS_BOOST: f32 = 2.0;
 const BODY_BOOST: f32 = 1.0;
 /// Share of proximity in the blended score when both apply.
 const PROXIMITY_SHARE: f64 = 0.3;
@@ -111,6 +115,10 @@ pub struct Hit {
     /// Position in [`Engine::advisers`].
     #[serde(skip)]
     pub ord: usize,
+    /// Words matched only through a typo: fewer ranks first, as in
+    /// Meilisearch's "typo" rule, before relevance and distance.
+    #[serde(skip)]
+    pub typos: u32,
     pub score: f64,
     pub distance_km: Option<f64>,
 }
@@ -181,9 +189,26 @@ struct Constraint {
     remote_anywhere: bool,
 }
 
+/// Scores of one query word over the directory.
+struct WordScores {
+    /// 0 where the word does not match.
+    score: Vec<f32>,
+    /// Matched only through a typo.
+    typo_only: Vec<bool>,
+}
+
+/// Positions of an adviser's region and department in the geography (the
+/// last position where unknown), for facet counting.
+#[derive(Clone, Copy)]
+struct PlaceIndex {
+    region: u8,
+    department: u8,
+}
+
 pub struct Engine {
     built: Built,
     advisers: Vec<Adviser>,
+    places: Vec<PlaceIndex>,
     geo: Arc<Geography>,
     vocabulary: Vocabulary,
     typo_builders: [LevenshteinAutomatonBuilder; 3],
@@ -192,9 +217,25 @@ pub struct Engine {
 impl Engine {
     fn new(built: Built, advisers: Vec<Adviser>, geo: Arc<Geography>) -> Self {
         let vocabulary = Vocabulary::build(&advisers);
+        let places = advisers
+            .iter()
+            .map(|a| PlaceIndex {
+                region: geo
+                    .regions
+                    .iter()
+                    .position(|r| r.code == a.region)
+                    .unwrap_or(geo.regions.len()) as u8,
+                department: geo
+                    .departments
+                    .iter()
+                    .position(|d| d.code == a.department)
+                    .unwrap_or(geo.departments.len()) as u8,
+            })
+            .collect();
         Engine {
             built,
             advisers,
+            places,
             geo,
             vocabulary,
             // Transposition counts as one typo ("cyebr" for "cyber").
@@ -241,69 +282,83 @@ impl Engine {
         self.vocabulary.len()
     }
 
-    /// Candidate index terms of a query word with their weights.
-    fn expand(&self, w: &QueryWord) -> Vec<(String, f32)> {
-        let mut terms: HashMap<String, f32> = HashMap::new();
-        terms.insert(w.term.clone(), 1.0);
-        if !w.fuzzy {
-            return terms.into_iter().collect();
-        }
-        let len = w.text.len();
-        // As Meilisearch does: one typo from 5 letters, two from 9.
-        let typos: usize = if len >= 9 {
-            2
-        } else if len >= 5 {
-            1
-        } else {
-            0
+    /// Candidate index terms of a query word with their weights, and
+    /// whether each is reached only through a typo. Sorted by term, so that
+    /// scores add up in the same order every time.
+    fn expand(&self, w: &QueryWord) -> Vec<(String, f32, bool)> {
+        let mut terms: BTreeMap<String, (f32, bool)> = BTreeMap::new();
+        let mut keep = |term: &str, weight: f32, typo: bool| {
+            let e = terms.entry(term.to_string()).or_insert((0.0, true));
+            e.0 = e.0.max(weight);
+            e.1 &= typo;
         };
-        let mut keep = |term: &str, weight: f32| {
-            let e = terms.entry(term.to_string()).or_insert(0.0);
-            *e = e.max(weight);
-        };
-        if typos > 0 {
-            let dfa = self.typo_builders[typos].build_dfa(&w.text);
-            for l in len.saturating_sub(typos)..=len + typos {
-                for (word, term, _) in self.vocabulary.by_len.get(l).into_iter().flatten() {
-                    if let Distance::Exact(d) = dfa.eval(word) {
-                        keep(term, TYPO_WEIGHTS[usize::from(d)]);
+        keep(&w.term, 1.0, false);
+        if w.fuzzy {
+            let len = w.text.len();
+            // As Meilisearch does: one typo from 5 letters, two from 9.
+            let typos: usize = if len >= 9 {
+                2
+            } else if len >= 5 {
+                1
+            } else {
+                0
+            };
+            if typos > 0 {
+                let dfa = self.typo_builders[typos].build_dfa(&w.text);
+                for l in len.saturating_sub(typos)..=len + typos {
+                    for (word, term, _) in self.vocabulary.by_len.get(l).into_iter().flatten() {
+                        if let Distance::Exact(d) = dfa.eval(word) {
+                            keep(term, TYPO_WEIGHTS[usize::from(d)], d > 0);
+                        }
                     }
                 }
             }
-        }
-        if w.prefix && len >= 2 {
-            let dfa = self.typo_builders[typos].build_prefix_dfa(&w.text);
-            let mut found: Vec<(&str, f32, u32)> = Vec::new();
-            for l in len + 1..self.vocabulary.by_len.len() {
-                for (word, term, df) in &self.vocabulary.by_len[l] {
-                    if let Distance::Exact(d) = dfa.eval(word) {
-                        found.push((term, PREFIX_WEIGHT * TYPO_WEIGHTS[usize::from(d)], *df));
+            if w.prefix && len >= 2 {
+                let dfa = self.typo_builders[typos].build_prefix_dfa(&w.text);
+                let mut found: Vec<(&str, f32, u32, bool)> = Vec::new();
+                for l in len + 1..self.vocabulary.by_len.len() {
+                    for (word, term, df) in &self.vocabulary.by_len[l] {
+                        if let Distance::Exact(d) = dfa.eval(word) {
+                            found.push((
+                                term,
+                                PREFIX_WEIGHT * TYPO_WEIGHTS[usize::from(d)],
+                                *df,
+                                d > 0,
+                            ));
+                        }
                     }
                 }
-            }
-            // The most common completions first: "cyb" is "cybersécurité"
-            // before a rare name.
-            found.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)));
-            for (term, weight, _) in found.into_iter().take(MAX_PREFIX_CANDIDATES) {
-                keep(term, weight);
+                // Exact completions first, then the most common: "cyb" is
+                // "cybersécurité" before a rare name.
+                found.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+                for (term, weight, _, typo) in found.into_iter().take(MAX_PREFIX_CANDIDATES) {
+                    keep(term, weight, typo);
+                }
             }
         }
-        terms.into_iter().collect()
+        terms
+            .into_iter()
+            .map(|(t, (w, typo))| (t, w, typo))
+            .collect()
     }
 
-    /// BM25 score of every adviser for one query word (0 where it does not
-    /// match), through tantivy.
-    fn word_scores(&self, w: &QueryWord) -> Vec<f32> {
+    /// BM25 of a set of weighted terms for every adviser (0 where none
+    /// matches), through tantivy.
+    fn score_terms(&self, terms: &[(&str, f32)]) -> Vec<f32> {
         let f = self.built.fields;
+        let mut scores = vec![0.0f32; self.advisers.len()];
+        if terms.is_empty() {
+            return scores;
+        }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (term, weight) in self.expand(w) {
+        for &(term, weight) in terms {
             for (field, boost) in [
                 (f.name, NAME_BOOST),
                 (f.tags, TAGS_BOOST),
                 (f.body, BODY_BOOST),
             ] {
                 let q = TermQuery::new(
-                    Term::from_field_text(field, &term),
+                    Term::from_field_text(field, term),
                     IndexRecordOption::WithFreqs,
                 );
                 clauses.push((
@@ -313,9 +368,7 @@ impl Engine {
             }
         }
         let query = BooleanQuery::new(clauses);
-        let searcher = self.built.reader.searcher();
-        let mut scores = vec![0.0f32; self.advisers.len()];
-        match searcher.search(&query, &ScoreAll) {
+        match self.built.reader.searcher().search(&query, &ScoreAll) {
             Ok(found) => {
                 for (ord, score) in found {
                     if let Some(s) = scores.get_mut(ord as usize) {
@@ -324,10 +377,37 @@ impl Engine {
                 }
             }
             // A failing search of an index built by this process is a bug;
-            // log it and treat the word as matching nothing.
+            // log it and treat the terms as matching nothing.
             Err(e) => tracing::error!(error = %e, "search failed"),
         }
         scores
+    }
+
+    /// Scores of one query word: exact and prefix matches first; profiles
+    /// reached only through a typo get their typo score and a typo mark.
+    fn word_scores(&self, w: &QueryWord) -> WordScores {
+        let terms = self.expand(w);
+        let exact: Vec<(&str, f32)> = terms
+            .iter()
+            .filter(|t| !t.2)
+            .map(|t| (t.0.as_str(), t.1))
+            .collect();
+        let typo: Vec<(&str, f32)> = terms
+            .iter()
+            .filter(|t| t.2)
+            .map(|t| (t.0.as_str(), t.1))
+            .collect();
+        let mut score = self.score_terms(&exact);
+        let mut typo_only = vec![false; score.len()];
+        if !typo.is_empty() {
+            for (ord, t) in self.score_terms(&typo).into_iter().enumerate() {
+                if t > 0.0 && score[ord] <= 0.0 {
+                    score[ord] = t;
+                    typo_only[ord] = true;
+                }
+            }
+        }
+        WordScores { score, typo_only }
     }
 
     fn passes(&self, a: &Adviser, c: &Constraint) -> bool {
@@ -357,20 +437,27 @@ impl Engine {
     }
 
     /// Advisers passing `c` and matching every word of `active`, with their
-    /// summed word scores.
-    fn matches(&self, c: &Constraint, scores: &[Vec<f32>], active: &[usize]) -> Vec<(usize, f32)> {
+    /// summed word scores and their count of typo-only words.
+    fn matches(
+        &self,
+        c: &Constraint,
+        scores: &[WordScores],
+        active: &[usize],
+    ) -> Vec<(usize, f32, u32)> {
         let mut out = Vec::new();
         'doc: for (ord, a) in self.advisers.iter().enumerate() {
             let mut total = 0.0;
+            let mut typos = 0;
             for &w in active {
-                let s = scores[w][ord];
+                let s = scores[w].score[ord];
                 if s <= 0.0 {
                     continue 'doc;
                 }
                 total += s;
+                typos += u32::from(scores[w].typo_only[ord]);
             }
             if self.passes(a, c) {
-                out.push((ord, total));
+                out.push((ord, total, typos));
             }
         }
         out
@@ -379,12 +466,12 @@ impl Engine {
     pub fn search(&self, req: &SearchRequest) -> SearchResults {
         let parsed: ParsedQuery = parse(&req.q, &self.geo, req.typing);
         let place = req.near.or(parsed.place);
-        let scores: Vec<Vec<f32>> = parsed.words.iter().map(|w| self.word_scores(w)).collect();
+        let scores: Vec<WordScores> = parsed.words.iter().map(|w| self.word_scores(w)).collect();
         let mut active: Vec<usize> = (0..parsed.words.len()).collect();
         let radius = req.radius_km.unwrap_or(DEFAULT_RADIUS_KM);
         let scope = match place {
             None => Scope::Everywhere,
-            Some(Place::Commune(i)) | Some(Place::PostalCode(i)) => Scope::Point {
+            Some(Place::Commune(i)) | Some(Place::PostalCode(i, _)) => Scope::Point {
                 lat: self.geo.communes[i].lat,
                 lon: self.geo.communes[i].lon,
                 radius_km: radius,
@@ -481,7 +568,10 @@ impl Engine {
             }
         }
         while found.is_empty() && active.len() > 1 {
-            // Drop the word whose absence finds the most; ties: the last one.
+            // Drop the word whose absence finds the most; on a tie, the one
+            // that matches the fewest profiles on its own (a word that
+            // matches nothing is the least useful), then the last one.
+            let own = |w: usize| scores[w].score.iter().filter(|&&s| s > 0.0).count();
             let (best, best_found) = active
                 .iter()
                 .enumerate()
@@ -494,7 +584,12 @@ impl Engine {
                         .collect();
                     (pos, self.matches(&c, &scores, &rest))
                 })
-                .max_by(|a, b| a.1.len().cmp(&b.1.len()).then(a.0.cmp(&b.0)))
+                .max_by(|a, b| {
+                    a.1.len()
+                        .cmp(&b.1.len())
+                        .then_with(|| own(active[b.0]).cmp(&own(active[a.0])))
+                        .then(a.0.cmp(&b.0))
+                })
                 .expect("active is not empty");
             relaxed.push(Relaxation::DroppedWord {
                 word: parsed.words[active[best]].text.clone(),
@@ -541,11 +636,11 @@ impl Engine {
             Scope::Point { lat, lon, .. } => Some((lat, lon)),
             _ => None,
         };
-        let max_rel = found.iter().map(|&(_, s)| s).fold(0.0f32, f32::max);
+        let max_rel = found.iter().map(|&(_, s, _)| s).fold(0.0f32, f32::max);
         let has_words = !active.is_empty();
         let mut hits: Vec<Hit> = found
             .iter()
-            .map(|&(ord, rel)| {
+            .map(|&(ord, rel, typos)| {
                 let a = &self.advisers[ord];
                 let distance = point.map(|p| distance_km(p, (a.lat, a.lon)));
                 let relevance = if max_rel > 0.0 {
@@ -562,14 +657,16 @@ impl Engine {
                 };
                 Hit {
                     ord,
+                    typos,
                     score,
                     distance_km: distance.map(|d| (d * 10.0).round() / 10.0),
                 }
             })
             .collect();
         hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
+            a.typos
+                .cmp(&b.typos)
+                .then_with(|| b.score.total_cmp(&a.score))
                 .then_with(|| {
                     a.distance_km
                         .unwrap_or(0.0)
@@ -699,102 +796,104 @@ impl Engine {
         out
     }
 
+    /// Facet counts over all the hits. Plain arrays indexed by enum
+    /// position and by department/region position: this runs over up to
+    /// every profile on each search, where hash maps cost a third of the
+    /// server's time.
     fn facets(&self, hits: &[Hit]) -> Facets {
-        let mut kind: HashMap<Kind, usize> = HashMap::new();
-        let mut specialty: HashMap<Specialty, usize> = HashMap::new();
-        let mut sector: HashMap<Sector, usize> = HashMap::new();
-        let mut structure: HashMap<StructureType, usize> = HashMap::new();
-        let mut region: HashMap<&str, usize> = HashMap::new();
-        let mut department: HashMap<&str, usize> = HashMap::new();
+        let mut kind = vec![0usize; Kind::ALL.len()];
+        let mut specialty = vec![0usize; Specialty::ALL.len()];
+        let mut sector = vec![0usize; Sector::ALL.len()];
+        let mut structure = vec![0usize; StructureType::ALL.len()];
+        let mut region = vec![0usize; self.geo.regions.len() + 1];
+        let mut department = vec![0usize; self.geo.departments.len() + 1];
         let mut remote = [0usize; 2];
         for h in hits {
             let a = &self.advisers[h.ord];
-            *kind.entry(a.kind).or_default() += 1;
+            let places = self.places[h.ord];
+            kind[a.kind as usize] += 1;
             a.specialties
                 .iter()
-                .for_each(|s| *specialty.entry(*s).or_default() += 1);
-            a.sectors
-                .iter()
-                .for_each(|s| *sector.entry(*s).or_default() += 1);
-            *structure.entry(a.structure_type).or_default() += 1;
-            *region.entry(&a.region).or_default() += 1;
-            *department.entry(&a.department).or_default() += 1;
+                .for_each(|&s| specialty[s as usize] += 1);
+            a.sectors.iter().for_each(|&s| sector[s as usize] += 1);
+            structure[a.structure_type as usize] += 1;
+            region[usize::from(places.region)] += 1;
+            department[usize::from(places.department)] += 1;
             remote[usize::from(a.remote)] += 1;
         }
-        fn sorted(mut v: Vec<FacetValue>) -> Vec<FacetValue> {
+        fn values<T: Copy>(
+            all: &[T],
+            counts: &[usize],
+            slug: fn(T) -> &'static str,
+            label: fn(T) -> &'static str,
+        ) -> Vec<FacetValue> {
+            let mut v: Vec<FacetValue> = all
+                .iter()
+                .zip(counts)
+                .filter(|(_, n)| **n > 0)
+                .map(|(&k, &count)| FacetValue {
+                    value: slug(k).into(),
+                    label: label(k).into(),
+                    count,
+                })
+                .collect();
             v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
             v
         }
-        let of = |value: &str, label: &str, count: usize| FacetValue {
-            value: value.into(),
-            label: label.into(),
-            count,
-        };
+        let geo = &*self.geo;
+        let mut regions: Vec<FacetValue> = geo
+            .regions
+            .iter()
+            .zip(&region)
+            .filter(|(_, n)| **n > 0)
+            .map(|(r, &count)| FacetValue {
+                value: r.code.clone(),
+                label: r.name.clone(),
+                count,
+            })
+            .collect();
+        regions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        let mut departments: Vec<FacetValue> = geo
+            .departments
+            .iter()
+            .zip(&department)
+            .filter(|(_, n)| **n > 0)
+            .map(|(d, &count)| FacetValue {
+                value: d.code.clone(),
+                label: format!("{} ({})", d.name, d.code),
+                count,
+            })
+            .collect();
+        departments.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        let mut remote_values: Vec<FacetValue> =
+            [(true, "À distance"), (false, "Sur place uniquement")]
+                .into_iter()
+                .filter(|(r, _)| remote[usize::from(*r)] > 0)
+                .map(|(r, label)| FacetValue {
+                    value: if r { "true" } else { "false" }.into(),
+                    label: label.into(),
+                    count: remote[usize::from(r)],
+                })
+                .collect();
+        remote_values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         Facets {
-            kind: sorted(
-                kind.into_iter()
-                    .map(|(k, n)| of(k.slug(), k.label(), n))
-                    .collect(),
+            kind: values(Kind::ALL, &kind, Kind::slug, Kind::label),
+            specialty: values(
+                Specialty::ALL,
+                &specialty,
+                Specialty::slug,
+                Specialty::label,
             ),
-            specialty: sorted(
-                specialty
-                    .into_iter()
-                    .map(|(k, n)| of(k.slug(), k.label(), n))
-                    .collect(),
+            sector: values(Sector::ALL, &sector, Sector::slug, Sector::label),
+            structure_type: values(
+                StructureType::ALL,
+                &structure,
+                StructureType::slug,
+                StructureType::label,
             ),
-            sector: sorted(
-                sector
-                    .into_iter()
-                    .map(|(k, n)| of(k.slug(), k.label(), n))
-                    .collect(),
-            ),
-            structure_type: sorted(
-                structure
-                    .into_iter()
-                    .map(|(k, n)| of(k.slug(), k.label(), n))
-                    .collect(),
-            ),
-            region: sorted(
-                region
-                    .into_iter()
-                    .map(|(code, n)| {
-                        of(
-                            code,
-                            self.geo
-                                .region(code)
-                                .map(|r| r.name.as_str())
-                                .unwrap_or(code),
-                            n,
-                        )
-                    })
-                    .collect(),
-            ),
-            department: sorted(
-                department
-                    .into_iter()
-                    .map(|(code, n)| {
-                        let label = self
-                            .geo
-                            .department(code)
-                            .map(|d| format!("{} ({code})", d.name))
-                            .unwrap_or(code.into());
-                        of(code, &label, n)
-                    })
-                    .collect(),
-            ),
-            remote: sorted(
-                [(true, "À distance"), (false, "Sur place uniquement")]
-                    .into_iter()
-                    .filter(|(r, _)| remote[usize::from(*r)] > 0)
-                    .map(|(r, label)| {
-                        of(
-                            if r { "true" } else { "false" },
-                            label,
-                            remote[usize::from(r)],
-                        )
-                    })
-                    .collect(),
-            ),
+            region: regions,
+            department: departments,
+            remote: remote_values,
         }
     }
 }

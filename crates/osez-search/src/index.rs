@@ -13,10 +13,12 @@ use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
 
 use crate::SearchError;
+use osez_core::text::fold;
+
 use crate::analysis::{index_terms, stem, vocabulary_words};
 
 /// Bump when the schema or the analysis changes: older indexes are rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 const META_FILE: &str = "osez-index.json";
 
 #[derive(Clone, Copy)]
@@ -43,6 +45,22 @@ fn schema() -> (Schema, Fields) {
         body: b.add_text_field("body", text),
     };
     (b.build(), fields)
+}
+
+/// The name as indexed: without the adviser's commune, whose words are a
+/// place, not a need. "Studio Ancre Saint-Cloud" must not be the best match
+/// for "cloud"; a search for Saint-Cloud finds it through the geography.
+pub(crate) fn name_text(a: &Adviser) -> String {
+    let name = fold(&a.name);
+    let commune = fold(&a.commune);
+    if commune.is_empty() {
+        return name;
+    }
+    let padded = format!(" {name} ");
+    padded
+        .replace(&format!(" {commune} "), " ")
+        .trim()
+        .to_string()
 }
 
 pub(crate) fn tags_text(a: &Adviser) -> String {
@@ -103,7 +121,7 @@ fn write_docs(index: &Index, fields: Fields, advisers: &[Adviser]) -> Result<(),
     for (ord, a) in advisers.iter().enumerate() {
         let mut doc = TantivyDocument::default();
         doc.add_u64(fields.ord, ord as u64);
-        doc.add_pre_tokenized_text(fields.name, pre_tokenized(&a.name));
+        doc.add_pre_tokenized_text(fields.name, pre_tokenized(&name_text(a)));
         doc.add_pre_tokenized_text(fields.tags, pre_tokenized(&tags_text(a)));
         doc.add_pre_tokenized_text(fields.body, pre_tokenized(&a.description));
         writer.add_document(doc)?;
@@ -147,18 +165,17 @@ pub(crate) fn open_or_build(
     let current: Option<Meta> = std::fs::read(dir.join(META_FILE))
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-    if current.as_ref() == Some(&wanted) {
-        if let Ok(index) = Index::open_in_dir(dir) {
-            if index.schema() == schema {
-                return Ok((
-                    Built {
-                        reader: reader(&index)?,
-                        fields,
-                    },
-                    false,
-                ));
-            }
-        }
+    if current.as_ref() == Some(&wanted)
+        && let Ok(index) = Index::open_in_dir(dir)
+        && index.schema() == schema
+    {
+        return Ok((
+            Built {
+                reader: reader(&index)?,
+                fields,
+            },
+            false,
+        ));
     }
     // Build beside, then swap: a crash mid-build leaves the old index or none,
     // never a half-written one under the real name.
@@ -204,7 +221,7 @@ impl Vocabulary {
     pub fn build(advisers: &[Adviser]) -> Self {
         let mut df: HashMap<String, u32> = HashMap::new();
         for a in advisers {
-            let mut words: Vec<String> = vocabulary_words(&a.name);
+            let mut words: Vec<String> = vocabulary_words(&name_text(a));
             words.extend(vocabulary_words(&tags_text(a)));
             words.extend(vocabulary_words(&a.description));
             words.sort_unstable();

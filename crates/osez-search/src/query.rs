@@ -117,7 +117,12 @@ fn vocabulary_words() -> &'static HashSet<String> {
 }
 
 fn find_place(geo: &Geography, ws: &[&str], i: usize, len: usize) -> Option<Place> {
-    let marked = i > 0 && PLACE_MARKERS.contains(&ws[i - 1]);
+    // "dans le 35", "dans la Manche", "près de l'Isère": look past articles.
+    let mut before = i;
+    while before > 0 && matches!(ws[before - 1], "le" | "la" | "les" | "l") {
+        before -= 1;
+    }
+    let marked = before > 0 && PLACE_MARKERS.contains(&ws[before - 1]);
     let phrase = ws[i..i + len].join(" ");
     if len == 1 {
         let w = ws[i];
@@ -125,7 +130,9 @@ fn find_place(geo: &Geography, ws: &[&str], i: usize, len: usize) -> Option<Plac
             return geo.resolve(w);
         }
         if is_department_number(w) {
-            return if marked {
+            // "2A" or "974" cannot be a quantity; "35" can ("35 salariés").
+            let unambiguous = w.len() == 3 || w.bytes().any(|b| b.is_ascii_alphabetic());
+            return if marked || unambiguous {
                 geo.find_department(w).map(Place::Department)
             } else {
                 None
@@ -140,7 +147,7 @@ fn find_place(geo: &Geography, ws: &[&str], i: usize, len: usize) -> Option<Plac
     let accepted = match place {
         Place::Region(_) => true,
         Place::Department(_) => marked || len > 1 || !AMBIGUOUS_DEPARTMENTS.contains(&key.as_str()),
-        Place::Commune(c) | Place::PostalCode(c) => {
+        Place::Commune(c) | Place::PostalCode(c, _) => {
             marked
                 || (len == 1
                     && !vocabulary_words().contains(&key)
@@ -201,7 +208,13 @@ pub fn parse(q: &str, geo: &Geography, typing: bool) -> ParsedQuery {
                     used[k + 2] = true;
                 }
             }
-            "distanciel" | "visio" | "visioconference" | "teletravail" => {
+            "distanciel" => {
+                out.remote = Some(true);
+                used[k] = true;
+            }
+            // "en visio" is how the meeting happens; "visioconférence" alone
+            // is a need (collaborative tools).
+            "visio" | "visioconference" if k > 0 && matches!(ws[k - 1], "en" | "par") => {
                 out.remote = Some(true);
                 used[k] = true;
             }
@@ -263,12 +276,13 @@ pub fn parse(q: &str, geo: &Geography, typing: bool) -> ParsedQuery {
         }
         k += 1;
     }
-    if typing && !q.ends_with(char::is_whitespace) {
-        if let Some(last) = out.words.last_mut() {
-            if last.fuzzy && ws.last() == Some(&last.text.as_str()) {
-                last.prefix = true;
-            }
-        }
+    if typing
+        && !q.ends_with(char::is_whitespace)
+        && let Some(last) = out.words.last_mut()
+        && last.fuzzy
+        && ws.last() == Some(&last.text.as_str())
+    {
+        last.prefix = true;
     }
     if out.words.len() > MAX_WORDS {
         out.words.truncate(MAX_WORDS);
@@ -288,7 +302,9 @@ mod tests {
 
     fn place_name(p: &ParsedQuery) -> String {
         match p.place {
-            Some(Place::Commune(i)) | Some(Place::PostalCode(i)) => geo().communes[i].name.clone(),
+            Some(Place::Commune(i)) | Some(Place::PostalCode(i, _)) => {
+                geo().communes[i].name.clone()
+            }
             Some(Place::Department(i)) => geo().departments[i].name.clone(),
             Some(Place::Region(i)) => geo().regions[i].name.clone(),
             None => String::new(),
@@ -335,6 +351,7 @@ mod tests {
         assert_eq!(parse("vente en ligne", geo(), false).place, None);
         assert_eq!(parse("formation marketing", geo(), false).place, None);
         assert_eq!(parse("2 salariés", geo(), false).place, None);
+        assert_eq!(parse("35 salariés", geo(), false).place, None);
     }
 
     #[test]
@@ -347,6 +364,7 @@ mod tests {
         assert_eq!(p.kind, Some(Kind::AmbassadeurIa));
         assert_eq!(p.remote, Some(true));
         assert!(p.words.is_empty(), "{:?}", p.words);
+        assert_eq!(parse("formation en visio", geo(), false).remote, Some(true));
         let p = parse(
             "j'ai besoin d'aide pour créer mon site internet à Lille",
             geo(),

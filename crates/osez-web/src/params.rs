@@ -147,13 +147,13 @@ pub fn parse_search(raw: &RawParams, geo: &Geography) -> Result<SearchRequest, P
         })?),
     };
     let radius_km: Option<f64> = number(raw, "radius_km", "un nombre de kilomètres")?;
-    if let Some(r) = radius_km {
-        if !(r.is_finite() && (1.0..=MAX_RADIUS_KM).contains(&r)) {
-            return Err(bad(
-                "radius_km",
-                format!("le rayon doit être compris entre 1 et {MAX_RADIUS_KM:.0} km"),
-            ));
-        }
+    if let Some(r) = radius_km
+        && !(r.is_finite() && (1.0..=MAX_RADIUS_KM).contains(&r))
+    {
+        return Err(bad(
+            "radius_km",
+            format!("le rayon doit être compris entre 1 et {MAX_RADIUS_KM:.0} km"),
+        ));
     }
     let kind = slug(
         raw,

@@ -358,10 +358,10 @@ pub async fn report_form(
 /// Refuses a state change sent from another site: the browser says so in
 /// `Sec-Fetch-Site`, or in an `Origin` that differs from `Host`.
 pub(crate) fn cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return true;
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return true;
     }
     match (
         headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
