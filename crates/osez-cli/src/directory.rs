@@ -60,6 +60,15 @@ pub async fn open_engine(
     store: &Store,
     geo: Arc<Geography>,
 ) -> anyhow::Result<Engine> {
+    Ok(open_versioned_engine(data, store, geo).await?.0)
+}
+
+/// Like [`open_engine`], with the directory version it was built from.
+pub async fn open_versioned_engine(
+    data: &DataArgs,
+    store: &Store,
+    geo: Arc<Geography>,
+) -> anyhow::Result<(Engine, i64)> {
     let started = Instant::now();
     let version = store.advisers_version().await?;
     let advisers = store.all_advisers().await?;
@@ -78,7 +87,7 @@ pub async fn open_engine(
         took_ms = started.elapsed().as_millis() as u64,
         "search index ready"
     );
-    Ok(engine)
+    Ok((engine, version))
 }
 
 pub async fn reindex(data: &DataArgs) -> anyhow::Result<()> {

@@ -70,6 +70,8 @@ pub async fn advisers(data: &DataArgs, file: &Path, options: Options) -> anyhow:
         engine.advisers().len(),
         started.elapsed().as_millis()
     );
-    println!("restart `osez serve` to serve the new directory");
+    println!(
+        "a running `osez serve` picks the new directory up within its reload interval (--reload-secs)"
+    );
     Ok(())
 }

@@ -48,6 +48,9 @@ enum Command {
         /// E-mail address of the France Num team, shown on the contact page.
         #[arg(long, env = "OSEZ_TEAM_EMAIL")]
         team_email: Option<String>,
+        /// Seconds between checks for directory changes made by another process (0: never).
+        #[arg(long, env = "OSEZ_RELOAD_SECS", default_value_t = 10)]
+        reload_secs: u64,
     },
     /// Imports data.
     Import {
@@ -114,12 +117,15 @@ fn main() -> ExitCode {
                 addr,
                 no_demo,
                 team_email,
+                reload_secs,
             } => {
                 serve::run(serve::ServeConfig {
                     data,
                     addr,
                     load_demo: !no_demo,
                     team_email,
+                    reload_every: (reload_secs > 0)
+                        .then(|| std::time::Duration::from_secs(reload_secs)),
                 })
                 .await
             }

@@ -3,20 +3,23 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use osez_core::Geography;
 use osez_web::{AppState, Directory, WebConfig};
 
 use crate::DataArgs;
-use crate::directory::{open_engine, prepare_store};
+use crate::directory::{open_versioned_engine, prepare_store};
 
 pub struct ServeConfig {
     pub data: DataArgs,
     pub addr: SocketAddr,
     pub load_demo: bool,
     pub team_email: Option<String>,
+    /// How often to look for directory changes made by another process (an
+    /// import, another node); `None` never looks.
+    pub reload_every: Option<Duration>,
 }
 
 pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
@@ -36,15 +39,24 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
 
     let prepared = async {
         let store = prepare_store(&config.data, config.load_demo, &geo).await?;
-        let engine = open_engine(&config.data, &store, geo.clone()).await?;
-        anyhow::Ok((store, engine))
+        let (engine, version) = open_versioned_engine(&config.data, &store, geo.clone()).await?;
+        anyhow::Ok((store, engine, version))
     };
     // A signal during start-up stops the server; stop preparing too.
-    let (store, engine) = tokio::select! {
+    let (store, engine, version) = tokio::select! {
         prepared = prepared => prepared?,
         _ = shutdown_signal() => return Ok(()),
     };
     state.set_ready(store.clone(), Directory::new(engine));
+    if let Some(every) = config.reload_every {
+        tokio::spawn(follow_directory(
+            state.clone(),
+            config.data.clone(),
+            geo.clone(),
+            version,
+            every,
+        ));
+    }
     tracing::info!(took_ms = started.elapsed().as_millis() as u64, "ready");
     println!("listening on http://{addr}");
 
@@ -55,6 +67,43 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Reloads the directory when its version changes in the database: after
+/// `osez import`, or a change made through another node.
+async fn follow_directory(
+    state: Arc<AppState>,
+    data: DataArgs,
+    geo: Arc<Geography>,
+    mut version: i64,
+    every: Duration,
+) {
+    let Some(ready) = state.ready() else { return };
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let current = match ready.store.advisers_version().await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the directory version");
+                continue;
+            }
+        };
+        if current == version {
+            continue;
+        }
+        match open_versioned_engine(&data, &ready.store, geo.clone()).await {
+            Ok((engine, v)) => {
+                let count = engine.advisers().len();
+                ready.replace_directory(Directory::new(engine));
+                version = v;
+                tracing::info!(count, version, "directory reloaded");
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot reload the directory; will try again"),
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight.

@@ -41,7 +41,14 @@ impl Server {
     /// Starts `osez serve` on a free port and waits for "listening on".
     fn start(data_dir: &Path) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .args([
+                "serve",
+                "--reload-secs",
+                "1",
+                "--addr",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
             .arg(data_dir)
             .env("OSEZ_LOG", "info")
             .stdout(Stdio::piped())
@@ -206,4 +213,38 @@ fn reindex_rebuilds_from_the_store() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("index rebuilt: 0 advisers"));
+}
+
+#[test]
+fn a_running_server_follows_an_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let file = dir.path().join("activateurs.csv");
+    std::fs::write(
+        &file,
+        format!("{HEADER}777;Agence Suivie;Indépendant;Privée;;29200;Brest;;\n"),
+    )
+    .unwrap();
+    let out = osez(&["import", "advisers", file.to_str().unwrap()], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = http_get(&server.addr, "/api/v1/advisers/777");
+        if status == 200 {
+            assert!(body.contains("Agence Suivie"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server never saw the import");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The demo profiles were replaced by the import.
+    let (_, body) = http_get(&server.addr, "/api/v1/advisers?per_page=1");
+    assert!(body.contains("\"total\":1"), "{body}");
+    let (status, log) = server.stop();
+    assert!(status.success());
+    assert!(log.contains("directory reloaded"), "{log}");
 }
