@@ -543,6 +543,37 @@ async function noJavaScriptTest(base) {
   return problems;
 }
 
+async function liveTypingTest(base) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const context = await newContext();
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin);
+    const res = await page.goto(new URL('/', base).href);
+    if (!res || res.status() !== 200) return [`/ answered ${res && res.status()}`];
+    const q = page.locator('form[role="search"] #q');
+    await q.click();
+    // Typed as a person would, no Enter: the results zone must fill in by itself.
+    await q.pressSequentially('cybers', { delay: 60 });
+    const links = page.locator('#resultats-zone a.result-link');
+    try {
+      await links.first().waitFor({ state: 'attached', timeout: 10_000 });
+    } catch {
+      problems.push('typing "cybers" on / did not show results in #resultats-zone within 10 s');
+    }
+    const status = (await page.locator('#resultats-zone [role="status"]').textContent().catch(() => '')) || '';
+    if (!/conseiller/.test(status)) problems.push(`the live region says ${JSON.stringify(status)}, expected a count of advisers`);
+    if (new URL(page.url()).pathname !== '/') problems.push(`typing navigated away to ${page.url()}`);
+    const n = await links.count();
+    if (!problems.length) log(`# as you type: ${n} result links for "cybers", live region: ${status.trim()}`);
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -603,6 +634,7 @@ async function main() {
     keyboardTest(base),
   );
   await test('without JavaScript: search "cybersecurite bordeaux" from / lists results', () => noJavaScriptTest(base));
+  await test('with JavaScript: results appear on / while typing "cybers", count announced', () => liveTypingTest(base));
 }
 
 const watchdog = setTimeout(async () => {
