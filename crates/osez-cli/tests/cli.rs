@@ -40,15 +40,15 @@ struct Server {
 impl Server {
     /// Starts `osez serve` on a free port and waits for "listening on".
     fn start(data_dir: &Path) -> Server {
+        Server::start_with(data_dir, &[])
+    }
+
+    /// Same, with more arguments for `serve`.
+    fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--reload-secs",
-                "1",
-                "--addr",
-                "127.0.0.1:0",
-                "--data-dir",
-            ])
+            .args(["serve", "--reload-secs", "1", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .arg("--data-dir")
             .arg(data_dir)
             .env("OSEZ_LOG", "info")
             .stdout(Stdio::piped())
@@ -247,4 +247,68 @@ fn a_running_server_follows_an_import() {
     let (status, log) = server.stop();
     assert!(status.success());
     assert!(log.contains("directory reloaded"), "{log}");
+}
+
+/// Two nodes on one PostgreSQL database, each with its own index: both
+/// serve the demo directory loaded once, and both follow an import.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_share_one_postgres_database() {
+    let Some(url) = osez_store::testing::fresh_postgres_url().await else {
+        return;
+    };
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = Server::start_with(dir_a.path(), &["--database-url", &url]);
+    let b = Server::start_with(dir_b.path(), &["--database-url", &url]);
+    for node in [&a, &b] {
+        let (status, body) = http_get(&node.addr, "/api/v1/advisers?q=ia+lyon&per_page=1");
+        assert_eq!(status, 200);
+        assert!(body.contains("\"kind\":\"ambassadeur_ia\""), "{body}");
+    }
+    let file = dir_a.path().join("activateurs.csv");
+    std::fs::write(
+        &file,
+        format!("{HEADER}888;Agence Partagée;Indépendant;Privée;;13001;Marseille;;\n"),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "import",
+            "advisers",
+            "--keep-demo",
+            "--database-url",
+            &url,
+            "--data-dir",
+        ])
+        .arg(dir_a.path())
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for node in [&a, &b] {
+        loop {
+            if http_get(&node.addr, "/api/v1/advisers/888").0 == 200 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "node {} never saw the import",
+                node.addr
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    let (_, body) = http_get(&b.addr, "/api/v1/advisers?per_page=1");
+    assert!(
+        body.contains("\"total\":4301"),
+        "demo kept, one more: {body}"
+    );
+    for node in [a, b] {
+        let (status, log) = node.stop();
+        assert!(status.success(), "{log}");
+    }
 }

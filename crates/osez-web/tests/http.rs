@@ -406,3 +406,56 @@ async fn openapi_lists_every_parameter_the_api_accepts() {
         assert_eq!(a.status, StatusCode::OK, "{name}={value}: {}", a.body);
     }
 }
+
+#[tokio::test]
+async fn healthz_says_so_when_the_database_is_gone() {
+    for (name, state, store) in apps().await {
+        assert_eq!(
+            get(&state, "/healthz").await.status,
+            StatusCode::OK,
+            "{name}"
+        );
+        store.close().await;
+        assert_eq!(
+            get(&state, "/healthz").await.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{name}"
+        );
+        // Searching needs only the index: it goes on.
+        assert_eq!(
+            get(&state, "/api/v1/advisers?q=ia").await.status,
+            StatusCode::OK,
+            "{name}"
+        );
+    }
+}
+
+/// The API's answer for one query, whole: a change of shape or of ranking
+/// shows up here as a diff to review (`cargo insta review`).
+#[tokio::test]
+async fn api_answer_snapshot() {
+    let (_, state, _) = apps().await.remove(0);
+    let v = get(
+        &state,
+        "/api/v1/advisers?q=cybers%C3%A9curit%C3%A9+pr%C3%A8s+de+Rennes&per_page=3&radius_km=20",
+    )
+    .await
+    .json();
+    insta::assert_json_snapshot!("search_cybersecurite_rennes", v, { ".took_ms" => "[took_ms]" });
+    let one = get(&state, "/api/v1/advisers/demo-ia-001").await.json();
+    insta::assert_json_snapshot!("adviser_demo_ia_001", one);
+}
+
+/// The results page for one query, as HTML: the structure the browser suite
+/// and screen readers rely on (form, live status, facets, result links).
+#[tokio::test]
+async fn results_page_snapshot() {
+    let (_, state, _) = apps().await.remove(0);
+    let page = get(&state, "/recherche?q=ia+lyon&per_page=2").await.body;
+    let main = page
+        .split("<main")
+        .nth(1)
+        .and_then(|m| m.split("</main>").next())
+        .unwrap_or_default();
+    insta::assert_snapshot!("results_ia_lyon", main);
+}
