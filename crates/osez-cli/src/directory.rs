@@ -16,9 +16,7 @@ const DEMO_LOADED_KEY: &str = "demo_loaded";
 
 pub async fn open_store(data: &DataArgs) -> anyhow::Result<Store> {
     let store = match &data.database_url {
-        Some(url) => Store::connect(url)
-            .await
-            .context("cannot connect to the database")?,
+        Some(url) => Store::connect(url).await.context("cannot connect to the database")?,
         None => Store::open_sqlite(&data.data_dir)
             .await
             .with_context(|| format!("cannot open the database in {}", data.data_dir.display()))?,
@@ -27,39 +25,21 @@ pub async fn open_store(data: &DataArgs) -> anyhow::Result<Store> {
 }
 
 /// Migrates, and loads the demo directory into an empty database.
-pub async fn prepare_store(
-    data: &DataArgs,
-    load_demo: bool,
-    geo: &Geography,
-) -> anyhow::Result<Store> {
+pub async fn prepare_store(data: &DataArgs, load_demo: bool, geo: &Geography) -> anyhow::Result<Store> {
     let store = open_store(data).await?;
     store.migrate().await.context("cannot apply migrations")?;
-    if load_demo
-        && store.advisers_count().await? == 0
-        && store.meta(DEMO_LOADED_KEY).await?.is_none()
-    {
+    if load_demo && store.advisers_count().await? == 0 && store.meta(DEMO_LOADED_KEY).await?.is_none() {
         let started = Instant::now();
         let advisers = demo::generate(geo, demo::DEFAULT_SEED);
-        store
-            .upsert_advisers(&advisers)
-            .await
-            .context("cannot load the demo directory")?;
+        store.upsert_advisers(&advisers).await.context("cannot load the demo directory")?;
         store.set_meta(DEMO_LOADED_KEY, "1").await?;
-        tracing::info!(
-            count = advisers.len(),
-            took_ms = started.elapsed().as_millis() as u64,
-            "demo directory loaded"
-        );
+        tracing::info!(count = advisers.len(), took_ms = started.elapsed().as_millis() as u64, "demo directory loaded");
     }
     Ok(store)
 }
 
 /// Opens the search index, rebuilding it if the directory changed.
-pub async fn open_engine(
-    data: &DataArgs,
-    store: &Store,
-    geo: Arc<Geography>,
-) -> anyhow::Result<Engine> {
+pub async fn open_engine(data: &DataArgs, store: &Store, geo: Arc<Geography>) -> anyhow::Result<Engine> {
     Ok(open_versioned_engine(data, store, geo).await?.0)
 }
 
@@ -73,20 +53,13 @@ pub async fn open_versioned_engine(
     let version = store.advisers_version().await?;
     let advisers = store.all_advisers().await?;
     let dir = data.data_dir.join("index");
-    std::fs::create_dir_all(&data.data_dir)
-        .with_context(|| format!("cannot create {}", data.data_dir.display()))?;
+    std::fs::create_dir_all(&data.data_dir).with_context(|| format!("cannot create {}", data.data_dir.display()))?;
     let count = advisers.len();
-    let (engine, rebuilt) =
-        tokio::task::spawn_blocking(move || Engine::open_or_build(&dir, advisers, version, geo))
-            .await
-            .context("index task failed")?
-            .context("cannot open the search index")?;
-    tracing::info!(
-        count,
-        rebuilt,
-        took_ms = started.elapsed().as_millis() as u64,
-        "search index ready"
-    );
+    let (engine, rebuilt) = tokio::task::spawn_blocking(move || Engine::open_or_build(&dir, advisers, version, geo))
+        .await
+        .context("index task failed")?
+        .context("cannot open the search index")?;
+    tracing::info!(count, rebuilt, took_ms = started.elapsed().as_millis() as u64, "search index ready");
     Ok((engine, version))
 }
 
@@ -96,15 +69,10 @@ pub async fn reindex(data: &DataArgs) -> anyhow::Result<()> {
     store.migrate().await?;
     let dir = data.data_dir.join("index");
     if dir.exists() {
-        std::fs::remove_dir_all(&dir)
-            .with_context(|| format!("cannot remove {}", dir.display()))?;
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
     }
     let started = Instant::now();
     let engine = open_engine(data, &store, geo).await?;
-    println!(
-        "index rebuilt: {} advisers in {} ms",
-        engine.advisers().len(),
-        started.elapsed().as_millis()
-    );
+    println!("index rebuilt: {} advisers in {} ms", engine.advisers().len(), started.elapsed().as_millis());
     Ok(())
 }

@@ -20,19 +20,12 @@ pub struct Options {
 pub async fn advisers(data: &DataArgs, file: &Path, options: Options) -> anyhow::Result<()> {
     let started = Instant::now();
     let geo = Arc::new(Geography::embedded()?);
-    let bytes =
-        std::fs::read(file).with_context(|| format!("impossible de lire {}", file.display()))?;
-    let parsed =
-        import::parse(&bytes, &geo).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let bytes = std::fs::read(file).with_context(|| format!("impossible de lire {}", file.display()))?;
+    let parsed = import::parse(&bytes, &geo).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     for r in &parsed.rejected {
         eprintln!("{} {} : {}", parsed.unit, r.line, r.reason);
     }
-    println!(
-        "{} : {} valid rows, {} rejected",
-        file.display(),
-        parsed.advisers.len(),
-        parsed.rejected.len()
-    );
+    println!("{} : {} valid rows, {} rejected", file.display(), parsed.advisers.len(), parsed.rejected.len());
     if !parsed.rejected.is_empty() && !options.skip_invalid {
         bail!(
             "nothing imported: {} rejected rows (listed above); fix them, or run again with --skip-invalid to import the valid rows only",
@@ -54,9 +47,7 @@ pub async fn advisers(data: &DataArgs, file: &Path, options: Options) -> anyhow:
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let report = store
-        .import_advisers(&parsed.advisers, !options.keep_demo, &|done| {
-            bar.set_position(done as u64)
-        })
+        .import_advisers(&parsed.advisers, !options.keep_demo, &|done| bar.set_position(done as u64))
         .await
         .context("import failed; nothing was saved")?;
     bar.finish_and_clear();
@@ -65,13 +56,7 @@ pub async fn advisers(data: &DataArgs, file: &Path, options: Options) -> anyhow:
         report.inserted, report.updated, report.unchanged, report.removed_demo
     );
     let engine = open_engine(data, &store, geo).await?;
-    println!(
-        "search index: {} advisers ({} ms in all)",
-        engine.advisers().len(),
-        started.elapsed().as_millis()
-    );
-    println!(
-        "a running `osez serve` picks the new directory up within its reload interval (--reload-secs)"
-    );
+    println!("search index: {} advisers ({} ms in all)", engine.advisers().len(), started.elapsed().as_millis());
+    println!("a running `osez serve` picks the new directory up within its reload interval (--reload-secs)");
     Ok(())
 }

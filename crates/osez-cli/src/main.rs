@@ -12,11 +12,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "osez",
-    version,
-    about = "Osez : annuaire des activateurs France Num et des ambassadeurs IA"
-)]
+#[command(name = "osez", version, about = "Osez : annuaire des activateurs France Num et des ambassadeurs IA")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -93,17 +89,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("OSEZ_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new("info,sqlx=warn,tantivy=warn")
-            }),
+            tracing_subscriber::EnvFilter::try_from_env("OSEZ_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tantivy=warn")),
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("osez: cannot start the async runtime: {e}");
@@ -112,43 +104,18 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve {
-                data,
-                addr,
-                no_demo,
-                team_email,
-                reload_secs,
-            } => {
+            Command::Serve { data, addr, no_demo, team_email, reload_secs } => {
                 serve::run(serve::ServeConfig {
                     data,
                     addr,
                     load_demo: !no_demo,
                     team_email,
-                    reload_every: (reload_secs > 0)
-                        .then(|| std::time::Duration::from_secs(reload_secs)),
+                    reload_every: (reload_secs > 0).then(|| std::time::Duration::from_secs(reload_secs)),
                 })
                 .await
             }
-            Command::Import {
-                what:
-                    ImportWhat::Advisers {
-                        data,
-                        file,
-                        skip_invalid,
-                        keep_demo,
-                        dry_run,
-                    },
-            } => {
-                import::advisers(
-                    &data,
-                    &file,
-                    import::Options {
-                        skip_invalid,
-                        keep_demo,
-                        dry_run,
-                    },
-                )
-                .await
+            Command::Import { what: ImportWhat::Advisers { data, file, skip_invalid, keep_demo, dry_run } } => {
+                import::advisers(&data, &file, import::Options { skip_invalid, keep_demo, dry_run }).await
             }
             Command::Reindex { data } => directory::reindex(&data).await,
             Command::Migrate { data } => {

@@ -25,12 +25,7 @@ pub struct ServeConfig {
 pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let started = Instant::now();
     let geo = Arc::new(Geography::embedded().context("embedded geography")?);
-    let state = AppState::new(
-        geo.clone(),
-        WebConfig {
-            team_email: config.team_email,
-        },
-    );
+    let state = AppState::new(geo.clone(), WebConfig { team_email: config.team_email });
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -49,21 +44,12 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     };
     state.set_ready(store.clone(), Directory::new(engine));
     if let Some(every) = config.reload_every {
-        tokio::spawn(follow_directory(
-            state.clone(),
-            config.data.clone(),
-            geo.clone(),
-            version,
-            every,
-        ));
+        tokio::spawn(follow_directory(state.clone(), config.data.clone(), geo.clone(), version, every));
     }
     tracing::info!(took_ms = started.elapsed().as_millis() as u64, "ready");
     println!("listening on http://{addr}");
 
-    server
-        .await
-        .context("server task failed")?
-        .context("server failed")?;
+    server.await.context("server task failed")?.context("server failed")?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

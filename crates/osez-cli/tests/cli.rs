@@ -12,23 +12,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_osez");
 fn http_get(addr: &str, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     (status, body)
 }
 
@@ -64,38 +53,22 @@ impl Server {
                 }
             }
         });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(120))
-            .expect("osez printed its address");
+        let addr = rx.recv_timeout(Duration::from_secs(120)).expect("osez printed its address");
         Server { child, addr }
     }
 
     /// SIGTERM, then the exit status and what it logged.
     fn stop(mut self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 let mut log = String::new();
-                self.child
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut log)
-                    .unwrap();
+                self.child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
                 return (status, log);
             }
-            assert!(
-                Instant::now() < deadline,
-                "osez did not stop within 20 s of SIGTERM"
-            );
+            assert!(Instant::now() < deadline, "osez did not stop within 20 s of SIGTERM");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -125,20 +98,12 @@ fn serve_starts_answers_stops_and_restarts_without_rebuilding() {
     assert_eq!(http_get(&again.addr, "/healthz").0, 200);
     let (status, log) = again.stop();
     assert!(status.success());
-    assert!(
-        !log.contains("demo directory loaded"),
-        "demo loaded once only: {log}"
-    );
+    assert!(!log.contains("demo directory loaded"), "demo loaded once only: {log}");
     assert!(log.contains("rebuilt=false"), "index reused: {log}");
 }
 
 fn osez(args: &[&str], data_dir: &Path) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .output()
-        .expect("run osez")
+    Command::new(BIN).args(args).arg("--data-dir").arg(data_dir).output().expect("run osez")
 }
 
 async fn count(data_dir: &Path) -> i64 {
@@ -155,30 +120,21 @@ async fn import_is_all_or_nothing_then_idempotent() {
     let file = dir.path().join("activateurs.csv");
     let good = "101;Agence Essai;Agence de communication, marketing;Privée;1 rue A;35000;Rennes;Bretagne;https://www.francenum.gouv.fr/activateurs/101\n\
                 102;CCI Essai;Organisme public;Publique;;69003;LYON;Auvergne-Rhône-Alpes;\n";
-    let bad_rows = "103;Sans Lieu;Indépendant;Privée;;00000;Nulle Part;;\n101;Doublon;Indépendant;Privée;;35000;Rennes;;\n";
+    let bad_rows =
+        "103;Sans Lieu;Indépendant;Privée;;00000;Nulle Part;;\n101;Doublon;Indépendant;Privée;;35000;Rennes;;\n";
     std::fs::write(&file, format!("\u{feff}{HEADER}{good}{bad_rows}")).unwrap();
 
     let out = osez(&["import", "advisers", file.to_str().unwrap()], dir.path());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(
-        err.contains("ligne 4") && err.contains("commune introuvable"),
-        "{err}"
-    );
-    assert!(
-        err.contains("ligne 5") && err.contains("en double"),
-        "{err}"
-    );
+    assert!(err.contains("ligne 4") && err.contains("commune introuvable"), "{err}");
+    assert!(err.contains("ligne 5") && err.contains("en double"), "{err}");
     assert!(err.contains("nothing imported"), "{err}");
     assert_eq!(count(dir.path()).await, 0, "nothing half-imported");
 
     std::fs::write(&file, format!("{HEADER}{good}")).unwrap();
     let out = osez(&["import", "advisers", file.to_str().unwrap()], dir.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("2 new, 0 updated, 0 unchanged"), "{said}");
     assert_eq!(count(dir.path()).await, 2);
@@ -207,11 +163,7 @@ async fn import_is_all_or_nothing_then_idempotent() {
 fn reindex_rebuilds_from_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let out = osez(&["reindex"], dir.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("index rebuilt: 0 advisers"));
 }
 
@@ -220,17 +172,9 @@ fn a_running_server_follows_an_import() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path());
     let file = dir.path().join("activateurs.csv");
-    std::fs::write(
-        &file,
-        format!("{HEADER}777;Agence Suivie;Indépendant;Privée;;29200;Brest;;\n"),
-    )
-    .unwrap();
+    std::fs::write(&file, format!("{HEADER}777;Agence Suivie;Indépendant;Privée;;29200;Brest;;\n")).unwrap();
     let out = osez(&["import", "advisers", file.to_str().unwrap()], dir.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (status, body) = http_get(&server.addr, "/api/v1/advisers/777");
@@ -265,48 +209,26 @@ async fn two_nodes_share_one_postgres_database() {
         assert!(body.contains("\"kind\":\"ambassadeur_ia\""), "{body}");
     }
     let file = dir_a.path().join("activateurs.csv");
-    std::fs::write(
-        &file,
-        format!("{HEADER}888;Agence Partagée;Indépendant;Privée;;13001;Marseille;;\n"),
-    )
-    .unwrap();
+    std::fs::write(&file, format!("{HEADER}888;Agence Partagée;Indépendant;Privée;;13001;Marseille;;\n")).unwrap();
     let out = Command::new(BIN)
-        .args([
-            "import",
-            "advisers",
-            "--keep-demo",
-            "--database-url",
-            &url,
-            "--data-dir",
-        ])
+        .args(["import", "advisers", "--keep-demo", "--database-url", &url, "--data-dir"])
         .arg(dir_a.path())
         .arg(&file)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let deadline = Instant::now() + Duration::from_secs(30);
     for node in [&a, &b] {
         loop {
             if http_get(&node.addr, "/api/v1/advisers/888").0 == 200 {
                 break;
             }
-            assert!(
-                Instant::now() < deadline,
-                "node {} never saw the import",
-                node.addr
-            );
+            assert!(Instant::now() < deadline, "node {} never saw the import", node.addr);
             std::thread::sleep(Duration::from_millis(200));
         }
     }
     let (_, body) = http_get(&b.addr, "/api/v1/advisers?per_page=1");
-    assert!(
-        body.contains("\"total\":4301"),
-        "demo kept, one more: {body}"
-    );
+    assert!(body.contains("\"total\":4301"), "demo kept, one more: {body}");
     for node in [a, b] {
         let (status, log) = node.stop();
         assert!(status.success(), "{log}");

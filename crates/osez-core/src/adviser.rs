@@ -30,10 +30,7 @@ impl AdviserId {
         if s.len() > 64 {
             return Err(AdviserIdError::TooLong);
         }
-        if let Some(c) = s
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        {
+        if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
             return Err(AdviserIdError::BadChar(c));
         }
         Ok(AdviserId(s.to_string()))

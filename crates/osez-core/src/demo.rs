@@ -184,28 +184,14 @@ fn specialty_phrase(s: Specialty) -> &'static str {
         }
         Specialty::MarketingDigital => "le marketing digital et l'animation des réseaux sociaux",
         Specialty::SiteWebEcommerce => "la création de site internet et la vente en ligne",
-        Specialty::Referencement => {
-            "le référencement naturel et la visibilité sur les moteurs de recherche"
-        }
-        Specialty::Cybersecurite => {
-            "la cybersécurité : sauvegardes, mots de passe et prévention des rançongiciels"
-        }
-        Specialty::GestionComptabilite => {
-            "la gestion, la comptabilité et le passage à la facture électronique"
-        }
-        Specialty::RelationClient => {
-            "la relation client, le CRM et la prise de rendez-vous en ligne"
-        }
-        Specialty::RessourcesHumaines => {
-            "les ressources humaines : recrutement, fiches de poste et onboarding"
-        }
+        Specialty::Referencement => "le référencement naturel et la visibilité sur les moteurs de recherche",
+        Specialty::Cybersecurite => "la cybersécurité : sauvegardes, mots de passe et prévention des rançongiciels",
+        Specialty::GestionComptabilite => "la gestion, la comptabilité et le passage à la facture électronique",
+        Specialty::RelationClient => "la relation client, le CRM et la prise de rendez-vous en ligne",
+        Specialty::RessourcesHumaines => "les ressources humaines : recrutement, fiches de poste et onboarding",
         Specialty::Donnees => "la valorisation des données et la conformité au RGPD",
-        Specialty::StrategieNumerique => {
-            "le diagnostic et la stratégie de transformation numérique"
-        }
-        Specialty::OutilsCollaboratifs => {
-            "les outils collaboratifs, le cloud et le travail à distance"
-        }
+        Specialty::StrategieNumerique => "le diagnostic et la stratégie de transformation numérique",
+        Specialty::OutilsCollaboratifs => "les outils collaboratifs, le cloud et le travail à distance",
     }
 }
 
@@ -232,22 +218,12 @@ fn sector_phrase(s: Sector) -> &'static str {
 fn specialty_pool(t: StructureType) -> &'static [Specialty] {
     use Specialty::*;
     match t {
-        StructureType::Agence => &[
-            MarketingDigital,
-            SiteWebEcommerce,
-            Referencement,
-            RelationClient,
-            IaGenerative,
-            StrategieNumerique,
-        ],
-        StructureType::Esn => &[
-            Cybersecurite,
-            SiteWebEcommerce,
-            OutilsCollaboratifs,
-            Donnees,
-            IaGenerative,
-            GestionComptabilite,
-        ],
+        StructureType::Agence => {
+            &[MarketingDigital, SiteWebEcommerce, Referencement, RelationClient, IaGenerative, StrategieNumerique]
+        }
+        StructureType::Esn => {
+            &[Cybersecurite, SiteWebEcommerce, OutilsCollaboratifs, Donnees, IaGenerative, GestionComptabilite]
+        }
         StructureType::Independant => &[
             SiteWebEcommerce,
             MarketingDigital,
@@ -265,21 +241,12 @@ fn specialty_pool(t: StructureType) -> &'static [Specialty] {
             RessourcesHumaines,
             Cybersecurite,
         ],
-        StructureType::Cabinet => &[
-            GestionComptabilite,
-            Donnees,
-            RessourcesHumaines,
-            Cybersecurite,
-            StrategieNumerique,
-        ],
-        StructureType::Public => &[
-            StrategieNumerique,
-            SiteWebEcommerce,
-            Cybersecurite,
-            IaGenerative,
-            RessourcesHumaines,
-            RelationClient,
-        ],
+        StructureType::Cabinet => {
+            &[GestionComptabilite, Donnees, RessourcesHumaines, Cybersecurite, StrategieNumerique]
+        }
+        StructureType::Public => {
+            &[StrategieNumerique, SiteWebEcommerce, Cybersecurite, IaGenerative, RessourcesHumaines, RelationClient]
+        }
     }
 }
 
@@ -293,11 +260,7 @@ fn apportion(total: usize, weights: &[f64], floor: usize) -> Vec<usize> {
     let quotas: Vec<f64> = weights.iter().map(|w| rest as f64 * w / sum).collect();
     let mut seats: Vec<usize> = quotas.iter().map(|q| q.floor() as usize).collect();
     let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|&a, &b| {
-        (quotas[b] - quotas[b].floor())
-            .total_cmp(&(quotas[a] - quotas[a].floor()))
-            .then(a.cmp(&b))
-    });
+    order.sort_by(|&a, &b| (quotas[b] - quotas[b].floor()).total_cmp(&(quotas[a] - quotas[a].floor())).then(a.cmp(&b)));
     let given: usize = seats.iter().sum();
     for &i in order.iter().take(rest - given) {
         seats[i] += 1;
@@ -338,11 +301,7 @@ impl<'g> Generator<'g> {
                 (list, cumulative)
             })
             .collect();
-        Generator {
-            geo,
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            towns,
-        }
+        Generator { geo, rng: ChaCha8Rng::seed_from_u64(seed), towns }
     }
 
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
@@ -406,15 +365,8 @@ impl<'g> Generator<'g> {
         }
         while out.len() < n + usize::from(kind == Kind::AmbassadeurIa) {
             // Earlier entries of the pool are likelier: take the smaller of two draws.
-            let i = self
-                .rng
-                .random_range(0..pool.len())
-                .min(self.rng.random_range(0..pool.len()));
-            let s = if self.rng.random_range(0..10) == 0 {
-                self.pick(Specialty::ALL)
-            } else {
-                pool[i]
-            };
+            let i = self.rng.random_range(0..pool.len()).min(self.rng.random_range(0..pool.len()));
+            let s = if self.rng.random_range(0..10) == 0 { self.pick(Specialty::ALL) } else { pool[i] };
             if !out.contains(&s) {
                 out.push(s);
             }
@@ -437,14 +389,8 @@ impl<'g> Generator<'g> {
     fn adviser(&mut self, kind: Kind, number: usize, department: usize) -> Adviser {
         let commune = self.commune_in(department);
         let c = &self.geo.communes[commune];
-        let (insee, commune_name, region, lat, lon, approx) = (
-            c.insee.clone(),
-            c.name.clone(),
-            c.region.clone(),
-            c.lat,
-            c.lon,
-            c.approx,
-        );
+        let (insee, commune_name, region, lat, lon, approx) =
+            (c.insee.clone(), c.name.clone(), c.region.clone(), c.lat, c.lon, c.approx);
         let postal_code = c.postal_codes.first().cloned().unwrap_or_default();
         let dep_code = self.geo.departments[department].code.clone();
         let structure_type = self.structure_type();
@@ -492,11 +438,7 @@ impl<'g> Generator<'g> {
             kind,
             name,
             structure_type,
-            category: if structure_type == StructureType::Public {
-                Category::Publique
-            } else {
-                Category::Privee
-            },
+            category: if structure_type == StructureType::Public { Category::Publique } else { Category::Privee },
             address: Some(address),
             commune_insee: insee,
             commune: commune_name,
@@ -523,11 +465,7 @@ pub fn generate(geo: &Geography, seed: u64) -> Vec<Adviser> {
     let mut g = Generator::new(geo, seed);
     let mut out = Vec::with_capacity(ACTIVATEURS + AMBASSADEURS_IA);
 
-    let dep_weights: Vec<f64> = geo
-        .departments
-        .iter()
-        .map(|d| d.population as f64)
-        .collect();
+    let dep_weights: Vec<f64> = geo.departments.iter().map(|d| d.population as f64).collect();
     let per_department = apportion(ACTIVATEURS, &dep_weights, 1);
     let mut number = 0;
     for (d, &n) in per_department.iter().enumerate() {
@@ -538,20 +476,12 @@ pub fn generate(geo: &Geography, seed: u64) -> Vec<Adviser> {
     }
 
     let region_weights: Vec<f64> = geo.regions.iter().map(|r| r.population as f64).collect();
-    let per_region = apportion(
-        AMBASSADEURS_IA,
-        &region_weights,
-        MIN_AMBASSADEURS_PER_REGION,
-    );
+    let per_region = apportion(AMBASSADEURS_IA, &region_weights, MIN_AMBASSADEURS_PER_REGION);
     let mut number = 0;
     for (r, &n) in per_region.iter().enumerate() {
-        let deps: Vec<usize> = (0..geo.departments.len())
-            .filter(|&d| geo.departments[d].region == geo.regions[r].code)
-            .collect();
-        let weights: Vec<f64> = deps
-            .iter()
-            .map(|&d| geo.departments[d].population as f64)
-            .collect();
+        let deps: Vec<usize> =
+            (0..geo.departments.len()).filter(|&d| geo.departments[d].region == geo.regions[r].code).collect();
+        let weights: Vec<f64> = deps.iter().map(|&d| geo.departments[d].population as f64).collect();
         let spread = apportion(n, &weights, 0);
         for (k, &m) in spread.iter().enumerate() {
             for _ in 0..m {
@@ -573,11 +503,7 @@ mod tests {
         let seats = apportion(10, &[1.0, 1.0, 8.0], 1);
         assert_eq!(seats.iter().sum::<usize>(), 10);
         assert!(seats.iter().all(|&s| s >= 1));
-        assert_eq!(
-            seats,
-            vec![2, 2, 6],
-            "quotas 0.7, 0.7, 5.6 over 7 free seats"
-        );
+        assert_eq!(seats, vec![2, 2, 6], "quotas 0.7, 0.7, 5.6 over 7 free seats");
     }
 
     #[test]
@@ -585,34 +511,17 @@ mod tests {
         let geo = Geography::embedded().unwrap();
         let a = generate(&geo, 42);
         assert_eq!(a.len(), ACTIVATEURS + AMBASSADEURS_IA);
-        assert_eq!(
-            a.iter().filter(|x| x.kind == Kind::AmbassadeurIa).count(),
-            AMBASSADEURS_IA
-        );
+        assert_eq!(a.iter().filter(|x| x.kind == Kind::AmbassadeurIa).count(), AMBASSADEURS_IA);
         let ids: HashSet<_> = a.iter().map(|x| x.id.clone()).collect();
         assert_eq!(ids.len(), a.len(), "ids are unique");
         for d in &geo.departments {
-            assert!(
-                a.iter().any(|x| x.department == d.code),
-                "department {} has an adviser",
-                d.code
-            );
+            assert!(a.iter().any(|x| x.department == d.code), "department {} has an adviser", d.code);
         }
         for r in &geo.regions {
-            let n = a
-                .iter()
-                .filter(|x| x.region == r.code && x.kind == Kind::AmbassadeurIa)
-                .count();
-            assert!(
-                n >= MIN_AMBASSADEURS_PER_REGION,
-                "region {} has {n} ambassadeurs",
-                r.name
-            );
+            let n = a.iter().filter(|x| x.region == r.code && x.kind == Kind::AmbassadeurIa).count();
+            assert!(n >= MIN_AMBASSADEURS_PER_REGION, "region {} has {n} ambassadeurs", r.name);
         }
-        assert!(
-            a.iter()
-                .all(|x| x.is_demo && x.id.as_str().starts_with("demo-"))
-        );
+        assert!(a.iter().all(|x| x.is_demo && x.id.as_str().starts_with("demo-")));
         assert!(a.iter().all(|x| x.in_person || x.remote));
         assert!(
             a.iter()
@@ -621,16 +530,7 @@ mod tests {
         );
         assert_eq!(generate(&geo, 42), a);
         // Proportional: Paris has far more advisers than Lozère.
-        let count = |code: &str| {
-            a.iter()
-                .filter(|x| x.department == code && x.kind == Kind::Activateur)
-                .count()
-        };
-        assert!(
-            count("75") > 10 * count("48"),
-            "{} vs {}",
-            count("75"),
-            count("48")
-        );
+        let count = |code: &str| a.iter().filter(|x| x.department == code && x.kind == Kind::Activateur).count();
+        assert!(count("75") > 10 * count("48"), "{} vs {}", count("75"), count("48"));
     }
 }

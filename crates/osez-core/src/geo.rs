@@ -115,31 +115,18 @@ pub fn place_key(name: &str) -> String {
 }
 
 fn parse_f64(s: &str, line: usize, what: &str) -> Result<f64, GeoDataError> {
-    s.parse().map_err(|_| GeoDataError {
-        line,
-        reason: format!("bad {what} {s:?}"),
-    })
+    s.parse().map_err(|_| GeoDataError { line, reason: format!("bad {what} {s:?}") })
 }
 
-fn rows(
-    tsv: &str,
-    columns: usize,
-) -> impl Iterator<Item = Result<(usize, Vec<&str>), GeoDataError>> {
-    tsv.lines()
-        .enumerate()
-        .skip(1)
-        .filter(|(_, l)| !l.is_empty())
-        .map(move |(i, l)| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            if cols.len() == columns {
-                Ok((i + 1, cols))
-            } else {
-                Err(GeoDataError {
-                    line: i + 1,
-                    reason: format!("{} columns, expected {columns}", cols.len()),
-                })
-            }
-        })
+fn rows(tsv: &str, columns: usize) -> impl Iterator<Item = Result<(usize, Vec<&str>), GeoDataError>> {
+    tsv.lines().enumerate().skip(1).filter(|(_, l)| !l.is_empty()).map(move |(i, l)| {
+        let cols: Vec<&str> = l.split('\t').collect();
+        if cols.len() == columns {
+            Ok((i + 1, cols))
+        } else {
+            Err(GeoDataError { line: i + 1, reason: format!("{} columns, expected {columns}", cols.len()) })
+        }
+    })
 }
 
 impl Geography {
@@ -148,21 +135,11 @@ impl Geography {
         Self::parse(REGIONS_TSV, DEPARTMENTS_TSV, COMMUNES_TSV)
     }
 
-    pub fn parse(
-        regions_tsv: &str,
-        departments_tsv: &str,
-        communes_tsv: &str,
-    ) -> Result<Self, GeoDataError> {
+    pub fn parse(regions_tsv: &str, departments_tsv: &str, communes_tsv: &str) -> Result<Self, GeoDataError> {
         let mut regions = Vec::new();
         for row in rows(regions_tsv, 2) {
             let (_, c) = row?;
-            regions.push(Region {
-                code: c[0].into(),
-                name: c[1].into(),
-                population: 0,
-                lat: 0.0,
-                lon: 0.0,
-            });
+            regions.push(Region { code: c[0].into(), name: c[1].into(), population: 0, lat: 0.0, lon: 0.0 });
         }
         let mut departments = Vec::new();
         for row in rows(departments_tsv, 4) {
@@ -183,22 +160,11 @@ impl Geography {
             communes.push(Commune {
                 insee: c[0].into(),
                 name: c[1].into(),
-                kind: if c[2] == "a" {
-                    CommuneKind::Arrondissement
-                } else {
-                    CommuneKind::Commune
-                },
-                postal_codes: c[3]
-                    .split(',')
-                    .filter(|p| !p.is_empty())
-                    .map(String::from)
-                    .collect(),
+                kind: if c[2] == "a" { CommuneKind::Arrondissement } else { CommuneKind::Commune },
+                postal_codes: c[3].split(',').filter(|p| !p.is_empty()).map(String::from).collect(),
                 department: c[4].into(),
                 region: c[5].into(),
-                population: c[6].parse().map_err(|_| GeoDataError {
-                    line,
-                    reason: "bad population".into(),
-                })?,
+                population: c[6].parse().map_err(|_| GeoDataError { line, reason: "bad population".into() })?,
                 lat: parse_f64(c[7], line, "latitude")?,
                 lon: parse_f64(c[8], line, "longitude")?,
                 approx: c[9] == "1",
@@ -225,11 +191,7 @@ impl Geography {
         // Population-weighted centres of departments and regions; communes
         // (not arrondissements, which would count their city twice).
         let mut dep_acc: HashMap<&str, (f64, f64, f64)> = HashMap::new();
-        for c in self
-            .communes
-            .iter()
-            .filter(|c| c.kind == CommuneKind::Commune)
-        {
+        for c in self.communes.iter().filter(|c| c.kind == CommuneKind::Commune) {
             let w = f64::from(c.population.max(1));
             let e = dep_acc.entry(&c.department).or_default();
             e.0 += w;
@@ -269,19 +231,13 @@ impl Geography {
         }
         let communes = &self.communes;
         let by_population = |list: &mut Vec<usize>| {
-            list.sort_by(|&a, &b| {
-                communes[b]
-                    .population
-                    .cmp(&communes[a].population)
-                    .then(a.cmp(&b))
-            });
+            list.sort_by(|&a, &b| communes[b].population.cmp(&communes[a].population).then(a.cmp(&b)));
         };
         self.by_postal.values_mut().for_each(by_population);
         self.by_name.values_mut().for_each(by_population);
 
         for (i, d) in self.departments.iter().enumerate() {
-            self.department_by_key
-                .insert(d.code.to_ascii_lowercase(), i);
+            self.department_by_key.insert(d.code.to_ascii_lowercase(), i);
             self.department_by_key.insert(place_key(&d.name), i);
         }
         for (i, r) in self.regions.iter().enumerate() {
@@ -303,16 +259,11 @@ impl Geography {
 
     /// Communes of that name (any spelling), most populous first.
     pub fn communes_by_name(&self, name: &str) -> &[usize] {
-        self.by_name
-            .get(&place_key(name))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.by_name.get(&place_key(name)).map(Vec::as_slice).unwrap_or(&[])
     }
 
     pub fn department(&self, code: &str) -> Option<&Department> {
-        self.departments
-            .iter()
-            .find(|d| d.code.eq_ignore_ascii_case(code))
+        self.departments.iter().find(|d| d.code.eq_ignore_ascii_case(code))
     }
 
     pub fn region(&self, code: &str) -> Option<&Region> {
@@ -334,10 +285,7 @@ impl Geography {
     /// A region from its name or its INSEE code.
     pub fn find_region(&self, input: &str) -> Option<usize> {
         let t = input.trim();
-        self.regions
-            .iter()
-            .position(|r| r.code == t)
-            .or_else(|| self.region_by_key.get(&place_key(t)).copied())
+        self.regions.iter().position(|r| r.code == t).or_else(|| self.region_by_key.get(&place_key(t)).copied())
     }
 
     /// Longest number of words in a commune name, for n-gram scans.
@@ -360,10 +308,7 @@ impl Geography {
             }
             return Some(Place::Department(d));
         }
-        self.by_name
-            .get(key)
-            .and_then(|v| v.first())
-            .map(|&c| Place::Commune(c))
+        self.by_name.get(key).and_then(|v| v.first()).map(|&c| Place::Commune(c))
     }
 
     /// Resolves what a user typed as a place: a postal code, a department
@@ -396,9 +341,7 @@ impl Geography {
     /// population-weighted centre.
     pub fn point(&self, place: Place) -> (f64, f64) {
         match place {
-            Place::Commune(i) | Place::PostalCode(i, _) => {
-                (self.communes[i].lat, self.communes[i].lon)
-            }
+            Place::Commune(i) | Place::PostalCode(i, _) => (self.communes[i].lat, self.communes[i].lon),
             Place::Department(i) => (self.departments[i].lat, self.departments[i].lon),
             Place::Region(i) => (self.regions[i].lat, self.regions[i].lon),
         }
@@ -413,10 +356,7 @@ impl Geography {
                 format!("{} ({})", c.name, c.department)
             }
             Place::PostalCode(i, code) => format!("{code:05} ({})", self.communes[i].name),
-            Place::Department(i) => format!(
-                "{} ({})",
-                self.departments[i].name, self.departments[i].code
-            ),
+            Place::Department(i) => format!("{} ({})", self.departments[i].name, self.departments[i].code),
             Place::Region(i) => self.regions[i].name.clone(),
         }
     }
@@ -441,8 +381,7 @@ pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     const EARTH_RADIUS_KM: f64 = 6371.0;
     let (la1, lo1) = (a.0.to_radians(), a.1.to_radians());
     let (la2, lo2) = (b.0.to_radians(), b.1.to_radians());
-    let h = ((la2 - la1) / 2.0).sin().powi(2)
-        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
     2.0 * EARTH_RADIUS_KM * h.sqrt().asin()
 }
 
@@ -469,11 +408,7 @@ mod tests {
         assert_eq!(g.regions.len(), 18);
         assert_eq!(g.departments.len(), 101);
         assert!(g.communes.len() > 34_000, "{}", g.communes.len());
-        assert!(
-            g.communes
-                .iter()
-                .all(|c| c.lat.is_finite() && c.lon.is_finite())
-        );
+        assert!(g.communes.iter().all(|c| c.lat.is_finite() && c.lon.is_finite()));
     }
 
     #[test]
@@ -490,10 +425,7 @@ mod tests {
     fn arrondissements_of_paris_lyon_marseille() {
         assert_eq!(commune(geo().resolve("Paris 16e")).insee, "75116");
         assert_eq!(commune(geo().resolve("paris 16")).insee, "75116");
-        assert_eq!(
-            commune(geo().resolve("Lyon 3e Arrondissement")).insee,
-            "69383"
-        );
+        assert_eq!(commune(geo().resolve("Lyon 3e Arrondissement")).insee, "69383");
         assert_eq!(commune(geo().resolve("marseille 1er")).insee, "13201");
     }
 
@@ -501,14 +433,8 @@ mod tests {
     fn postal_codes_departments_and_regions() {
         assert_eq!(commune(geo().resolve("33000")).name, "Bordeaux");
         assert_eq!(commune(geo().resolve("75011")).insee, "75111");
-        assert_eq!(
-            geo().place_label(geo().resolve("75011").unwrap()),
-            "75011 (Paris 11e Arrondissement)"
-        );
-        assert_eq!(
-            geo().place_label(geo().resolve("01000").unwrap()),
-            "01000 (Bourg-en-Bresse)"
-        );
+        assert_eq!(geo().place_label(geo().resolve("75011").unwrap()), "75011 (Paris 11e Arrondissement)");
+        assert_eq!(geo().place_label(geo().resolve("01000").unwrap()), "01000 (Bourg-en-Bresse)");
         let dep = |s| match geo().resolve(s) {
             Some(Place::Department(i)) => geo().departments[i].code.clone(),
             other => panic!("{s}: {other:?}"),
@@ -521,10 +447,7 @@ mod tests {
         assert_eq!(dep("cotes d armor"), "22");
         assert_eq!(dep("1"), "01");
         assert!(matches!(geo().resolve("Bretagne"), Some(Place::Region(_))));
-        assert!(matches!(
-            geo().resolve("provence alpes cote d azur"),
-            Some(Place::Region(_))
-        ));
+        assert!(matches!(geo().resolve("provence alpes cote d azur"), Some(Place::Region(_))));
         assert_eq!(geo().resolve("99999"), None);
         assert_eq!(geo().resolve("Atlantide"), None);
     }

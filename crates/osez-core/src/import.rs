@@ -83,19 +83,9 @@ type Row = HashMap<Column, String>;
 /// returned only when the file as a whole cannot be read.
 pub fn parse(bytes: &[u8], geo: &Geography) -> Result<Parsed, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let first = bytes
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .ok_or(ImportError::Empty)?;
-    let (rows, unit, mut rejected) = if matches!(first, b'[' | b'{') {
-        json_rows(bytes)?
-    } else {
-        csv_rows(bytes)?
-    };
-    let mut parsed = Parsed {
-        unit,
-        ..Parsed::default()
-    };
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).ok_or(ImportError::Empty)?;
+    let (rows, unit, mut rejected) = if matches!(first, b'[' | b'{') { json_rows(bytes)? } else { csv_rows(bytes)? };
+    let mut parsed = Parsed { unit, ..Parsed::default() };
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (line, row) in rows {
         match to_adviser(&row, geo) {
@@ -103,10 +93,7 @@ pub fn parse(bytes: &[u8], geo: &Geography) -> Result<Parsed, ImportError> {
                 if let Some(&first_line) = seen.get(a.id.as_str()) {
                     rejected.push(Rejected {
                         line,
-                        reason: format!(
-                            "identifiant « {} » en double (déjà vu {unit} {first_line})",
-                            a.id
-                        ),
+                        reason: format!("identifiant « {} » en double (déjà vu {unit} {first_line})", a.id),
                     });
                 } else {
                     seen.insert(a.id.as_str().to_string(), line);
@@ -125,25 +112,15 @@ type Rows = (Vec<(usize, Row)>, &'static str, Vec<Rejected>);
 
 fn csv_rows(bytes: &[u8]) -> Result<Rows, ImportError> {
     let header_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    let delimiter = if header_line.iter().filter(|&&b| b == b';').count()
-        >= header_line.iter().filter(|&&b| b == b',').count()
-    {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(bytes);
-    let headers = reader
-        .byte_headers()
-        .map_err(|e| ImportError::Csv(e.to_string()))?
-        .clone();
-    let columns: Vec<Option<Column>> = headers
-        .iter()
-        .map(|h| column_of(&String::from_utf8_lossy(h)))
-        .collect();
+    let delimiter =
+        if header_line.iter().filter(|&&b| b == b';').count() >= header_line.iter().filter(|&&b| b == b',').count() {
+            b';'
+        } else {
+            b','
+        };
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(bytes);
+    let headers = reader.byte_headers().map_err(|e| ImportError::Csv(e.to_string()))?.clone();
+    let columns: Vec<Option<Column>> = headers.iter().map(|h| column_of(&String::from_utf8_lossy(h))).collect();
     check_required(columns.iter().flatten().copied())?;
 
     let mut rows = Vec::new();
@@ -155,10 +132,7 @@ fn csv_rows(bytes: &[u8]) -> Result<Rows, ImportError> {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                rejected.push(Rejected {
-                    line,
-                    reason: format!("ligne CSV illisible : {e}"),
-                });
+                rejected.push(Rejected { line, reason: format!("ligne CSV illisible : {e}") });
                 continue;
             }
         }
@@ -180,10 +154,7 @@ fn csv_rows(bytes: &[u8]) -> Result<Rows, ImportError> {
             }
         }
         if bad_utf8 {
-            rejected.push(Rejected {
-                line,
-                reason: "texte mal encodé (UTF-8 attendu)".into(),
-            });
+            rejected.push(Rejected { line, reason: "texte mal encodé (UTF-8 attendu)".into() });
         } else {
             rows.push((line, row));
         }
@@ -192,8 +163,7 @@ fn csv_rows(bytes: &[u8]) -> Result<Rows, ImportError> {
 }
 
 fn json_rows(bytes: &[u8]) -> Result<Rows, ImportError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| ImportError::Json(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| ImportError::Json(e.to_string()))?;
     // The export is an array; some tools wrap it as {"data": [...]}.
     let items = match value {
         serde_json::Value::Array(items) => items,
@@ -205,9 +175,7 @@ fn json_rows(bytes: &[u8]) -> Result<Rows, ImportError> {
             })
             .ok_or_else(|| ImportError::Json("aucun tableau d'enregistrements".into()))?,
         _ => {
-            return Err(ImportError::Json(
-                "un tableau d'enregistrements est attendu".into(),
-            ));
+            return Err(ImportError::Json("un tableau d'enregistrements est attendu".into()));
         }
     };
     let mut rows = Vec::new();
@@ -215,10 +183,7 @@ fn json_rows(bytes: &[u8]) -> Result<Rows, ImportError> {
     let mut columns_seen = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let serde_json::Value::Object(map) = item else {
-            rejected.push(Rejected {
-                line: i + 1,
-                reason: "l'élément n'est pas un objet".into(),
-            });
+            rejected.push(Rejected { line: i + 1, reason: "l'élément n'est pas un objet".into() });
             continue;
         };
         let mut row = Row::new();
@@ -272,22 +237,13 @@ fn to_adviser(row: &Row, geo: &Geography) -> Result<Adviser, String> {
     let category = match field(row, Column::Category) {
         "" if structure_type == StructureType::Public => Category::Publique,
         "" => Category::Privee,
-        c => Category::from_label(c).ok_or_else(|| {
-            format!(
-                "catégorie inconnue : « {} » (Publique ou Privée)",
-                truncate(c)
-            )
-        })?,
+        c => Category::from_label(c)
+            .ok_or_else(|| format!("catégorie inconnue : « {} » (Publique ou Privée)", truncate(c)))?,
     };
     let postal_code = field(row, Column::PostalCode);
     let city = field(row, Column::City);
-    let commune = locate(geo, postal_code, city).ok_or_else(|| {
-        format!(
-            "commune introuvable : « {} {} »",
-            truncate(postal_code),
-            truncate(city)
-        )
-    })?;
+    let commune = locate(geo, postal_code, city)
+        .ok_or_else(|| format!("commune introuvable : « {} {} »", truncate(postal_code), truncate(city)))?;
     let c = &geo.communes[commune];
     let url = field(row, Column::Url);
     let source_url = if url.is_empty() {
@@ -297,9 +253,7 @@ fn to_adviser(row: &Row, geo: &Geography) -> Result<Adviser, String> {
     } else {
         return Err(format!("lien invalide : « {} »", truncate(url)));
     };
-    let address = Some(field(row, Column::Address))
-        .filter(|a| !a.is_empty())
-        .map(String::from);
+    let address = Some(field(row, Column::Address)).filter(|a| !a.is_empty()).map(String::from);
     Ok(Adviser {
         id,
         kind: Kind::Activateur,
@@ -309,11 +263,7 @@ fn to_adviser(row: &Row, geo: &Geography) -> Result<Adviser, String> {
         address,
         commune_insee: c.insee.clone(),
         commune: c.name.clone(),
-        postal_code: if postal_code.len() == 5 {
-            postal_code.to_string()
-        } else {
-            c.postal_codes[0].clone()
-        },
+        postal_code: if postal_code.len() == 5 { postal_code.to_string() } else { c.postal_codes[0].clone() },
         department: c.department.clone(),
         region: c.region.clone(),
         lat: c.lat,
@@ -339,19 +289,13 @@ fn to_adviser(row: &Row, geo: &Geography) -> Result<Adviser, String> {
 fn locate(geo: &Geography, postal_code: &str, city: &str) -> Option<usize> {
     // "LYON CEDEX 03" → "lyon".
     let folded = fold(city);
-    let name: String = folded
-        .split(' ')
-        .take_while(|w| *w != "cedex")
-        .collect::<Vec<_>>()
-        .join(" ");
+    let name: String = folded.split(' ').take_while(|w| *w != "cedex").collect::<Vec<_>>().join(" ");
     let by_code = geo.communes_by_postal_code(postal_code);
     let by_name = geo.communes_by_name(&name);
     if let Some(&c) = by_code.iter().find(|c| by_name.contains(c)) {
         // "69003 Lyon" is Lyon's 3rd arrondissement, not Lyon as a whole.
         let city = &geo.communes[c].insee;
-        let arrondissement = by_code
-            .iter()
-            .find(|&&a| geo.communes[a].parent.as_deref() == Some(city.as_str()));
+        let arrondissement = by_code.iter().find(|&&a| geo.communes[a].parent.as_deref() == Some(city.as_str()));
         return Some(*arrondissement.unwrap_or(&c));
     }
     let dep_prefix = postal_code.get(..2).unwrap_or("");
@@ -368,11 +312,7 @@ fn locate(geo: &Geography, postal_code: &str, city: &str) -> Option<usize> {
 }
 
 fn truncate(s: &str) -> String {
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(60).collect::<String>())
-    } else {
-        s.to_string()
-    }
+    if s.chars().count() > 60 { format!("{}…", s.chars().take(60).collect::<String>()) } else { s.to_string() }
 }
 
 #[cfg(test)]
@@ -413,11 +353,7 @@ mod tests {
         let lines: Vec<usize> = p.rejected.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![3, 4, 5]);
         assert!(p.rejected[0].reason.contains("type de structure inconnu"));
-        assert!(
-            p.rejected[1].reason.contains("en double"),
-            "{}",
-            p.rejected[1].reason
-        );
+        assert!(p.rejected[1].reason.contains("en double"), "{}", p.rejected[1].reason);
         assert!(p.rejected[2].reason.contains("commune introuvable"));
     }
 
@@ -448,9 +384,6 @@ mod tests {
             parse(b"foo;bar\n1;2\n", geo()).unwrap_err(),
             ImportError::MissingColumn("Identifiant de la structure")
         );
-        assert!(matches!(
-            parse(b"[1,", geo()).unwrap_err(),
-            ImportError::Json(_)
-        ));
+        assert!(matches!(parse(b"[1,", geo()).unwrap_err(), ImportError::Json(_)));
     }
 }

@@ -131,10 +131,7 @@ impl StructureType {
     /// spacing ("Agence de communication,marketing").
     pub fn from_label(label: &str) -> Option<Self> {
         let wanted = crate::text::fold(label);
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|t| crate::text::fold(t.label()) == wanted || t.slug() == label)
+        Self::ALL.iter().copied().find(|t| crate::text::fold(t.label()) == wanted || t.slug() == label)
     }
 }
 
@@ -168,27 +165,14 @@ mod tests {
         check(Kind::ALL, Kind::slug, Kind::from_slug);
         check(Specialty::ALL, Specialty::slug, Specialty::from_slug);
         check(Sector::ALL, Sector::slug, Sector::from_slug);
-        check(
-            StructureType::ALL,
-            StructureType::slug,
-            StructureType::from_slug,
-        );
+        check(StructureType::ALL, StructureType::slug, StructureType::from_slug);
     }
 
     #[test]
     fn official_structure_labels_parse() {
-        assert_eq!(
-            StructureType::from_label("Agence de communication, marketing"),
-            Some(StructureType::Agence)
-        );
-        assert_eq!(
-            StructureType::from_label("cabinet d’avocat, expertise-comptable"),
-            Some(StructureType::Cabinet)
-        );
-        assert_eq!(
-            StructureType::from_label("Indépendant"),
-            Some(StructureType::Independant)
-        );
+        assert_eq!(StructureType::from_label("Agence de communication, marketing"), Some(StructureType::Agence));
+        assert_eq!(StructureType::from_label("cabinet d’avocat, expertise-comptable"), Some(StructureType::Cabinet));
+        assert_eq!(StructureType::from_label("Indépendant"), Some(StructureType::Independant));
         assert_eq!(Category::from_label("Privée"), Some(Category::Privee));
         assert_eq!(StructureType::from_label("Boulangerie"), None);
     }

@@ -36,14 +36,7 @@ struct Case {
 }
 
 const fn q(group: &'static str, q: &'static str) -> Case {
-    Case {
-        group,
-        q,
-        kind: None,
-        specialty: None,
-        department: None,
-        remote: None,
-    }
+    Case { group, q, kind: None, specialty: None, department: None, remote: None }
 }
 
 fn cases() -> Vec<Case> {
@@ -154,50 +147,16 @@ fn cases() -> Vec<Case> {
         v.push(q("place", s));
     }
     let facet = |text: &'static str| q("facets", text);
-    v.push(Case {
-        kind: Some(Kind::AmbassadeurIa),
-        ..facet("")
-    });
-    v.push(Case {
-        department: Some("33"),
-        ..facet("marketing")
-    });
-    v.push(Case {
-        specialty: Some(Specialty::Cybersecurite),
-        department: Some("75"),
-        ..facet("")
-    });
-    v.push(Case {
-        remote: Some(true),
-        ..facet("ia")
-    });
-    v.push(Case {
-        kind: Some(Kind::Activateur),
-        specialty: Some(Specialty::SiteWebEcommerce),
-        ..facet("site web")
-    });
-    v.push(Case {
-        department: Some("69"),
-        ..facet("comptabilité")
-    });
-    v.push(Case {
-        department: Some("2A"),
-        ..facet("")
-    });
-    v.push(Case {
-        kind: Some(Kind::AmbassadeurIa),
-        remote: Some(true),
-        ..facet("chatgpt")
-    });
-    v.push(Case {
-        specialty: Some(Specialty::Donnees),
-        ..facet("rgpd")
-    });
-    v.push(Case {
-        department: Some("13"),
-        remote: Some(false),
-        ..facet("restaurant")
-    });
+    v.push(Case { kind: Some(Kind::AmbassadeurIa), ..facet("") });
+    v.push(Case { department: Some("33"), ..facet("marketing") });
+    v.push(Case { specialty: Some(Specialty::Cybersecurite), department: Some("75"), ..facet("") });
+    v.push(Case { remote: Some(true), ..facet("ia") });
+    v.push(Case { kind: Some(Kind::Activateur), specialty: Some(Specialty::SiteWebEcommerce), ..facet("site web") });
+    v.push(Case { department: Some("69"), ..facet("comptabilité") });
+    v.push(Case { department: Some("2A"), ..facet("") });
+    v.push(Case { kind: Some(Kind::AmbassadeurIa), remote: Some(true), ..facet("chatgpt") });
+    v.push(Case { specialty: Some(Specialty::Donnees), ..facet("rgpd") });
+    v.push(Case { department: Some("13"), remote: Some(false), ..facet("restaurant") });
     for s in [
         "c",
         "cy",
@@ -237,28 +196,6 @@ fn request(c: &Case) -> SearchRequest {
 }
 
 // ---------------------------------------------------------------- FTS5 ---
-
-/// Labels and keywords of the taxonomy, as the Osez index's tags field.
-fn tags_text(a: &Adviser) -> String {
-    let mut s = String::new();
-    let mut push = |label: &str, keywords: &[&str]| {
-        s.push_str(label);
-        s.push_str(". ");
-        for k in keywords {
-            s.push_str(k);
-            s.push_str(". ");
-        }
-    };
-    push(a.kind.label(), a.kind.keywords());
-    push(a.structure_type.label(), a.structure_type.keywords());
-    for sp in &a.specialties {
-        push(sp.label(), sp.keywords());
-    }
-    for se in &a.sectors {
-        push(se.label(), se.keywords());
-    }
-    s
-}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Fts5Mode {
@@ -300,26 +237,13 @@ impl Fts5 {
                 .expect("insert meta");
             for (ord, a) in advisers.iter().enumerate() {
                 let id = ord as i64;
-                fts.execute(params![id, a.name, tags_text(a), a.description])
-                    .expect("insert");
-                let specialties: String = a
-                    .specialties
-                    .iter()
-                    .map(|s| format!(",{},", s.slug()))
-                    .collect();
-                meta.execute(params![
-                    id,
-                    a.kind.slug(),
-                    a.department,
-                    a.remote,
-                    specialties
-                ])
-                .expect("insert");
+                fts.execute(params![id, a.name, osez_search::tags_text(a), a.description]).expect("insert");
+                let specialties: String = a.specialties.iter().map(|s| format!(",{},", s.slug())).collect();
+                meta.execute(params![id, a.kind.slug(), a.department, a.remote, specialties]).expect("insert");
             }
         }
         tx.commit().expect("commit");
-        conn.execute_batch("INSERT INTO fts(fts) VALUES ('optimize');")
-            .expect("optimize");
+        conn.execute_batch("INSERT INTO fts(fts) VALUES ('optimize');").expect("optimize");
         Fts5 { conn }
     }
 
@@ -328,11 +252,8 @@ impl Fts5 {
     /// quoted, so no input is read as FTS5 syntax; the last one a prefix
     /// while typing. `None` when the query has no token.
     fn match_expr(q: &str, mode: Fts5Mode, typing: bool) -> Option<String> {
-        let tokens: Vec<String> = q
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .map(str::to_lowercase)
-            .collect();
+        let tokens: Vec<String> =
+            q.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_lowercase).collect();
         if tokens.is_empty() {
             return None;
         }
@@ -345,18 +266,10 @@ impl Fts5 {
                 // Tokens are alphanumeric only; doubling quotes is the FTS5
                 // escape should that ever change.
                 let t = t.replace('"', "\"\"");
-                if prefix_last && i == n - 1 {
-                    format!("\"{t}\"*")
-                } else {
-                    format!("\"{t}\"")
-                }
+                if prefix_last && i == n - 1 { format!("\"{t}\"*") } else { format!("\"{t}\"") }
             })
             .collect();
-        Some(quoted.join(if mode == Fts5Mode::And {
-            " AND "
-        } else {
-            " OR "
-        }))
+        Some(quoted.join(if mode == Fts5Mode::And { " AND " } else { " OR " }))
     }
 
     /// Every match ranked by bm25 (same field weights as Osez: name 2, tags
@@ -387,21 +300,16 @@ impl Fts5 {
                      ORDER BY bm25(fts, 2.0, 1.5, 1.0)"
                 );
                 let mut st = self.conn.prepare_cached(&sql).expect("prepare");
-                let mut rows = st
-                    .query(params![expr, kind, specialty, department, remote])
-                    .expect("query");
+                let mut rows = st.query(params![expr, kind, specialty, department, remote]).expect("query");
                 while let Some(r) = rows.next().expect("row") {
                     take(r.get(0).expect("rowid"));
                 }
             }
             None => {
-                let sql =
-                    format!("SELECT m.id FROM meta m WHERE ?1 IS NULL AND {filters} ORDER BY m.id");
+                let sql = format!("SELECT m.id FROM meta m WHERE ?1 IS NULL AND {filters} ORDER BY m.id");
                 let mut st = self.conn.prepare_cached(&sql).expect("prepare");
                 let none: Option<String> = None;
-                let mut rows = st
-                    .query(params![none, kind, specialty, department, remote])
-                    .expect("query");
+                let mut rows = st.query(params![none, kind, specialty, department, remote]).expect("query");
                 while let Some(r) = rows.next().expect("row") {
                     take(r.get(0).expect("id"));
                 }
@@ -491,15 +399,9 @@ fn percentiles_report(engine: &Engine, fts: &Fts5, set: &[Case], rounds: usize) 
         set.len(),
         rounds
     );
-    let (osez, osez_medians) = measure("osez (tantivy)", set, rounds, |i| {
-        engine.search(&reqs[i]).total
-    });
-    let (and, _) = measure("fts5 AND, prefix last", set, rounds, |i| {
-        fts.search(&set[i], Fts5Mode::And).0
-    });
-    let (or, _) = measure("fts5 OR, prefix last", set, rounds, |i| {
-        fts.search(&set[i], Fts5Mode::Or).0
-    });
+    let (osez, osez_medians) = measure("osez (tantivy)", set, rounds, |i| engine.search(&reqs[i]).total);
+    let (and, _) = measure("fts5 AND, prefix last", set, rounds, |i| fts.search(&set[i], Fts5Mode::And).0);
+    let (or, _) = measure("fts5 OR, prefix last", set, rounds, |i| fts.search(&set[i], Fts5Mode::Or).0);
     for s in [&osez, &and, &or] {
         print_stats(s, set.len());
     }
@@ -526,11 +428,7 @@ fn percentiles_report(engine: &Engine, fts: &Fts5, set: &[Case], rounds: usize) 
     println!("  osez answers {relaxed} of the queries only after relaxing them");
     println!(
         "  fts5 AND finds nothing for: {}",
-        if fts_zero.is_empty() {
-            "-".to_string()
-        } else {
-            fts_zero.join(", ")
-        }
+        if fts_zero.is_empty() { "-".to_string() } else { fts_zero.join(", ") }
     );
 
     // Per group, and the slowest queries of Osez.
@@ -538,12 +436,8 @@ fn percentiles_report(engine: &Engine, fts: &Fts5, set: &[Case], rounds: usize) 
     let mut groups: Vec<&str> = set.iter().map(|c| c.group).collect();
     groups.dedup();
     for g in groups {
-        let mut m: Vec<Duration> = set
-            .iter()
-            .zip(&osez_medians)
-            .filter(|(c, _)| c.group == g)
-            .map(|(_, d)| *d)
-            .collect();
+        let mut m: Vec<Duration> =
+            set.iter().zip(&osez_medians).filter(|(c, _)| c.group == g).map(|(_, d)| *d).collect();
         m.sort_unstable();
         println!(
             "    {:<9} {:>3} queries  median {:>10}  slowest {:>10}",
@@ -574,10 +468,8 @@ fn percentiles_report(engine: &Engine, fts: &Fts5, set: &[Case], rounds: usize) 
 
 fn main() {
     let bench_mode = std::env::args().any(|a| a == "--bench");
-    let rounds: usize = std::env::var("OSEZ_BENCH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if bench_mode { 30 } else { 1 });
+    let rounds: usize =
+        std::env::var("OSEZ_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(if bench_mode { 30 } else { 1 });
 
     let t = Instant::now();
     let geo = Geography::embedded().expect("geography");
@@ -634,18 +526,12 @@ fn main() {
     }
     {
         let mut g = c.benchmark_group("single");
-        for text in [
-            "cybersécurité",
-            "cyb",
-            "ia lyon",
-            "marketting",
-            "j'ai besoin d'aide pour créer mon site internet à Lille",
-        ] {
+        for text in
+            ["cybersécurité", "cyb", "ia lyon", "marketting", "j'ai besoin d'aide pour créer mon site internet à Lille"]
+        {
             let case = set.iter().find(|x| x.q == text).expect("query of the set");
             let r = request(case);
-            g.bench_function(format!("osez {text:?}"), |b| {
-                b.iter(|| black_box(engine.search(black_box(&r))))
-            });
+            g.bench_function(format!("osez {text:?}"), |b| b.iter(|| black_box(engine.search(black_box(&r)))));
             g.bench_function(format!("fts5_and {text:?}"), |b| {
                 b.iter(|| black_box(fts.search(black_box(case), Fts5Mode::And)))
             });

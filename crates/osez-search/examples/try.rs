@@ -11,12 +11,7 @@ fn main() {
     let engine = Engine::in_ram(demo::generate(&geo, demo::DEFAULT_SEED), geo).expect("engine");
     for q in std::env::args().skip(1) {
         let t = std::time::Instant::now();
-        let r = engine.search(&SearchRequest {
-            q: q.clone(),
-            page: 1,
-            per_page: 5,
-            ..Default::default()
-        });
+        let r = engine.search(&SearchRequest { q: q.clone(), page: 1, per_page: 5, ..Default::default() });
         println!(
             "{q:?}: {} results in {:?}, words {:?}, place {:?}",
             r.total,

@@ -24,13 +24,7 @@ const TARGET_ZERO_RATE: f64 = 0.02;
 const RUNS: usize = 5;
 
 fn request(q: &str, typing: bool) -> SearchRequest {
-    SearchRequest {
-        q: q.to_string(),
-        page: 1,
-        per_page: 10,
-        typing,
-        ..Default::default()
-    }
+    SearchRequest { q: q.to_string(), page: 1, per_page: 10, typing, ..Default::default() }
 }
 
 fn explain(engine: &Engine, q: &str) {
@@ -51,8 +45,7 @@ fn explain(engine: &Engine, q: &str) {
         println!(
             "  {:.3} {:>7} {} [{}] {} ({}) remote={} {:?} {:?}",
             h.score,
-            h.distance_km
-                .map_or(String::new(), |d| format!("{d:.1} km")),
+            h.distance_km.map_or(String::new(), |d| format!("{d:.1} km")),
             a.name,
             a.kind.slug(),
             a.commune,
@@ -132,11 +125,7 @@ fn main() {
         zero.len(),
         pct(zero.len()),
         TARGET_ZERO_RATE * 100.0,
-        if zero_rate <= TARGET_ZERO_RATE {
-            "OK"
-        } else {
-            "ABOVE TARGET"
-        }
+        if zero_rate <= TARGET_ZERO_RATE { "OK" } else { "ABOVE TARGET" }
     );
     for q in &zero {
         println!("  - {q:?}");

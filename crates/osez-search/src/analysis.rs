@@ -12,15 +12,14 @@ use rust_stemmers::{Algorithm, Stemmer};
 /// French stop words, folded. Elided forms (l, d, qu, j, m, n, s, t, c) are
 /// here because folding turns "l'IA" into "l ia".
 const STOP_WORDS: &[&str] = &[
-    "a", "au", "aux", "avec", "c", "ce", "ces", "cet", "cette", "d", "dans", "de", "des", "du",
-    "elle", "elles", "en", "est", "et", "etre", "il", "ils", "j", "je", "l", "la", "le", "les",
-    "leur", "leurs", "lui", "m", "ma", "mais", "me", "mes", "moi", "mon", "n", "ne", "nos",
-    "notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "s", "sa", "se", "ses",
-    "son", "sont", "sur", "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre",
-    "vous", "y", "sans", "tres", "plus", "ai", "as", "ont", "avoir", "faire", "fait", "comme",
-    "tout", "tous", "toute", "toutes", "ca", "cela", "ceci", "quel", "quelle", "quels", "quelles",
-    "dont", "ni", "si", "aussi", "quand", "contre", "avant", "apres", "depuis", "chez", "entre",
-    "donc", "alors",
+    "a", "au", "aux", "avec", "c", "ce", "ces", "cet", "cette", "d", "dans", "de", "des", "du", "elle", "elles", "en",
+    "est", "et", "etre", "il", "ils", "j", "je", "l", "la", "le", "les", "leur", "leurs", "lui", "m", "ma", "mais",
+    "me", "mes", "moi", "mon", "n", "ne", "nos", "notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui",
+    "s", "sa", "se", "ses", "son", "sont", "sur", "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos",
+    "votre", "vous", "y", "sans", "tres", "plus", "ai", "as", "ont", "avoir", "faire", "fait", "comme", "tout", "tous",
+    "toute", "toutes", "ca", "cela", "ceci", "quel", "quelle", "quels", "quelles", "dont", "ni", "si", "aussi",
+    "quand", "contre", "avant", "apres", "depuis", "chez", "entre", "donc", "alors", "suis", "es", "etes", "sommes",
+    "ete", "avons", "avez", "fais",
 ];
 
 /// Words of a request that say what the person wants ("je cherche
@@ -277,10 +276,7 @@ pub fn index_terms(text: &str) -> Vec<String> {
 /// vocabulary the query words are compared with.
 pub fn vocabulary_words(text: &str) -> Vec<String> {
     let folded = fold(text);
-    words(&folded)
-        .filter(|w| !is_stop_word(w))
-        .map(String::from)
-        .collect()
+    words(&folded).filter(|w| !is_stop_word(w)).map(String::from).collect()
 }
 
 #[cfg(test)]

@@ -86,25 +86,17 @@ impl Relaxation {
                 format!("Aucun résultat à moins de {from_km:.0} km : rayon élargi à {to_km:.0} km.")
             }
             Relaxation::DepartmentToRadius { department, to_km } => {
-                format!(
-                    "Aucun résultat dans le département {department} : recherche élargie à {to_km:.0} km autour."
-                )
+                format!("Aucun résultat dans le département {department} : recherche élargie à {to_km:.0} km autour.")
             }
-            Relaxation::AddedRemote => {
-                "Aucun résultat sur place : conseillers à distance ajoutés.".into()
-            }
+            Relaxation::AddedRemote => "Aucun résultat sur place : conseillers à distance ajoutés.".into(),
             Relaxation::DroppedWord { word } => {
                 format!("Aucun résultat avec tous les mots : « {word} » a été ignoré.")
             }
             Relaxation::DroppedFilter { filter, value } => {
-                format!(
-                    "Aucun résultat avec tous les filtres : filtre « {filter} : {value} » retiré."
-                )
+                format!("Aucun résultat avec tous les filtres : filtre « {filter} : {value} » retiré.")
             }
             Relaxation::TruncatedQuery { kept_words } => {
-                format!(
-                    "Requête trop longue : seuls les {kept_words} premiers mots ont été pris en compte."
-                )
+                format!("Requête trop longue : seuls les {kept_words} premiers mots ont été pris en compte.")
             }
         }
     }
@@ -220,16 +212,9 @@ impl Engine {
         let places = advisers
             .iter()
             .map(|a| PlaceIndex {
-                region: geo
-                    .regions
-                    .iter()
-                    .position(|r| r.code == a.region)
-                    .unwrap_or(geo.regions.len()) as u8,
-                department: geo
-                    .departments
-                    .iter()
-                    .position(|d| d.code == a.department)
-                    .unwrap_or(geo.departments.len()) as u8,
+                region: geo.regions.iter().position(|r| r.code == a.region).unwrap_or(geo.regions.len()) as u8,
+                department: geo.departments.iter().position(|d| d.code == a.department).unwrap_or(geo.departments.len())
+                    as u8,
             })
             .collect();
         Engine {
@@ -272,10 +257,7 @@ impl Engine {
     }
 
     pub fn find(&self, id: &str) -> Option<&Adviser> {
-        self.advisers
-            .binary_search_by(|a| a.id.as_str().cmp(id))
-            .ok()
-            .map(|i| &self.advisers[i])
+        self.advisers.binary_search_by(|a| a.id.as_str().cmp(id)).ok().map(|i| &self.advisers[i])
     }
 
     pub fn vocabulary_size(&self) -> usize {
@@ -319,12 +301,7 @@ impl Engine {
                 for l in len + 1..self.vocabulary.by_len.len() {
                     for (word, term, df) in &self.vocabulary.by_len[l] {
                         if let Distance::Exact(d) = dfa.eval(word) {
-                            found.push((
-                                term,
-                                PREFIX_WEIGHT * TYPO_WEIGHTS[usize::from(d)],
-                                *df,
-                                d > 0,
-                            ));
+                            found.push((term, PREFIX_WEIGHT * TYPO_WEIGHTS[usize::from(d)], *df, d > 0));
                         }
                     }
                 }
@@ -336,10 +313,7 @@ impl Engine {
                 }
             }
         }
-        terms
-            .into_iter()
-            .map(|(t, (w, typo))| (t, w, typo))
-            .collect()
+        terms.into_iter().map(|(t, (w, typo))| (t, w, typo)).collect()
     }
 
     /// BM25 of a set of weighted terms for every adviser (0 where none
@@ -352,19 +326,9 @@ impl Engine {
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for &(term, weight) in terms {
-            for (field, boost) in [
-                (f.name, NAME_BOOST),
-                (f.tags, TAGS_BOOST),
-                (f.body, BODY_BOOST),
-            ] {
-                let q = TermQuery::new(
-                    Term::from_field_text(field, term),
-                    IndexRecordOption::WithFreqs,
-                );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), weight * boost)),
-                ));
+            for (field, boost) in [(f.name, NAME_BOOST), (f.tags, TAGS_BOOST), (f.body, BODY_BOOST)] {
+                let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), weight * boost))));
             }
         }
         let query = BooleanQuery::new(clauses);
@@ -387,16 +351,8 @@ impl Engine {
     /// reached only through a typo get their typo score and a typo mark.
     fn word_scores(&self, w: &QueryWord) -> WordScores {
         let terms = self.expand(w);
-        let exact: Vec<(&str, f32)> = terms
-            .iter()
-            .filter(|t| !t.2)
-            .map(|t| (t.0.as_str(), t.1))
-            .collect();
-        let typo: Vec<(&str, f32)> = terms
-            .iter()
-            .filter(|t| t.2)
-            .map(|t| (t.0.as_str(), t.1))
-            .collect();
+        let exact: Vec<(&str, f32)> = terms.iter().filter(|t| !t.2).map(|t| (t.0.as_str(), t.1)).collect();
+        let typo: Vec<(&str, f32)> = terms.iter().filter(|t| t.2).map(|t| (t.0.as_str(), t.1)).collect();
         let mut score = self.score_terms(&exact);
         let mut typo_only = vec![false; score.len()];
         if !typo.is_empty() {
@@ -426,11 +382,7 @@ impl Engine {
         }
         match c.scope {
             Scope::Everywhere => true,
-            Scope::Point {
-                lat,
-                lon,
-                radius_km,
-            } => distance_km((lat, lon), (a.lat, a.lon)) <= radius_km,
+            Scope::Point { lat, lon, radius_km } => distance_km((lat, lon), (a.lat, a.lon)) <= radius_km,
             Scope::Department(d) => a.department == self.geo.departments[d].code,
             Scope::Region(r) => a.region == self.geo.regions[r].code,
         }
@@ -438,12 +390,7 @@ impl Engine {
 
     /// Advisers passing `c` and matching every word of `active`, with their
     /// summed word scores and their count of typo-only words.
-    fn matches(
-        &self,
-        c: &Constraint,
-        scores: &[WordScores],
-        active: &[usize],
-    ) -> Vec<(usize, f32, u32)> {
+    fn matches(&self, c: &Constraint, scores: &[WordScores], active: &[usize]) -> Vec<(usize, f32, u32)> {
         let mut out = Vec::new();
         'doc: for (ord, a) in self.advisers.iter().enumerate() {
             let mut total = 0.0;
@@ -471,17 +418,13 @@ impl Engine {
         let radius = req.radius_km.unwrap_or(DEFAULT_RADIUS_KM);
         let scope = match place {
             None => Scope::Everywhere,
-            Some(Place::Commune(i)) | Some(Place::PostalCode(i, _)) => Scope::Point {
-                lat: self.geo.communes[i].lat,
-                lon: self.geo.communes[i].lon,
-                radius_km: radius,
-            },
+            Some(Place::Commune(i)) | Some(Place::PostalCode(i, _)) => {
+                Scope::Point { lat: self.geo.communes[i].lat, lon: self.geo.communes[i].lon, radius_km: radius }
+            }
             Some(Place::Department(d)) => match req.radius_km {
-                Some(r) => Scope::Point {
-                    lat: self.geo.departments[d].lat,
-                    lon: self.geo.departments[d].lon,
-                    radius_km: r,
-                },
+                Some(r) => {
+                    Scope::Point { lat: self.geo.departments[d].lat, lon: self.geo.departments[d].lon, radius_km: r }
+                }
                 None => Scope::Department(d),
             },
             Some(Place::Region(r)) => Scope::Region(r),
@@ -499,9 +442,7 @@ impl Engine {
         };
         let mut relaxed = Vec::new();
         if parsed.truncated {
-            relaxed.push(Relaxation::TruncatedQuery {
-                kept_words: parsed.words.len(),
-            });
+            relaxed.push(Relaxation::TruncatedQuery { kept_words: parsed.words.len() });
         }
         let mut found = self.matches(&c, &scores, &active);
 
@@ -509,44 +450,18 @@ impl Engine {
         // radius (up to 4 times), then fewer words, then remote advisers
         // from anywhere, then the widest radius, then fewer filters.
         let widen: Vec<(Scope, Relaxation)> = match c.scope {
-            Scope::Point {
-                lat,
-                lon,
-                radius_km,
-            } => [radius_km * 2.0, radius_km * 4.0, MAX_RELAXED_RADIUS_KM]
+            Scope::Point { lat, lon, radius_km } => [radius_km * 2.0, radius_km * 4.0, MAX_RELAXED_RADIUS_KM]
                 .into_iter()
                 .filter(|&r| r > radius_km && r <= MAX_RELAXED_RADIUS_KM.max(radius_km))
-                .map(|r| {
-                    (
-                        Scope::Point {
-                            lat,
-                            lon,
-                            radius_km: r,
-                        },
-                        Relaxation::Radius {
-                            from_km: radius_km,
-                            to_km: r,
-                        },
-                    )
-                })
+                .map(|r| (Scope::Point { lat, lon, radius_km: r }, Relaxation::Radius { from_km: radius_km, to_km: r }))
                 .collect(),
             Scope::Department(d) => {
                 let dep = &self.geo.departments[d];
                 [60.0, 120.0, MAX_RELAXED_RADIUS_KM]
                     .into_iter()
                     .map(|r| {
-                        let why = Relaxation::DepartmentToRadius {
-                            department: dep.name.clone(),
-                            to_km: r,
-                        };
-                        (
-                            Scope::Point {
-                                lat: dep.lat,
-                                lon: dep.lon,
-                                radius_km: r,
-                            },
-                            why,
-                        )
+                        let why = Relaxation::DepartmentToRadius { department: dep.name.clone(), to_km: r };
+                        (Scope::Point { lat: dep.lat, lon: dep.lon, radius_km: r }, why)
                     })
                     .collect()
             }
@@ -555,10 +470,7 @@ impl Engine {
         let (near_steps, far_steps) = widen.split_at(widen.len().saturating_sub(1));
         if found.is_empty() {
             for (scope, why) in near_steps {
-                let next = Constraint {
-                    scope: *scope,
-                    ..c.clone()
-                };
+                let next = Constraint { scope: *scope, ..c.clone() };
                 found = self.matches(&next, &scores, &active);
                 if !found.is_empty() {
                     c = next;
@@ -576,24 +488,15 @@ impl Engine {
                 .iter()
                 .enumerate()
                 .map(|(pos, _)| {
-                    let rest: Vec<usize> = active
-                        .iter()
-                        .enumerate()
-                        .filter(|&(p, _)| p != pos)
-                        .map(|(_, &w)| w)
-                        .collect();
+                    let rest: Vec<usize> =
+                        active.iter().enumerate().filter(|&(p, _)| p != pos).map(|(_, &w)| w).collect();
                     (pos, self.matches(&c, &scores, &rest))
                 })
                 .max_by(|a, b| {
-                    a.1.len()
-                        .cmp(&b.1.len())
-                        .then_with(|| own(active[b.0]).cmp(&own(active[a.0])))
-                        .then(a.0.cmp(&b.0))
+                    a.1.len().cmp(&b.1.len()).then_with(|| own(active[b.0]).cmp(&own(active[a.0]))).then(a.0.cmp(&b.0))
                 })
                 .expect("active is not empty");
-            relaxed.push(Relaxation::DroppedWord {
-                word: parsed.words[active[best]].text.clone(),
-            });
+            relaxed.push(Relaxation::DroppedWord { word: parsed.words[active[best]].text.clone() });
             active.remove(best);
             found = best_found;
         }
@@ -643,11 +546,7 @@ impl Engine {
             .map(|&(ord, rel, typos)| {
                 let a = &self.advisers[ord];
                 let distance = point.map(|p| distance_km(p, (a.lat, a.lon)));
-                let relevance = if max_rel > 0.0 {
-                    f64::from(rel / max_rel)
-                } else {
-                    0.0
-                };
+                let relevance = if max_rel > 0.0 { f64::from(rel / max_rel) } else { 0.0 };
                 let proximity = distance.map(|d| 1.0 / (1.0 + d / PROXIMITY_HALF_KM));
                 let score = match (has_words, proximity) {
                     (true, Some(p)) => (1.0 - PROXIMITY_SHARE) * relevance + PROXIMITY_SHARE * p,
@@ -655,23 +554,14 @@ impl Engine {
                     (false, Some(p)) => p,
                     (false, None) => 0.0,
                 };
-                Hit {
-                    ord,
-                    typos,
-                    score,
-                    distance_km: distance.map(|d| (d * 10.0).round() / 10.0),
-                }
+                Hit { ord, typos, score, distance_km: distance.map(|d| (d * 10.0).round() / 10.0) }
             })
             .collect();
         hits.sort_by(|a, b| {
             a.typos
                 .cmp(&b.typos)
                 .then_with(|| b.score.total_cmp(&a.score))
-                .then_with(|| {
-                    a.distance_km
-                        .unwrap_or(0.0)
-                        .total_cmp(&b.distance_km.unwrap_or(0.0))
-                })
+                .then_with(|| a.distance_km.unwrap_or(0.0).total_cmp(&b.distance_km.unwrap_or(0.0)))
                 .then(a.ord.cmp(&b.ord))
         });
         let facets = self.facets(&hits);
@@ -698,10 +588,7 @@ impl Engine {
             relaxed,
             facets,
             place,
-            words: active
-                .iter()
-                .map(|&w| parsed.words[w].text.clone())
-                .collect(),
+            words: active.iter().map(|&w| parsed.words[w].text.clone()).collect(),
             kind: parsed.kind,
             remote: parsed.remote,
         }
@@ -714,84 +601,27 @@ impl Engine {
             out.push((next, Relaxation::DroppedFilter { filter, value }));
         };
         if let Some(s) = c.specialty {
-            push(
-                Constraint {
-                    specialty: None,
-                    ..c.clone()
-                },
-                "spécialité",
-                s.label().into(),
-            );
+            push(Constraint { specialty: None, ..c.clone() }, "spécialité", s.label().into());
         }
         if let Some(s) = c.sector {
-            push(
-                Constraint {
-                    sector: None,
-                    ..c.clone()
-                },
-                "secteur",
-                s.label().into(),
-            );
+            push(Constraint { sector: None, ..c.clone() }, "secteur", s.label().into());
         }
         if let Some(t) = c.structure_type {
-            push(
-                Constraint {
-                    structure_type: None,
-                    ..c.clone()
-                },
-                "type de structure",
-                t.label().into(),
-            );
+            push(Constraint { structure_type: None, ..c.clone() }, "type de structure", t.label().into());
         }
         if let Some(k) = c.kind {
-            push(
-                Constraint {
-                    kind: None,
-                    ..c.clone()
-                },
-                "réseau",
-                k.label().into(),
-            );
+            push(Constraint { kind: None, ..c.clone() }, "réseau", k.label().into());
         }
         if let Some(r) = c.remote {
-            push(
-                Constraint {
-                    remote: None,
-                    ..c.clone()
-                },
-                "à distance",
-                if r { "oui" } else { "non" }.into(),
-            );
+            push(Constraint { remote: None, ..c.clone() }, "à distance", if r { "oui" } else { "non" }.into());
         }
         if let Some(d) = &c.department {
-            let name = self
-                .geo
-                .department(d)
-                .map(|x| x.name.clone())
-                .unwrap_or_else(|| d.clone());
-            push(
-                Constraint {
-                    department: None,
-                    ..c.clone()
-                },
-                "département",
-                name,
-            );
+            let name = self.geo.department(d).map(|x| x.name.clone()).unwrap_or_else(|| d.clone());
+            push(Constraint { department: None, ..c.clone() }, "département", name);
         }
         if let Some(r) = &c.region {
-            let name = self
-                .geo
-                .region(r)
-                .map(|x| x.name.clone())
-                .unwrap_or_else(|| r.clone());
-            push(
-                Constraint {
-                    region: None,
-                    ..c.clone()
-                },
-                "région",
-                name,
-            );
+            let name = self.geo.region(r).map(|x| x.name.clone()).unwrap_or_else(|| r.clone());
+            push(Constraint { region: None, ..c.clone() }, "région", name);
         }
         out
     }
@@ -812,9 +642,7 @@ impl Engine {
             let a = &self.advisers[h.ord];
             let places = self.places[h.ord];
             kind[a.kind as usize] += 1;
-            a.specialties
-                .iter()
-                .for_each(|&s| specialty[s as usize] += 1);
+            a.specialties.iter().for_each(|&s| specialty[s as usize] += 1);
             a.sectors.iter().for_each(|&s| sector[s as usize] += 1);
             structure[a.structure_type as usize] += 1;
             region[usize::from(places.region)] += 1;
@@ -831,11 +659,7 @@ impl Engine {
                 .iter()
                 .zip(counts)
                 .filter(|(_, n)| **n > 0)
-                .map(|(&k, &count)| FacetValue {
-                    value: slug(k).into(),
-                    label: label(k).into(),
-                    count,
-                })
+                .map(|(&k, &count)| FacetValue { value: slug(k).into(), label: label(k).into(), count })
                 .collect();
             v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
             v
@@ -846,11 +670,7 @@ impl Engine {
             .iter()
             .zip(&region)
             .filter(|(_, n)| **n > 0)
-            .map(|(r, &count)| FacetValue {
-                value: r.code.clone(),
-                label: r.name.clone(),
-                count,
-            })
+            .map(|(r, &count)| FacetValue { value: r.code.clone(), label: r.name.clone(), count })
             .collect();
         regions.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         let mut departments: Vec<FacetValue> = geo
@@ -858,39 +678,24 @@ impl Engine {
             .iter()
             .zip(&department)
             .filter(|(_, n)| **n > 0)
-            .map(|(d, &count)| FacetValue {
-                value: d.code.clone(),
-                label: format!("{} ({})", d.name, d.code),
-                count,
-            })
+            .map(|(d, &count)| FacetValue { value: d.code.clone(), label: format!("{} ({})", d.name, d.code), count })
             .collect();
         departments.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        let mut remote_values: Vec<FacetValue> =
-            [(true, "À distance"), (false, "Sur place uniquement")]
-                .into_iter()
-                .filter(|(r, _)| remote[usize::from(*r)] > 0)
-                .map(|(r, label)| FacetValue {
-                    value: if r { "true" } else { "false" }.into(),
-                    label: label.into(),
-                    count: remote[usize::from(r)],
-                })
-                .collect();
+        let mut remote_values: Vec<FacetValue> = [(true, "À distance"), (false, "Sur place uniquement")]
+            .into_iter()
+            .filter(|(r, _)| remote[usize::from(*r)] > 0)
+            .map(|(r, label)| FacetValue {
+                value: if r { "true" } else { "false" }.into(),
+                label: label.into(),
+                count: remote[usize::from(r)],
+            })
+            .collect();
         remote_values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         Facets {
             kind: values(Kind::ALL, &kind, Kind::slug, Kind::label),
-            specialty: values(
-                Specialty::ALL,
-                &specialty,
-                Specialty::slug,
-                Specialty::label,
-            ),
+            specialty: values(Specialty::ALL, &specialty, Specialty::slug, Specialty::label),
             sector: values(Sector::ALL, &sector, Sector::slug, Sector::label),
-            structure_type: values(
-                StructureType::ALL,
-                &structure,
-                StructureType::slug,
-                StructureType::label,
-            ),
+            structure_type: values(StructureType::ALL, &structure, StructureType::slug, StructureType::label),
             region: regions,
             department: departments,
             remote: remote_values,
@@ -910,15 +715,8 @@ impl Collector for ScoreAll {
     type Fruit = Vec<(u32, Score)>;
     type Child = ScoreAllSegment;
 
-    fn for_segment(
-        &self,
-        _: SegmentOrdinal,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<ScoreAllSegment> {
-        Ok(ScoreAllSegment {
-            ord: segment.fast_fields().u64("ord")?,
-            out: Vec::new(),
-        })
+    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<ScoreAllSegment> {
+        Ok(ScoreAllSegment { ord: segment.fast_fields().u64("ord")?, out: Vec::new() })
     }
 
     fn requires_scoring(&self) -> bool {

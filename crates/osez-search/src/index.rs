@@ -34,9 +34,7 @@ pub(crate) struct Fields {
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer("raw")
-            .set_index_option(IndexRecordOption::WithFreqs),
+        TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::WithFreqs),
     );
     let fields = Fields {
         ord: b.add_u64_field("ord", FAST),
@@ -57,13 +55,12 @@ pub(crate) fn name_text(a: &Adviser) -> String {
         return name;
     }
     let padded = format!(" {name} ");
-    padded
-        .replace(&format!(" {commune} "), " ")
-        .trim()
-        .to_string()
+    padded.replace(&format!(" {commune} "), " ").trim().to_string()
 }
 
-pub(crate) fn tags_text(a: &Adviser) -> String {
+/// Text of the `tags` field: labels and keywords of the adviser's kind,
+/// structure type, specialties and sectors.
+pub fn tags_text(a: &Adviser) -> String {
     let mut s = String::new();
     let mut push = |label: &str, keywords: &[&str]| {
         s.push_str(label);
@@ -88,18 +85,9 @@ fn pre_tokenized(text: &str) -> PreTokenizedString {
     let tokens = index_terms(text)
         .into_iter()
         .enumerate()
-        .map(|(position, t)| Token {
-            offset_from: 0,
-            offset_to: 0,
-            position,
-            text: t,
-            position_length: 1,
-        })
+        .map(|(position, t)| Token { offset_from: 0, offset_to: 0, position, text: t, position_length: 1 })
         .collect();
-    PreTokenizedString {
-        text: String::new(),
-        tokens,
-    }
+    PreTokenizedString { text: String::new(), tokens }
 }
 
 #[derive(serde::Serialize, serde::Deserialize, PartialEq, Eq, Debug)]
@@ -132,10 +120,7 @@ fn write_docs(index: &Index, fields: Fields, advisers: &[Adviser]) -> Result<(),
 }
 
 fn reader(index: &Index) -> Result<IndexReader, SearchError> {
-    Ok(index
-        .reader_builder()
-        .reload_policy(ReloadPolicy::Manual)
-        .try_into()?)
+    Ok(index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?)
 }
 
 /// An index in memory (tests, benchmarks).
@@ -143,39 +128,21 @@ pub(crate) fn build_in_ram(advisers: &[Adviser]) -> Result<Built, SearchError> {
     let (schema, fields) = schema();
     let index = Index::create_in_ram(schema);
     write_docs(&index, fields, advisers)?;
-    Ok(Built {
-        reader: reader(&index)?,
-        fields,
-    })
+    Ok(Built { reader: reader(&index)?, fields })
 }
 
 /// Opens the index in `dir` if it was built from this version of the
 /// directory, or rebuilds it there. Returns whether it was rebuilt.
-pub(crate) fn open_or_build(
-    dir: &Path,
-    advisers: &[Adviser],
-    version: i64,
-) -> Result<(Built, bool), SearchError> {
+pub(crate) fn open_or_build(dir: &Path, advisers: &[Adviser], version: i64) -> Result<(Built, bool), SearchError> {
     let (schema, fields) = schema();
-    let wanted = Meta {
-        schema: SCHEMA_VERSION,
-        advisers_version: version,
-        count: advisers.len(),
-    };
-    let current: Option<Meta> = std::fs::read(dir.join(META_FILE))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let wanted = Meta { schema: SCHEMA_VERSION, advisers_version: version, count: advisers.len() };
+    let current: Option<Meta> =
+        std::fs::read(dir.join(META_FILE)).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
     if current.as_ref() == Some(&wanted)
         && let Ok(index) = Index::open_in_dir(dir)
         && index.schema() == schema
     {
-        return Ok((
-            Built {
-                reader: reader(&index)?,
-                fields,
-            },
-            false,
-        ));
+        return Ok((Built { reader: reader(&index)?, fields }, false));
     }
     // Build beside, then swap: a crash mid-build leaves the old index or none,
     // never a half-written one under the real name.
@@ -191,23 +158,14 @@ pub(crate) fn open_or_build(
         let index = Index::create_in_dir(&tmp, schema)?;
         write_docs(&index, fields, advisers)?;
     }
-    std::fs::write(
-        tmp.join(META_FILE),
-        serde_json::to_vec(&wanted).map_err(|e| SearchError::Io(e.to_string()))?,
-    )
-    .map_err(io)?;
+    std::fs::write(tmp.join(META_FILE), serde_json::to_vec(&wanted).map_err(|e| SearchError::Io(e.to_string()))?)
+        .map_err(io)?;
     if dir.exists() {
         std::fs::remove_dir_all(dir).map_err(io)?;
     }
     std::fs::rename(&tmp, dir).map_err(io)?;
     let index = Index::open_in_dir(dir)?;
-    Ok((
-        Built {
-            reader: reader(&index)?,
-            fields,
-        },
-        true,
-    ))
+    Ok((Built { reader: reader(&index)?, fields }, true))
 }
 
 /// Every folded word of the indexed text, with its index term, grouped by

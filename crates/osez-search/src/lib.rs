@@ -17,9 +17,8 @@ mod engine;
 mod index;
 pub mod query;
 
-pub use engine::{
-    Engine, FacetValue, Facets, Hit, PlaceInfo, Relaxation, SearchRequest, SearchResults,
-};
+pub use engine::{Engine, FacetValue, Facets, Hit, PlaceInfo, Relaxation, SearchRequest, SearchResults};
+pub use index::tags_text;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {

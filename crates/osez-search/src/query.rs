@@ -64,9 +64,8 @@ const PLACE_MARKERS: &[&str] = &[
 /// Single-word department names that are also everyday words: taken as
 /// places only after a marker ("dans le Cher", not "pas cher").
 const AMBIGUOUS_DEPARTMENTS: &[&str] = &[
-    "cher", "lot", "somme", "var", "nord", "ain", "orne", "eure", "gard", "indre", "doubs", "aude",
-    "vienne", "manche", "loire", "marne", "oise", "gers", "tarn", "allier", "landes", "vosges",
-    "creuse", "meuse", "charente",
+    "cher", "lot", "somme", "var", "nord", "ain", "orne", "eure", "gard", "indre", "doubs", "aude", "vienne", "manche",
+    "loire", "marne", "oise", "gers", "tarn", "allier", "landes", "vosges", "creuse", "meuse", "charente",
 ];
 
 /// Words that must never be read as a commune without a marker: every word
@@ -132,11 +131,7 @@ fn find_place(geo: &Geography, ws: &[&str], i: usize, len: usize) -> Option<Plac
         if is_department_number(w) {
             // "2A" or "974" cannot be a quantity; "35" can ("35 salariés").
             let unambiguous = w.len() == 3 || w.bytes().any(|b| b.is_ascii_alphabetic());
-            return if marked || unambiguous {
-                geo.find_department(w).map(Place::Department)
-            } else {
-                None
-            };
+            return if marked || unambiguous { geo.find_department(w).map(Place::Department) } else { None };
         }
         if is_stop_word(w) || is_filler_word(w) || w.len() < 2 {
             return None;
@@ -149,12 +144,8 @@ fn find_place(geo: &Geography, ws: &[&str], i: usize, len: usize) -> Option<Plac
         Place::Department(_) => marked || len > 1 || !AMBIGUOUS_DEPARTMENTS.contains(&key.as_str()),
         Place::Commune(c) | Place::PostalCode(c, _) => {
             marked
-                || (len == 1
-                    && !vocabulary_words().contains(&key)
-                    && geo.communes[c].population >= 2_000)
-                || (len > 1
-                    && ws[i..i + len].iter().any(|w| !is_stop_word(w))
-                    && geo.communes[c].population >= 500)
+                || (len == 1 && !vocabulary_words().contains(&key) && geo.communes[c].population >= 2_000)
+                || (len > 1 && ws[i..i + len].iter().any(|w| !is_stop_word(w)) && geo.communes[c].population >= 500)
         }
     };
     accepted.then_some(place)
@@ -267,12 +258,7 @@ pub fn parse(q: &str, geo: &Geography, typing: bool) -> ParsedQuery {
         }
         let w = ws[k];
         if !used[k] && !is_stop_word(w) && !is_filler_word(w) {
-            out.words.push(QueryWord {
-                text: w.to_string(),
-                term: stem(w),
-                fuzzy: true,
-                prefix: false,
-            });
+            out.words.push(QueryWord { text: w.to_string(), term: stem(w), fuzzy: true, prefix: false });
         }
         k += 1;
     }
@@ -302,9 +288,7 @@ mod tests {
 
     fn place_name(p: &ParsedQuery) -> String {
         match p.place {
-            Some(Place::Commune(i)) | Some(Place::PostalCode(i, _)) => {
-                geo().communes[i].name.clone()
-            }
+            Some(Place::Commune(i)) | Some(Place::PostalCode(i, _)) => geo().communes[i].name.clone(),
             Some(Place::Department(i)) => geo().departments[i].name.clone(),
             Some(Place::Region(i)) => geo().regions[i].name.clone(),
             None => String::new(),
@@ -323,26 +307,11 @@ mod tests {
         let p = parse("cybersécurité 33000", geo(), false);
         assert_eq!(place_name(&p), "Bordeaux");
         assert_eq!(terms(&p), vec!["cybersecurite"]);
-        assert_eq!(
-            place_name(&parse("un expert près de Nantes", geo(), false)),
-            "Nantes"
-        );
-        assert_eq!(
-            place_name(&parse("marketing en Bretagne", geo(), false)),
-            "Bretagne"
-        );
-        assert_eq!(
-            place_name(&parse("site web st etienne", geo(), false)),
-            "Saint-Étienne"
-        );
-        assert_eq!(
-            place_name(&parse("comptabilité dans le 33", geo(), false)),
-            "Gironde"
-        );
-        assert_eq!(
-            place_name(&parse("ia corse du sud", geo(), false)),
-            "Corse-du-Sud"
-        );
+        assert_eq!(place_name(&parse("un expert près de Nantes", geo(), false)), "Nantes");
+        assert_eq!(place_name(&parse("marketing en Bretagne", geo(), false)), "Bretagne");
+        assert_eq!(place_name(&parse("site web st etienne", geo(), false)), "Saint-Étienne");
+        assert_eq!(place_name(&parse("comptabilité dans le 33", geo(), false)), "Gironde");
+        assert_eq!(place_name(&parse("ia corse du sud", geo(), false)), "Corse-du-Sud");
     }
 
     #[test]
@@ -356,20 +325,12 @@ mod tests {
 
     #[test]
     fn intents_and_fillers() {
-        let p = parse(
-            "Je cherche un ambassadeur IA à distance pour mon entreprise",
-            geo(),
-            false,
-        );
+        let p = parse("Je cherche un ambassadeur IA à distance pour mon entreprise", geo(), false);
         assert_eq!(p.kind, Some(Kind::AmbassadeurIa));
         assert_eq!(p.remote, Some(true));
         assert!(p.words.is_empty(), "{:?}", p.words);
         assert_eq!(parse("formation en visio", geo(), false).remote, Some(true));
-        let p = parse(
-            "j'ai besoin d'aide pour créer mon site internet à Lille",
-            geo(),
-            false,
-        );
+        let p = parse("j'ai besoin d'aide pour créer mon site internet à Lille", geo(), false);
         assert_eq!(place_name(&p), "Lille");
         assert!(terms(&p).contains(&"siteweb"), "{:?}", terms(&p));
     }
@@ -378,12 +339,6 @@ mod tests {
     fn last_word_is_a_prefix_while_typing() {
         let p = parse("marketing cyb", geo(), true);
         assert!(p.words.last().unwrap().prefix);
-        assert!(
-            !parse("marketing cyb ", geo(), true)
-                .words
-                .last()
-                .unwrap()
-                .prefix
-        );
+        assert!(!parse("marketing cyb ", geo(), true).words.last().unwrap().prefix);
     }
 }

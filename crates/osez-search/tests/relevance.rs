@@ -27,13 +27,7 @@ fn engine() -> &'static Engine {
 }
 
 fn search(q: &str) -> SearchResults {
-    engine().search(&SearchRequest {
-        q: q.to_string(),
-        page: 1,
-        per_page: 10,
-        typing: true,
-        ..Default::default()
-    })
+    engine().search(&SearchRequest { q: q.to_string(), page: 1, per_page: 10, typing: true, ..Default::default() })
 }
 
 /// What may have been relaxed.
@@ -335,20 +329,13 @@ const CASES: &[Case] = &[
 /// specialty, sector and kind expectations of the case.
 fn first_relevant_rank(case: &Case, r: &SearchResults) -> Option<usize> {
     let e = engine();
-    r.hits
-        .iter()
-        .position(|h| relevant(case, &e.advisers()[h.ord]))
-        .map(|p| p + 1)
+    r.hits.iter().position(|h| relevant(case, &e.advisers()[h.ord])).map(|p| p + 1)
 }
 
 fn relevant(case: &Case, a: &Adviser) -> bool {
-    case.spec
-        .is_none_or(|(_, s)| s.iter().any(|s| a.specialties.contains(s)))
+    case.spec.is_none_or(|(_, s)| s.iter().any(|s| a.specialties.contains(s)))
         && case.sector.is_none_or(|(_, s)| a.sectors.contains(&s))
-        && case
-            .some_kind
-            .or(case.all_kind)
-            .is_none_or(|(_, k)| a.kind == k)
+        && case.some_kind.or(case.all_kind).is_none_or(|(_, k)| a.kind == k)
 }
 
 fn describe(a: &Adviser) -> String {
@@ -397,18 +384,12 @@ fn check(case: &Case, r: &SearchResults) -> Vec<String> {
     if let Some(p) = case.place {
         match &r.place {
             Some(info) if info.label.starts_with(p) => {}
-            other => fails.push(format!(
-                "place {:?}, expected a label starting with {p:?}",
-                other.as_ref().map(|i| &i.label)
-            )),
+            other => fails
+                .push(format!("place {:?}, expected a label starting with {p:?}", other.as_ref().map(|i| &i.label))),
         }
     }
     if let Some(max) = case.within_km {
-        let far: Vec<_> = r
-            .hits
-            .iter()
-            .filter(|h| h.distance_km.is_none_or(|d| d > max))
-            .collect();
+        let far: Vec<_> = r.hits.iter().filter(|h| h.distance_km.is_none_or(|d| d > max)).collect();
         if !far.is_empty() {
             fails.push(format!(
                 "{} hits of the first page farther than {max} km (or without distance): {:?}",
@@ -436,10 +417,7 @@ fn check(case: &Case, r: &SearchResults) -> Vec<String> {
     if let Some(remote) = case.remote
         && (advisers.is_empty() || !advisers.iter().all(|a| a.remote == remote))
     {
-        fails.push(format!(
-            "hits not all remote={remote} (query remote={:?})",
-            r.remote
-        ));
+        fails.push(format!("hits not all remote={remote} (query remote={:?})", r.remote));
     }
     match case.relax {
         Relax::Any => {}
@@ -449,20 +427,12 @@ fn check(case: &Case, r: &SearchResults) -> Vec<String> {
             }
         }
         Relax::Dropped(w) => {
-            if !r
-                .relaxed
-                .iter()
-                .any(|x| matches!(x, Relaxation::DroppedWord { word } if word == w))
-            {
+            if !r.relaxed.iter().any(|x| matches!(x, Relaxation::DroppedWord { word } if word == w)) {
                 fails.push(format!("expected {w:?} dropped, relaxed: {:?}", r.relaxed));
             }
         }
         Relax::Radius => {
-            if !r
-                .relaxed
-                .iter()
-                .any(|x| matches!(x, Relaxation::Radius { .. }))
-            {
+            if !r.relaxed.iter().any(|x| matches!(x, Relaxation::Radius { .. })) {
                 fails.push(format!("expected a wider radius, relaxed: {:?}", r.relaxed));
             }
         }
@@ -525,10 +495,7 @@ fn judged_queries() {
     let mrr = rr_sum / rr_n.max(1) as f64;
     println!("relevance: {} judged queries", CASES.len());
     println!("MRR@10 over {rr_n} queries with a specialty/kind expectation: {mrr:.3}");
-    println!(
-        "MRR@10 over the {rr_ok_n} of them not marked known_failure: {:.3}",
-        rr_ok_sum / rr_ok_n.max(1) as f64
-    );
+    println!("MRR@10 over the {rr_ok_n} of them not marked known_failure: {:.3}", rr_ok_sum / rr_ok_n.max(1) as f64);
     println!("known failures: {}", known.len());
     for k in &known {
         println!("KNOWN FAILURE\n{k}");
@@ -536,12 +503,7 @@ fn judged_queries() {
     for q in &fixed {
         println!("KNOWN FAILURE NOW PASSES (unmark it): {q:?}");
     }
-    assert!(
-        unexpected.is_empty(),
-        "{} unexpected failures:\n{}",
-        unexpected.len(),
-        unexpected.join("\n")
-    );
+    assert!(unexpected.is_empty(), "{} unexpected failures:\n{}", unexpected.len(), unexpected.join("\n"));
     assert!(mrr >= 0.9, "MRR@10 {mrr:.3} fell below 0.9");
 }
 
@@ -560,10 +522,7 @@ fn every_query_is_deterministic() {
         let order = |r: &SearchResults| {
             (
                 r.total,
-                r.hits
-                    .iter()
-                    .map(|h| (h.ord, h.distance_km.map(f64::to_bits)))
-                    .collect::<Vec<_>>(),
+                r.hits.iter().map(|h| (h.ord, h.distance_km.map(f64::to_bits))).collect::<Vec<_>>(),
                 r.relaxed.clone(),
                 r.words.clone(),
             )
@@ -575,12 +534,7 @@ fn every_query_is_deterministic() {
         if runs.iter().any(|r| bits(r) != bits(&runs[0])) {
             let spread = runs
                 .iter()
-                .flat_map(|r| {
-                    r.hits
-                        .iter()
-                        .zip(&runs[0].hits)
-                        .map(|(a, b)| (a.score - b.score).abs())
-                })
+                .flat_map(|r| r.hits.iter().zip(&runs[0].hits).map(|(a, b)| (a.score - b.score).abs()))
                 .fold(0.0f64, f64::max);
             bits_changed.push(format!("{:?} (max score difference {spread:e})", case.q));
         }
@@ -593,10 +547,7 @@ fn every_query_is_deterministic() {
             CASES.len()
         );
     }
-    assert!(
-        order_changed.is_empty(),
-        "answers change from one call to the next: {order_changed:?}"
-    );
+    assert!(order_changed.is_empty(), "answers change from one call to the next: {order_changed:?}");
 }
 
 #[test]
@@ -629,13 +580,8 @@ fn bad_inputs_do_not_panic() {
     for q in &inputs {
         for typing in [false, true] {
             for page in [0, 1, 2, usize::MAX] {
-                let r = engine().search(&SearchRequest {
-                    q: q.clone(),
-                    page,
-                    per_page: 10,
-                    typing,
-                    ..Default::default()
-                });
+                let r =
+                    engine().search(&SearchRequest { q: q.clone(), page, per_page: 10, typing, ..Default::default() });
                 assert!(r.hits.len() <= 10);
                 assert!(r.hits.iter().all(|h| h.score.is_finite()));
             }
@@ -644,10 +590,7 @@ fn bad_inputs_do_not_panic() {
     // A very long query is truncated, and says so.
     let r = search(&long);
     assert!(
-        r.relaxed
-            .iter()
-            .any(|x| matches!(x, Relaxation::TruncatedQuery { .. }))
-            || r.words.len() <= 10,
+        r.relaxed.iter().any(|x| matches!(x, Relaxation::TruncatedQuery { .. })) || r.words.len() <= 10,
         "{:?}",
         r.relaxed
     );
@@ -662,14 +605,10 @@ const KNOWN_ZERO: &[&str] = &[];
 /// the known failures above.
 #[test]
 fn zero_result_queries_are_only_known_failures() {
-    let queries: Vec<String> = serde_json::from_str(include_str!("queries/meaningful.json"))
-        .expect("queries/meaningful.json");
+    let queries: Vec<String> =
+        serde_json::from_str(include_str!("queries/meaningful.json")).expect("queries/meaningful.json");
     assert!(queries.len() >= 200, "{} queries", queries.len());
-    let zero: Vec<&str> = queries
-        .iter()
-        .map(String::as_str)
-        .filter(|q| search(q).total == 0)
-        .collect();
+    let zero: Vec<&str> = queries.iter().map(String::as_str).filter(|q| search(q).total == 0).collect();
     let rate = zero.len() as f64 / queries.len() as f64;
     println!(
         "zero results: {} of {} meaningful queries ({:.1} %, target ≤ 2 %): {zero:?}",

@@ -33,42 +33,23 @@ fn join<T: Copy>(items: &[T], slug: fn(T) -> &'static str) -> String {
 fn split<T>(id: &str, text: &str, from: fn(&str) -> Option<T>) -> Result<Vec<T>, StoreError> {
     text.split(',')
         .filter(|s| !s.is_empty())
-        .map(|s| {
-            from(s).ok_or_else(|| StoreError::Corrupt {
-                id: id.into(),
-                reason: format!("unknown slug {s:?}"),
-            })
-        })
+        .map(|s| from(s).ok_or_else(|| StoreError::Corrupt { id: id.into(), reason: format!("unknown slug {s:?}") }))
         .collect()
 }
 
 fn enum_of<T>(id: &str, text: &str, from: fn(&str) -> Option<T>) -> Result<T, StoreError> {
-    from(text).ok_or_else(|| StoreError::Corrupt {
-        id: id.into(),
-        reason: format!("unknown value {text:?}"),
-    })
+    from(text).ok_or_else(|| StoreError::Corrupt { id: id.into(), reason: format!("unknown value {text:?}") })
 }
 
 fn from_row(r: &AnyRow) -> Result<Adviser, StoreError> {
     let id: String = r.try_get("id")?;
     let flag = |name: &str| -> Result<bool, StoreError> { Ok(r.try_get::<i64, _>(name)? != 0) };
     Ok(Adviser {
-        id: AdviserId::parse(&id).map_err(|e| StoreError::Corrupt {
-            id: id.clone(),
-            reason: e.to_string(),
-        })?,
+        id: AdviserId::parse(&id).map_err(|e| StoreError::Corrupt { id: id.clone(), reason: e.to_string() })?,
         kind: enum_of(&id, &r.try_get::<String, _>("kind")?, Kind::from_slug)?,
         name: r.try_get("name")?,
-        structure_type: enum_of(
-            &id,
-            &r.try_get::<String, _>("structure_type")?,
-            StructureType::from_slug,
-        )?,
-        category: enum_of(
-            &id,
-            &r.try_get::<String, _>("category")?,
-            Category::from_slug,
-        )?,
+        structure_type: enum_of(&id, &r.try_get::<String, _>("structure_type")?, StructureType::from_slug)?,
+        category: enum_of(&id, &r.try_get::<String, _>("category")?, Category::from_slug)?,
         address: r.try_get("address")?,
         commune_insee: r.try_get("commune_insee")?,
         commune: r.try_get("commune")?,
@@ -78,11 +59,7 @@ fn from_row(r: &AnyRow) -> Result<Adviser, StoreError> {
         lat: r.try_get("lat")?,
         lon: r.try_get("lon")?,
         approx_location: flag("approx_location")?,
-        specialties: split(
-            &id,
-            &r.try_get::<String, _>("specialties")?,
-            Specialty::from_slug,
-        )?,
+        specialties: split(&id, &r.try_get::<String, _>("specialties")?, Specialty::from_slug)?,
         sectors: split(&id, &r.try_get::<String, _>("sectors")?, Sector::from_slug)?,
         in_person: flag("in_person")?,
         remote: flag("remote")?,
@@ -95,9 +72,7 @@ fn from_row(r: &AnyRow) -> Result<Adviser, StoreError> {
 
 impl Store {
     pub async fn advisers_count(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM advisers")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM advisers").fetch_one(&self.pool).await?)
     }
 
     pub async fn adviser(&self, id: &AdviserId) -> Result<Option<Adviser>, StoreError> {
@@ -110,19 +85,13 @@ impl Store {
 
     /// Every adviser, ordered by id.
     pub async fn all_advisers(&self) -> Result<Vec<Adviser>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM advisers ORDER BY id"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM advisers ORDER BY id")).fetch_all(&self.pool).await?;
         rows.iter().map(from_row).collect()
     }
 
     /// Version of the directory: changes whenever an adviser does.
     pub async fn advisers_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .meta(VERSION_KEY)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0))
+        Ok(self.meta(VERSION_KEY).await?.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
     /// Inserts new advisers and updates changed ones, by id, in one
@@ -140,28 +109,20 @@ impl Store {
         remove_demo: bool,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<UpsertReport, StoreError> {
-        let existing: HashMap<String, Adviser> = self
-            .all_advisers()
-            .await?
-            .into_iter()
-            .map(|a| (a.id.as_str().to_string(), a))
-            .collect();
+        let existing: HashMap<String, Adviser> =
+            self.all_advisers().await?.into_iter().map(|a| (a.id.as_str().to_string(), a)).collect();
         let mut report = UpsertReport::default();
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         if remove_demo {
-            let imported: std::collections::HashSet<&str> =
-                advisers.iter().map(|a| a.id.as_str()).collect();
+            let imported: std::collections::HashSet<&str> = advisers.iter().map(|a| a.id.as_str()).collect();
             let demo_ids: Vec<&str> = existing
                 .values()
                 .filter(|a| a.is_demo && !imported.contains(a.id.as_str()))
                 .map(|a| a.id.as_str())
                 .collect();
             for id in &demo_ids {
-                sqlx::query("DELETE FROM advisers WHERE id = $1")
-                    .bind(*id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query("DELETE FROM advisers WHERE id = $1").bind(*id).execute(&mut *tx).await?;
             }
             report.removed_demo = demo_ids.len();
         }
@@ -217,17 +178,18 @@ impl Store {
         }
         progress(advisers.len());
         if report.inserted + report.updated + report.removed_demo > 0 {
-            let version: Option<String> =
-                sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
-                    .bind(VERSION_KEY)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let next = version.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) + 1;
-            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            let version: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
                 .bind(VERSION_KEY)
-                .bind(next.to_string())
-                .execute(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
+            let next = version.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) + 1;
+            sqlx::query(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(VERSION_KEY)
+            .bind(next.to_string())
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(report)
@@ -246,23 +208,11 @@ mod tests {
         advisers.truncate(50);
         for (name, store) in stores().await {
             let first = store.upsert_advisers(&advisers).await.unwrap();
-            assert_eq!(
-                (first.inserted, first.updated, first.unchanged),
-                (50, 0, 0),
-                "{name}"
-            );
+            assert_eq!((first.inserted, first.updated, first.unchanged), (50, 0, 0), "{name}");
             let v1 = store.advisers_version().await.unwrap();
             let again = store.upsert_advisers(&advisers).await.unwrap();
-            assert_eq!(
-                (again.inserted, again.updated, again.unchanged),
-                (0, 0, 50),
-                "{name}"
-            );
-            assert_eq!(
-                store.advisers_version().await.unwrap(),
-                v1,
-                "{name}: no change, same version"
-            );
+            assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 50), "{name}");
+            assert_eq!(store.advisers_version().await.unwrap(), v1, "{name}: no change, same version");
 
             let mut changed = advisers[3].clone();
             changed.name = "Nouveau nom".into();
@@ -270,26 +220,11 @@ mod tests {
             assert_eq!(r.updated, 1, "{name}");
             assert!(store.advisers_version().await.unwrap() > v1, "{name}");
 
-            assert_eq!(
-                store.adviser(&changed.id).await.unwrap().as_ref(),
-                Some(&changed),
-                "{name}"
-            );
+            assert_eq!(store.adviser(&changed.id).await.unwrap().as_ref(), Some(&changed), "{name}");
             assert_eq!(store.advisers_count().await.unwrap(), 50, "{name}");
             let all = store.all_advisers().await.unwrap();
-            assert_eq!(
-                all.iter().find(|a| a.id == advisers[0].id),
-                Some(&advisers[0]),
-                "{name}: exact round trip"
-            );
-            assert_eq!(
-                store
-                    .adviser(&AdviserId::parse("absent").unwrap())
-                    .await
-                    .unwrap(),
-                None,
-                "{name}"
-            );
+            assert_eq!(all.iter().find(|a| a.id == advisers[0].id), Some(&advisers[0]), "{name}: exact round trip");
+            assert_eq!(store.adviser(&AdviserId::parse("absent").unwrap()).await.unwrap(), None, "{name}");
         }
     }
 
@@ -312,11 +247,7 @@ mod tests {
                     .unwrap();
             }
             assert!(store.upsert_advisers(&batch).await.is_err(), "{name}");
-            assert_eq!(
-                store.advisers_count().await.unwrap(),
-                0,
-                "{name}: nothing half-saved"
-            );
+            assert_eq!(store.advisers_count().await.unwrap(), 0, "{name}: nothing half-saved");
             assert_eq!(store.advisers_version().await.unwrap(), 0, "{name}");
         }
     }
@@ -330,26 +261,16 @@ mod tests {
         real.is_demo = false;
         for (name, store) in stores().await {
             store.upsert_advisers(&demo_rows).await.unwrap();
-            let r = store
-                .import_advisers(std::slice::from_ref(&real), true, &|_| ())
-                .await
-                .unwrap();
+            let r = store.import_advisers(std::slice::from_ref(&real), true, &|_| ()).await.unwrap();
             assert_eq!((r.inserted, r.removed_demo), (1, 5), "{name}");
-            assert_eq!(
-                store.all_advisers().await.unwrap(),
-                vec![real.clone()],
-                "{name}"
-            );
+            assert_eq!(store.all_advisers().await.unwrap(), vec![real.clone()], "{name}");
         }
     }
 
     #[tokio::test]
     async fn zero_result_searches_are_recorded() {
         for (name, store) in stores().await {
-            store
-                .record_zero_result("plombier zorglub", r#"{"kind":"activateur"}"#)
-                .await
-                .unwrap();
+            store.record_zero_result("plombier zorglub", r#"{"kind":"activateur"}"#).await.unwrap();
             let rows = store.zero_result_searches(10).await.unwrap();
             assert_eq!(rows.len(), 1, "{name}");
             assert_eq!(rows[0].query, "plombier zorglub");

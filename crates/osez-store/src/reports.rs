@@ -22,12 +22,10 @@ impl Store {
     }
 
     pub async fn abuse_report_count(&self, adviser: &AdviserId) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM abuse_reports WHERE adviser_id = $1")
-                .bind(adviser.as_str())
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM abuse_reports WHERE adviser_id = $1")
+            .bind(adviser.as_str())
+            .fetch_one(&self.pool)
+            .await?)
     }
 }
 
@@ -42,24 +40,9 @@ mod tests {
         let advisers: Vec<_> = demo::generate(&geo, 1).into_iter().take(2).collect();
         for (name, store) in stores().await {
             store.upsert_advisers(&advisers).await.unwrap();
-            store
-                .record_abuse_report(
-                    &advisers[0].id,
-                    "fausses_informations",
-                    "Adresse inexistante",
-                )
-                .await
-                .unwrap();
-            assert_eq!(
-                store.abuse_report_count(&advisers[0].id).await.unwrap(),
-                1,
-                "{name}"
-            );
-            assert_eq!(
-                store.abuse_report_count(&advisers[1].id).await.unwrap(),
-                0,
-                "{name}"
-            );
+            store.record_abuse_report(&advisers[0].id, "fausses_informations", "Adresse inexistante").await.unwrap();
+            assert_eq!(store.abuse_report_count(&advisers[0].id).await.unwrap(), 1, "{name}");
+            assert_eq!(store.abuse_report_count(&advisers[1].id).await.unwrap(), 0, "{name}");
         }
     }
 }

@@ -14,26 +14,23 @@ pub struct ZeroResultSearch {
 
 impl Store {
     pub async fn record_zero_result(&self, query: &str, filters: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO zero_result_searches (query, filters, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(query)
-        .bind(filters)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("INSERT INTO zero_result_searches (query, filters, created_at) VALUES ($1, $2, $3)")
+            .bind(query)
+            .bind(filters)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// The most recent ones first.
-    pub async fn zero_result_searches(
-        &self,
-        limit: i64,
-    ) -> Result<Vec<ZeroResultSearch>, StoreError> {
-        let rows = sqlx::query("SELECT query, filters, created_at FROM zero_result_searches ORDER BY created_at DESC, id DESC LIMIT $1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+    pub async fn zero_result_searches(&self, limit: i64) -> Result<Vec<ZeroResultSearch>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT query, filters, created_at FROM zero_result_searches ORDER BY created_at DESC, id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(ZeroResultSearch {

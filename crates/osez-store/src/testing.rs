@@ -31,30 +31,17 @@ impl IntoIterator for TestStores {
 /// is unset outside CI.
 pub async fn fresh_postgres_url() -> Option<String> {
     let Ok(admin_url) = std::env::var("OSEZ_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but OSEZ_TEST_DATABASE_URL is not set"
-        );
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but OSEZ_TEST_DATABASE_URL is not set");
         eprintln!("note: OSEZ_TEST_DATABASE_URL unset, PostgreSQL tests skipped");
         return None;
     };
-    let name = format!(
-        "osez_test_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        crate::now_ms()
-    );
+    let name =
+        format!("osez_test_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), crate::now_ms());
     let mut conn = sqlx::PgConnection::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at OSEZ_TEST_DATABASE_URL: {e}"));
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create test database");
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(b, _)| b)
-        .unwrap_or(&admin_url);
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
     Some(format!("{base}/{name}"))
 }
 

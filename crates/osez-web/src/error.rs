@@ -30,11 +30,7 @@ pub(crate) fn render<T: Template>(status: StatusCode, t: &T) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Erreur interne du serveur.",
-            )
-                .into_response()
+            (StatusCode::INTERNAL_SERVER_ERROR, "Erreur interne du serveur.").into_response()
         }
     }
 }
@@ -45,7 +41,8 @@ impl IntoResponse for PageError {
             PageError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Page introuvable",
-                "Cette adresse ne correspond à aucune page. Elle a peut-être changé, ou le profil a été retiré.".to_string(),
+                "Cette adresse ne correspond à aucune page. Elle a peut-être changé, ou le profil a été retiré."
+                    .to_string(),
             ),
             PageError::Starting => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -61,14 +58,7 @@ impl IntoResponse for PageError {
                 )
             }
         };
-        render(
-            status,
-            &ErrorPage {
-                title,
-                message,
-                demo: false,
-            },
-        )
+        render(status, &ErrorPage { title, message, demo: false })
     }
 }
 
@@ -93,10 +83,9 @@ impl IntoResponse for ApiError {
                 StatusCode::BAD_REQUEST,
                 json!({ "error": { "code": "invalid_parameter", "parameter": p.parameter, "message": p.message } }),
             ),
-            ApiError::NotFound(what) => (
-                StatusCode::NOT_FOUND,
-                json!({ "error": { "code": "not_found", "message": what } }),
-            ),
+            ApiError::NotFound(what) => {
+                (StatusCode::NOT_FOUND, json!({ "error": { "code": "not_found", "message": what } }))
+            }
             ApiError::Starting => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!({ "error": { "code": "starting", "message": "le service termine son démarrage" } }),

@@ -96,19 +96,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(geo: Arc<Geography>, config: WebConfig) -> Arc<Self> {
-        Arc::new(AppState {
-            geo,
-            config,
-            ready: OnceLock::new(),
-        })
+        Arc::new(AppState { geo, config, ready: OnceLock::new() })
     }
 
     /// Marks the service ready: `/healthz` answers 200 from now on.
     pub fn set_ready(&self, store: Store, directory: Directory) {
-        let _ = self.ready.set(Ready {
-            store,
-            directory: RwLock::new(Arc::new(directory)),
-        });
+        let _ = self.ready.set(Ready { store, directory: RwLock::new(Arc::new(directory)) });
     }
 
     pub fn ready(&self) -> Option<&Ready> {
@@ -123,10 +116,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(pages::home))
         .route("/recherche", get(pages::search))
         .route("/conseillers/{id}", get(pages::profile))
-        .route(
-            "/conseillers/{id}/signaler",
-            get(pages::report_form).post(pages::report_submit),
-        )
+        .route("/conseillers/{id}/signaler", get(pages::report_form).post(pages::report_submit))
         .route("/accessibilite", get(pages::accessibility))
         .route("/mentions-legales", get(pages::legal))
         .route("/contact", get(pages::contact))
@@ -138,22 +128,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/favicon.ico", get(assets::favicon))
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(30),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static("geolocation=(), camera=(), microphone=()"),
@@ -174,10 +155,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -29,22 +29,14 @@ impl RawParams {
     /// mangled character in a query should still find something.
     pub fn from_query(query: Option<&str>) -> Self {
         let pairs = query
-            .map(|q| {
-                form_urlencoded::parse(q.as_bytes())
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
+            .map(|q| form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
             .unwrap_or_default();
         RawParams { pairs }
     }
 
     /// The last non-empty value of a parameter.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, v)| k == key && !v.trim().is_empty())
-            .map(|(_, v)| v.trim())
+        self.pairs.iter().rev().find(|(k, v)| k == key && !v.trim().is_empty()).map(|(_, v)| v.trim())
     }
 
     /// A link to the results with `key` set to `value` (or removed), page reset.
@@ -77,10 +69,7 @@ impl RawParams {
 }
 
 fn bad(parameter: &'static str, message: impl Into<String>) -> ParamError {
-    ParamError {
-        parameter,
-        message: message.into(),
-    }
+    ParamError { parameter, message: message.into() }
 }
 
 fn slug<T>(
@@ -92,38 +81,20 @@ fn slug<T>(
     match raw.get(key) {
         None => Ok(None),
         Some(v) => from(v).map(Some).ok_or_else(|| {
-            bad(
-                key,
-                format!(
-                    "valeur inconnue « {} » ; valeurs possibles : {}",
-                    clip(v),
-                    all.join(", ")
-                ),
-            )
+            bad(key, format!("valeur inconnue « {} » ; valeurs possibles : {}", clip(v), all.join(", ")))
         }),
     }
 }
 
-fn number<T: std::str::FromStr>(
-    raw: &RawParams,
-    key: &'static str,
-    what: &str,
-) -> Result<Option<T>, ParamError> {
+fn number<T: std::str::FromStr>(raw: &RawParams, key: &'static str, what: &str) -> Result<Option<T>, ParamError> {
     match raw.get(key) {
         None => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| bad(key, format!("« {} » n'est pas {what}", clip(v)))),
+        Some(v) => v.parse().map(Some).map_err(|_| bad(key, format!("« {} » n'est pas {what}", clip(v)))),
     }
 }
 
 fn clip(s: &str) -> String {
-    if s.chars().count() > 40 {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    } else {
-        s.to_string()
-    }
+    if s.chars().count() > 40 { format!("{}…", s.chars().take(40).collect::<String>()) } else { s.to_string() }
 }
 
 /// Parses the search parameters of the page and the API alike.
@@ -131,56 +102,41 @@ pub fn parse_search(raw: &RawParams, geo: &Geography) -> Result<SearchRequest, P
     let q = raw.get("q").unwrap_or("").to_string();
     let n = q.chars().count();
     if n > MAX_QUERY_CHARS {
-        return Err(bad(
-            "q",
-            format!("la recherche est trop longue ({n} caractères, {MAX_QUERY_CHARS} au plus)"),
-        ));
+        return Err(bad("q", format!("la recherche est trop longue ({n} caractères, {MAX_QUERY_CHARS} au plus)")));
     }
     if q.chars().any(|c| c.is_control()) {
         return Err(bad("q", "la recherche contient des caractères de contrôle"));
     }
     let near: Option<Place> = match raw.get("near") {
         None => None,
-        Some(v) if v.chars().count() > 100 => return Err(bad("near", "le lieu est trop long (100 caractères au plus)")),
+        Some(v) if v.chars().count() > 100 => {
+            return Err(bad("near", "le lieu est trop long (100 caractères au plus)"));
+        }
         Some(v) => Some(geo.resolve(v).ok_or_else(|| {
-            bad("near", format!("lieu inconnu « {} » : indiquez une commune, un code postal, un département ou une région", clip(v)))
+            bad(
+                "near",
+                format!(
+                    "lieu inconnu « {} » : indiquez une commune, un code postal, un département ou une région",
+                    clip(v)
+                ),
+            )
         })?),
     };
     let radius_km: Option<f64> = number(raw, "radius_km", "un nombre de kilomètres")?;
     if let Some(r) = radius_km
         && !(r.is_finite() && (1.0..=MAX_RADIUS_KM).contains(&r))
     {
-        return Err(bad(
-            "radius_km",
-            format!("le rayon doit être compris entre 1 et {MAX_RADIUS_KM:.0} km"),
-        ));
+        return Err(bad("radius_km", format!("le rayon doit être compris entre 1 et {MAX_RADIUS_KM:.0} km")));
     }
-    let kind = slug(
-        raw,
-        "kind",
-        Kind::from_slug,
-        &Kind::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>(),
-    )?;
-    let specialty = slug(
-        raw,
-        "specialty",
-        Specialty::from_slug,
-        &Specialty::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>(),
-    )?;
-    let sector = slug(
-        raw,
-        "sector",
-        Sector::from_slug,
-        &Sector::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>(),
-    )?;
+    let kind = slug(raw, "kind", Kind::from_slug, &Kind::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>())?;
+    let specialty =
+        slug(raw, "specialty", Specialty::from_slug, &Specialty::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>())?;
+    let sector = slug(raw, "sector", Sector::from_slug, &Sector::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>())?;
     let structure_type = slug(
         raw,
         "structure_type",
         StructureType::from_slug,
-        &StructureType::ALL
-            .iter()
-            .map(|k| k.slug())
-            .collect::<Vec<_>>(),
+        &StructureType::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>(),
     )?;
     let region = match raw.get("region") {
         None => None,
@@ -203,21 +159,14 @@ pub fn parse_search(raw: &RawParams, geo: &Geography) -> Result<SearchRequest, P
         Some("true" | "1" | "oui") => Some(true),
         Some("false" | "0" | "non") => Some(false),
         Some(v) => {
-            return Err(bad(
-                "remote",
-                format!("« {} » : true ou false attendu", clip(v)),
-            ));
+            return Err(bad("remote", format!("« {} » : true ou false attendu", clip(v))));
         }
     };
     let page: usize = number(raw, "page", "un numéro de page")?.unwrap_or(1);
     if !(1..=MAX_PAGE).contains(&page) {
-        return Err(bad(
-            "page",
-            format!("la page doit être comprise entre 1 et {MAX_PAGE}"),
-        ));
+        return Err(bad("page", format!("la page doit être comprise entre 1 et {MAX_PAGE}")));
     }
-    let per_page: usize =
-        number(raw, "per_page", "un nombre de résultats")?.unwrap_or(DEFAULT_PER_PAGE);
+    let per_page: usize = number(raw, "per_page", "un nombre de résultats")?.unwrap_or(DEFAULT_PER_PAGE);
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(bad(
             "per_page",
@@ -267,17 +216,13 @@ mod tests {
         assert_eq!(parse("near=Atlantide").unwrap_err().parameter, "near");
         assert_eq!(parse("page=0").unwrap_err().parameter, "page");
         assert_eq!(parse("per_page=1000").unwrap_err().parameter, "per_page");
-        assert_eq!(
-            parse(&format!("q={}", "a".repeat(10_000)))
-                .unwrap_err()
-                .parameter,
-            "q"
-        );
+        assert_eq!(parse(&format!("q={}", "a".repeat(10_000))).unwrap_err().parameter, "q");
     }
 
     #[test]
     fn good_parameters_parse() {
-        let r = parse("q=ia&near=69003&radius_km=20&kind=ambassadeur_ia&department=2a&region=Bretagne&remote=true").unwrap();
+        let r = parse("q=ia&near=69003&radius_km=20&kind=ambassadeur_ia&department=2a&region=Bretagne&remote=true")
+            .unwrap();
         assert_eq!(r.kind, Some(Kind::AmbassadeurIa));
         assert_eq!(r.department.as_deref(), Some("2A"));
         assert_eq!(r.region.as_deref(), Some("53"));
@@ -294,10 +239,7 @@ mod tests {
     fn links_keep_filters_and_reset_page() {
         let raw = RawParams::from_query(Some("q=ia+lyon&page=3&kind=activateur"));
         assert_eq!(raw.with("kind", None), "/recherche?q=ia+lyon");
-        assert_eq!(
-            raw.with("specialty", Some("donnees")),
-            "/recherche?q=ia+lyon&kind=activateur&specialty=donnees"
-        );
+        assert_eq!(raw.with("specialty", Some("donnees")), "/recherche?q=ia+lyon&kind=activateur&specialty=donnees");
         assert_eq!(raw.page(2), "/recherche?q=ia+lyon&kind=activateur&page=2");
     }
 }

@@ -112,6 +112,21 @@ pub struct ReportPage<'a> {
     pub demo: bool,
 }
 
+impl<'a> ReportPage<'a> {
+    /// The empty form for an adviser.
+    pub fn blank(a: &'a Adviser, reasons: &'static [(&'static str, &'static str)]) -> Self {
+        ReportPage {
+            a,
+            reasons,
+            sent: false,
+            error: None,
+            form_reason: String::new(),
+            form_message: String::new(),
+            demo: a.is_demo,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "accessibility.html")]
 pub struct AccessibilityPage {
@@ -132,17 +147,10 @@ pub struct ContactPage {
 }
 
 pub fn specialty_links() -> Vec<(&'static str, &'static str)> {
-    Specialty::ALL
-        .iter()
-        .map(|s| (s.slug(), s.label()))
-        .collect()
+    Specialty::ALL.iter().map(|s| (s.slug(), s.label())).collect()
 }
 
 /// "3,2 km", "12 km": French decimal comma, one decimal under 10 km.
 pub fn format_km(d: f64) -> String {
-    if d < 10.0 {
-        format!("{:.1} km", d).replace('.', ",")
-    } else {
-        format!("{d:.0} km")
-    }
+    if d < 10.0 { format!("{:.1} km", d).replace('.', ",") } else { format!("{d:.0} km") }
 }

@@ -14,8 +14,7 @@ use tower::ServiceExt;
 
 fn geo() -> Arc<Geography> {
     static GEO: OnceLock<Arc<Geography>> = OnceLock::new();
-    GEO.get_or_init(|| Arc::new(Geography::embedded().unwrap()))
-        .clone()
+    GEO.get_or_init(|| Arc::new(Geography::embedded().unwrap())).clone()
 }
 
 fn advisers() -> &'static [Adviser] {
@@ -29,12 +28,7 @@ async fn apps() -> Vec<(&'static str, Arc<AppState>, Store)> {
     for (name, store) in osez_store::testing::stores().await {
         store.upsert_advisers(advisers()).await.unwrap();
         let engine = Engine::in_ram(advisers().to_vec(), geo()).unwrap();
-        let state = AppState::new(
-            geo(),
-            WebConfig {
-                team_email: Some("equipe@example.org".into()),
-            },
-        );
+        let state = AppState::new(geo(), WebConfig { team_email: Some("equipe@example.org".into()) });
         state.set_ready(store.clone(), Directory::new(engine));
         out.push((name, state, store));
     }
@@ -58,11 +52,7 @@ async fn send(state: &Arc<AppState>, req: Request<Body>) -> Answer {
     let status = res.status();
     let headers = res.headers().clone();
     let bytes = to_bytes(res.into_body(), 1 << 24).await.unwrap();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
 async fn get(state: &Arc<AppState>, uri: &str) -> Answer {
@@ -72,14 +62,8 @@ async fn get(state: &Arc<AppState>, uri: &str) -> Answer {
 #[tokio::test]
 async fn healthz_says_starting_until_ready() {
     let state = AppState::new(geo(), WebConfig::default());
-    assert_eq!(
-        get(&state, "/healthz").await.status,
-        StatusCode::SERVICE_UNAVAILABLE
-    );
-    assert_eq!(
-        get(&state, "/").await.status,
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    assert_eq!(get(&state, "/healthz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(get(&state, "/").await.status, StatusCode::SERVICE_UNAVAILABLE);
     let api = get(&state, "/api/v1/advisers?q=ia").await;
     assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(api.json()["error"]["code"], "starting");
@@ -106,46 +90,23 @@ async fn every_page_is_french_with_one_title() {
         assert_eq!(a.status, StatusCode::OK, "{uri}");
         assert!(a.body.contains("<html lang=\"fr\">"), "{uri}");
         assert_eq!(a.body.matches("<h1").count(), 1, "{uri}: one h1");
-        assert!(
-            a.body.contains("Instance de démonstration"),
-            "{uri}: demo data is labelled"
-        );
+        assert!(a.body.contains("Instance de démonstration"), "{uri}: demo data is labelled");
     }
     let missing = get(&state, "/nexiste-pas").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.body.contains("Page introuvable"));
-    assert_eq!(
-        get(&state, "/conseillers/inconnu").await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(get(&state, "/conseillers/inconnu").await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn security_headers_on_every_response() {
     let (_, state, _) = apps().await.remove(0);
-    for uri in [
-        "/",
-        "/recherche?q=ia",
-        "/api/v1/advisers",
-        "/static/style.css",
-        "/nexiste-pas",
-    ] {
+    for uri in ["/", "/recherche?q=ia", "/api/v1/advisers", "/static/style.css", "/nexiste-pas"] {
         let a = get(&state, uri).await;
-        let csp = a
-            .headers
-            .get(header::CONTENT_SECURITY_POLICY)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        assert!(
-            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
-            "{uri}: {csp}"
-        );
+        let csp = a.headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{uri}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{uri}");
-        assert_eq!(
-            a.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
-            "nosniff",
-            "{uri}"
-        );
+        assert_eq!(a.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff", "{uri}");
         assert!(a.headers.get(header::REFERRER_POLICY).is_some(), "{uri}");
     }
 }
@@ -156,21 +117,14 @@ async fn profile_says_listing_is_not_certification_and_offers_a_report() {
     let a = &advisers()[10];
     let page = get(&state, &format!("/conseillers/{}", a.id)).await;
     assert!(page.body.contains("n'est pas une certification"));
-    assert!(
-        page.body
-            .contains(&format!("/conseillers/{}/signaler", a.id))
-    );
+    assert!(page.body.contains(&format!("/conseillers/{}/signaler", a.id)));
     assert!(page.body.contains("Profil de démonstration"));
 }
 
 #[tokio::test]
 async fn api_search_has_the_documented_shape() {
     let (_, state, _) = apps().await.remove(0);
-    let a = get(
-        &state,
-        "/api/v1/advisers?q=cybers%C3%A9curit%C3%A9+33000&per_page=5",
-    )
-    .await;
+    let a = get(&state, "/api/v1/advisers?q=cybers%C3%A9curit%C3%A9+33000&per_page=5").await;
     assert_eq!(a.status, StatusCode::OK);
     let v = a.json();
     for key in ["total", "took_ms", "relaxed", "hits", "facets"] {
@@ -199,22 +153,8 @@ async fn api_search_has_the_documented_shape() {
         assert!(hits[0].get(key).is_some(), "hit misses {key}");
     }
     assert!(hits[0]["distance_km"].as_f64().unwrap() <= 30.0);
-    assert!(
-        hits[0]["specialties"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s == "cybersecurite")
-    );
-    for facet in [
-        "kind",
-        "specialty",
-        "sector",
-        "structure_type",
-        "region",
-        "department",
-        "remote",
-    ] {
+    assert!(hits[0]["specialties"].as_array().unwrap().iter().any(|s| s == "cybersecurite"));
+    for facet in ["kind", "specialty", "sector", "structure_type", "region", "department", "remote"] {
         assert!(v["facets"][facet].is_array(), "facet {facet}");
     }
     let id = hits[0]["id"].as_str().unwrap();
@@ -291,28 +231,16 @@ async fn a_search_that_finds_nothing_is_recorded_and_offers_a_person() {
         }
         assert_eq!(rows.len(), 1, "{name}");
         assert_eq!(rows[0].query, "zzzzqqqq");
-        assert!(
-            rows[0].filters.contains("ambassadeur_ia"),
-            "{name}: {}",
-            rows[0].filters
-        );
+        assert!(rows[0].filters.contains("ambassadeur_ia"), "{name}: {}", rows[0].filters);
     }
 }
 
 #[tokio::test]
 async fn relaxation_is_said_on_the_page() {
     let (_, state, _) = apps().await.remove(0);
-    let page = get(
-        &state,
-        "/recherche?q=ressources+humaines&near=Aurillac&radius_km=2",
-    )
-    .await;
+    let page = get(&state, "/recherche?q=ressources+humaines&near=Aurillac&radius_km=2").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.body.contains("rayon élargi") || page.body.contains("à distance ajoutés"),
-        "{}",
-        page.body
-    );
+    assert!(page.body.contains("rayon élargi") || page.body.contains("à distance ajoutés"), "{}", page.body);
 }
 
 fn post_report(id: &str, body: &str, origin: Option<&str>) -> Request<Body> {
@@ -330,48 +258,19 @@ async fn abuse_reports_are_checked_then_kept() {
     for (name, state, store) in apps().await {
         let a = &advisers()[5];
         let id = a.id.as_str();
-        let cross = send(
-            &state,
-            post_report(
-                id,
-                "reason=demarchage&message=x",
-                Some("https://evil.example"),
-            ),
-        )
-        .await;
+        let cross = send(&state, post_report(id, "reason=demarchage&message=x", Some("https://evil.example"))).await;
         assert_eq!(cross.status, StatusCode::FORBIDDEN, "{name}");
-        let no_reason = send(
-            &state,
-            post_report(id, "reason=nimporte&message=x", Some("http://osez.test")),
-        )
-        .await;
+        let no_reason = send(&state, post_report(id, "reason=nimporte&message=x", Some("http://osez.test"))).await;
         assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
         assert!(no_reason.body.contains("Choisissez un motif"));
         let too_long = format!("reason=autre&message={}", "x".repeat(2_001));
-        assert_eq!(
-            send(&state, post_report(id, &too_long, None)).await.status,
-            StatusCode::UNPROCESSABLE_ENTITY
-        );
+        assert_eq!(send(&state, post_report(id, &too_long, None)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
         let huge = format!("reason=autre&message={}", "x".repeat(10 * 1024 * 1024));
-        assert!(
-            send(&state, post_report(id, &huge, None))
-                .await
-                .status
-                .is_client_error(),
-            "{name}"
-        );
-        assert_eq!(
-            store.abuse_report_count(&a.id).await.unwrap(),
-            0,
-            "{name}: nothing saved"
-        );
+        assert!(send(&state, post_report(id, &huge, None)).await.status.is_client_error(), "{name}");
+        assert_eq!(store.abuse_report_count(&a.id).await.unwrap(), 0, "{name}: nothing saved");
         let ok = send(
             &state,
-            post_report(
-                id,
-                "reason=demarchage&message=Appels+r%C3%A9p%C3%A9t%C3%A9s",
-                Some("http://osez.test"),
-            ),
+            post_report(id, "reason=demarchage&message=Appels+r%C3%A9p%C3%A9t%C3%A9s", Some("http://osez.test")),
         )
         .await;
         assert_eq!(ok.status, StatusCode::OK, "{name}");
@@ -384,9 +283,7 @@ async fn abuse_reports_are_checked_then_kept() {
 async fn openapi_lists_every_parameter_the_api_accepts() {
     let (_, state, _) = apps().await.remove(0);
     let spec: Value = get(&state, "/api/openapi.json").await.json();
-    let params = spec["paths"]["/api/v1/advisers"]["get"]["parameters"]
-        .as_array()
-        .unwrap();
+    let params = spec["paths"]["/api/v1/advisers"]["get"]["parameters"].as_array().unwrap();
     for p in params {
         let name = p["name"].as_str().unwrap();
         let value = match p["schema"]["enum"].as_array() {
@@ -410,23 +307,11 @@ async fn openapi_lists_every_parameter_the_api_accepts() {
 #[tokio::test]
 async fn healthz_says_so_when_the_database_is_gone() {
     for (name, state, store) in apps().await {
-        assert_eq!(
-            get(&state, "/healthz").await.status,
-            StatusCode::OK,
-            "{name}"
-        );
+        assert_eq!(get(&state, "/healthz").await.status, StatusCode::OK, "{name}");
         store.close().await;
-        assert_eq!(
-            get(&state, "/healthz").await.status,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "{name}"
-        );
+        assert_eq!(get(&state, "/healthz").await.status, StatusCode::SERVICE_UNAVAILABLE, "{name}");
         // Searching needs only the index: it goes on.
-        assert_eq!(
-            get(&state, "/api/v1/advisers?q=ia").await.status,
-            StatusCode::OK,
-            "{name}"
-        );
+        assert_eq!(get(&state, "/api/v1/advisers?q=ia").await.status, StatusCode::OK, "{name}");
     }
 }
 
@@ -435,12 +320,9 @@ async fn healthz_says_so_when_the_database_is_gone() {
 #[tokio::test]
 async fn api_answer_snapshot() {
     let (_, state, _) = apps().await.remove(0);
-    let v = get(
-        &state,
-        "/api/v1/advisers?q=cybers%C3%A9curit%C3%A9+pr%C3%A8s+de+Rennes&per_page=3&radius_km=20",
-    )
-    .await
-    .json();
+    let v = get(&state, "/api/v1/advisers?q=cybers%C3%A9curit%C3%A9+pr%C3%A8s+de+Rennes&per_page=3&radius_km=20")
+        .await
+        .json();
     insta::assert_json_snapshot!("search_cybersecurite_rennes", v, { ".took_ms" => "[took_ms]" });
     let one = get(&state, "/api/v1/advisers/demo-ia-001").await.json();
     insta::assert_json_snapshot!("adviser_demo_ia_001", one);
@@ -452,10 +334,6 @@ async fn api_answer_snapshot() {
 async fn results_page_snapshot() {
     let (_, state, _) = apps().await.remove(0);
     let page = get(&state, "/recherche?q=ia+lyon&per_page=2").await.body;
-    let main = page
-        .split("<main")
-        .nth(1)
-        .and_then(|m| m.split("</main>").next())
-        .unwrap_or_default();
+    let main = page.split("<main").nth(1).and_then(|m| m.split("</main>").next()).unwrap_or_default();
     insta::assert_snapshot!("results_ia_lyon", main);
 }

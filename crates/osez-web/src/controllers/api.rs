@@ -114,10 +114,7 @@ struct DetailOut<'a> {
     notice: &'static str,
 }
 
-pub async fn advisers(
-    State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
+pub async fn advisers(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let ready = state.ready().ok_or(ApiError::Starting)?;
     let directory = ready.directory();
     let raw = RawParams::from_query(query.as_deref());
@@ -129,14 +126,7 @@ pub async fn advisers(
         took_ms: (s.took_ms * 1000.0).round() / 1000.0,
         page: s.request.page,
         per_page: s.request.per_page,
-        relaxed: r
-            .relaxed
-            .iter()
-            .map(|x| RelaxedOut {
-                relaxation: x,
-                message: x.message(),
-            })
-            .collect(),
+        relaxed: r.relaxed.iter().map(|x| RelaxedOut { relaxation: x, message: x.message() }).collect(),
         understood: UnderstoodOut {
             words: &r.words,
             place: &r.place,
@@ -156,16 +146,10 @@ pub async fn advisers(
     Ok(Json(out).into_response())
 }
 
-pub async fn adviser(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+pub async fn adviser(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let ready = state.ready().ok_or(ApiError::Starting)?;
     let directory = ready.directory();
-    let a = directory
-        .engine
-        .find(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("aucun conseiller « {id} »")))?;
+    let a = directory.engine.find(&id).ok_or_else(|| ApiError::NotFound(format!("aucun conseiller « {id} »")))?;
     let out = DetailOut {
         adviser: AdviserOut::new(a, &state.geo),
         description: &a.description,

@@ -29,10 +29,7 @@ pub(crate) fn run_search(
     let request = parse_search(raw, &state.geo)?;
     let results = directory.engine.search(&request);
     let took_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let searched = raw
-        .pairs
-        .iter()
-        .any(|(k, v)| k != "page" && k != "live" && !v.trim().is_empty());
+    let searched = raw.pairs.iter().any(|(k, v)| k != "page" && k != "live" && !v.trim().is_empty());
     if results.total == 0 && searched && raw.get("live").is_none() {
         let store = ready.store.clone();
         let query = request.q.clone();
@@ -52,9 +49,5 @@ pub(crate) fn run_search(
             }
         });
     }
-    Ok(Searched {
-        request,
-        results,
-        took_ms,
-    })
+    Ok(Searched { request, results, took_ms })
 }

@@ -15,16 +15,13 @@ use super::run_search;
 use crate::error::render;
 use crate::params::RawParams;
 use crate::views::{
-    AccessibilityPage, ActiveFilter, ContactPage, FacetGroup, FacetLink, FiguresView, HitView,
-    HomePage, LegalPage, PageLink, ProfilePage, ReportPage, ResultsPage, format_km,
-    specialty_links,
+    AccessibilityPage, ActiveFilter, ContactPage, FacetGroup, FacetLink, FiguresView, HitView, HomePage, LegalPage,
+    PageLink, ProfilePage, ReportPage, ResultsPage, format_km, specialty_links,
 };
 use crate::{AppState, Directory, PageError};
 
 fn is_demo(state: &AppState) -> bool {
-    state
-        .ready()
-        .is_some_and(|r| r.directory().figures.demo > 0)
+    state.ready().is_some_and(|r| r.directory().figures.demo > 0)
 }
 
 pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
@@ -90,10 +87,7 @@ fn active_filter_label(state: &AppState, key: &str, value: &str) -> Option<Strin
             }
         }
         "region" => format!("Région : {}", geo.regions[geo.find_region(value)?].name),
-        "department" => format!(
-            "Département : {}",
-            geo.departments[geo.find_department(value)?].name
-        ),
+        "department" => format!("Département : {}", geo.departments[geo.find_department(value)?].name),
         "radius_km" => format!("Rayon : {value} km"),
         _ => return None,
     })
@@ -148,50 +142,25 @@ fn hit_view(directory: &Directory, state: &AppState, ord: usize, distance: Optio
         distance: distance.map(format_km),
         in_person: a.in_person,
         remote: a.remote,
-        specialties: a
-            .specialties
-            .iter()
-            .map(|s| s.label())
-            .collect::<Vec<_>>()
-            .join(" · "),
+        specialties: a.specialties.iter().map(|s| s.label()).collect::<Vec<_>>().join(" · "),
     }
 }
 
-pub async fn search(
-    State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-) -> Result<Response, PageError> {
+pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let raw = RawParams::from_query(query.as_deref());
-    let form_q = raw
-        .get("q")
-        .unwrap_or("")
-        .chars()
-        .take(crate::params::MAX_QUERY_CHARS)
-        .collect::<String>();
-    let form_near = raw
-        .get("near")
-        .unwrap_or("")
-        .chars()
-        .take(100)
-        .collect::<String>();
+    let form_q = raw.get("q").unwrap_or("").chars().take(crate::params::MAX_QUERY_CHARS).collect::<String>();
+    let form_near = raw.get("near").unwrap_or("").chars().take(100).collect::<String>();
     // Filters set by facets travel with the form as hidden fields.
     let hidden: Vec<(String, String)> = raw
         .pairs
         .iter()
-        .filter(|(k, v)| {
-            !matches!(k.as_str(), "q" | "near" | "page" | "live") && !v.trim().is_empty()
-        })
-        .filter(|(k, _)| {
-            FACETS.iter().any(|(f, _, _)| f == k) || k == "radius_km" || k == "per_page"
-        })
+        .filter(|(k, v)| !matches!(k.as_str(), "q" | "near" | "page" | "live") && !v.trim().is_empty())
+        .filter(|(k, _)| FACETS.iter().any(|(f, _, _)| f == k) || k == "radius_km" || k == "per_page")
         .cloned()
         .collect();
-    let searched = raw
-        .pairs
-        .iter()
-        .any(|(k, v)| k != "page" && k != "live" && !v.trim().is_empty());
+    let searched = raw.pairs.iter().any(|(k, v)| k != "page" && k != "live" && !v.trim().is_empty());
     let demo = directory.figures.demo > 0;
     let mut page = ResultsPage {
         title: "Trouver un conseiller".into(),
@@ -225,24 +194,14 @@ pub async fn search(
     let r = &s.results;
     if !form_q.is_empty() {
         page.heading = format!("Conseillers pour « {form_q} »");
-        page.title = format!(
-            "{} – recherche « {form_q} »",
-            plural(r.total, "conseiller", "conseillers")
-        );
+        page.title = format!("{} – recherche « {form_q} »", plural(r.total, "conseiller", "conseillers"));
     } else if searched {
-        page.title = format!(
-            "{} – recherche",
-            plural(r.total, "conseiller", "conseillers")
-        );
+        page.title = format!("{} – recherche", plural(r.total, "conseiller", "conseillers"));
     }
     let mut status = if r.total == 0 {
         "Aucun conseiller trouvé.".to_string()
     } else {
-        format!(
-            "{} {}",
-            plural(r.total, "conseiller", "conseillers"),
-            if r.total > 1 { "trouvés" } else { "trouvé" }
-        )
+        format!("{} {}", plural(r.total, "conseiller", "conseillers"), if r.total > 1 { "trouvés" } else { "trouvé" })
     };
     if let Some(p) = &r.place {
         match p.radius_km {
@@ -255,20 +214,13 @@ pub async fn search(
     page.relaxed = r.relaxed.iter().map(|x| x.message()).collect();
     page.total = r.total;
     page.first_rank = (s.request.page - 1) * s.request.per_page + 1;
-    page.hits = r
-        .hits
-        .iter()
-        .map(|h| hit_view(&directory, &state, h.ord, h.distance_km))
-        .collect();
+    page.hits = r.hits.iter().map(|h| hit_view(&directory, &state, h.ord, h.distance_km)).collect();
     for (key, value) in &raw.pairs {
         if value.trim().is_empty() {
             continue;
         }
         if let Some(label) = active_filter_label(&state, key, value.trim()) {
-            page.active_filters.push(ActiveFilter {
-                label,
-                url: raw.with(key, None),
-            });
+            page.active_filters.push(ActiveFilter { label, url: raw.with(key, None) });
         }
     }
     for &(key, title, limit) in FACETS {
@@ -278,11 +230,7 @@ pub async fn search(
         let values: Vec<FacetLink> = facet_values(r, key)
             .iter()
             .take(limit)
-            .map(|v| FacetLink {
-                label: v.label.clone(),
-                count: v.count,
-                url: raw.with(key, Some(&v.value)),
-            })
+            .map(|v| FacetLink { label: v.label.clone(), count: v.count, url: raw.with(key, Some(&v.value)) })
             .collect();
         if values.len() > 1 || (values.len() == 1 && values[0].count < r.total) {
             page.facet_groups.push(FacetGroup { title, values });
@@ -296,10 +244,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n > 1 { many } else { one })
 }
 
-pub async fn profile(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
+pub async fn profile(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
@@ -308,14 +253,8 @@ pub async fn profile(
         StatusCode::OK,
         &ProfilePage {
             a,
-            department: geo
-                .department(&a.department)
-                .map(|d| format!("{} ({})", d.name, d.code))
-                .unwrap_or_default(),
-            region: geo
-                .region(&a.region)
-                .map(|r| r.name.clone())
-                .unwrap_or_default(),
+            department: geo.department(&a.department).map(|d| format!("{} ({})", d.name, d.code)).unwrap_or_default(),
+            region: geo.region(&a.region).map(|r| r.name.clone()).unwrap_or_default(),
             demo: a.is_demo,
         },
     ))
@@ -325,34 +264,17 @@ pub async fn profile(
 const REPORT_REASONS: &[(&str, &str)] = &[
     ("fausses_informations", "Informations fausses ou trompeuses"),
     ("demarchage", "Démarchage abusif"),
-    (
-        "certification",
-        "Se présente comme « certifié » ou « labellisé » par France Num",
-    ),
+    ("certification", "Se présente comme « certifié » ou « labellisé » par France Num"),
     ("contenu_inapproprie", "Contenu inapproprié"),
     ("autre", "Autre motif"),
 ];
 const MAX_REPORT_CHARS: usize = 2_000;
 
-pub async fn report_form(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
+pub async fn report_form(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
-    Ok(render(
-        StatusCode::OK,
-        &ReportPage {
-            a,
-            reasons: REPORT_REASONS,
-            sent: false,
-            error: None,
-            form_reason: String::new(),
-            form_message: String::new(),
-            demo: a.is_demo,
-        },
-    ))
+    Ok(render(StatusCode::OK, &ReportPage::blank(a, REPORT_REASONS)))
 }
 
 /// Refuses a state change sent from another site: the browser says so in
@@ -385,15 +307,7 @@ pub async fn report_submit(
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
-    let mut page = ReportPage {
-        a,
-        reasons: REPORT_REASONS,
-        sent: false,
-        error: None,
-        form_reason: String::new(),
-        form_message: String::new(),
-        demo: a.is_demo,
-    };
+    let mut page = ReportPage::blank(a, REPORT_REASONS);
     if cross_site(&headers) {
         page.error = Some("Ce formulaire doit être envoyé depuis ce site.".into());
         return Ok(render(StatusCode::FORBIDDEN, &page));
@@ -401,19 +315,12 @@ pub async fn report_submit(
     let fields = match form {
         Ok(Form(f)) => f,
         Err(_) => {
-            page.error =
-                Some("Le formulaire envoyé est illisible ou trop volumineux. Réessayez.".into());
+            page.error = Some("Le formulaire envoyé est illisible ou trop volumineux. Réessayez.".into());
             return Ok(render(StatusCode::BAD_REQUEST, &page));
         }
     };
-    let reason = fields
-        .get("reason")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
-    let message = fields
-        .get("message")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
+    let reason = fields.get("reason").map(|s| s.trim().to_string()).unwrap_or_default();
+    let message = fields.get("message").map(|s| s.trim().to_string()).unwrap_or_default();
     page.form_reason = reason.clone();
     page.form_message = message.chars().take(MAX_REPORT_CHARS).collect();
     if !REPORT_REASONS.iter().any(|(v, _)| *v == reason) {
@@ -421,46 +328,25 @@ pub async fn report_submit(
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     if message.chars().count() > MAX_REPORT_CHARS {
-        page.error = Some(format!(
-            "Le message dépasse {MAX_REPORT_CHARS} caractères : raccourcissez-le."
-        ));
+        page.error = Some(format!("Le message dépasse {MAX_REPORT_CHARS} caractères : raccourcissez-le."));
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let id = AdviserId::parse(&id).map_err(|_| PageError::NotFound)?;
-    ready
-        .store
-        .record_abuse_report(&id, &reason, &message)
-        .await?;
+    ready.store.record_abuse_report(&id, &reason, &message).await?;
     page.sent = true;
     Ok(render(StatusCode::OK, &page))
 }
 
 pub async fn accessibility(State(state): State<Arc<AppState>>) -> Response {
-    render(
-        StatusCode::OK,
-        &AccessibilityPage {
-            demo: is_demo(&state),
-        },
-    )
+    render(StatusCode::OK, &AccessibilityPage { demo: is_demo(&state) })
 }
 
 pub async fn legal(State(state): State<Arc<AppState>>) -> Response {
-    render(
-        StatusCode::OK,
-        &LegalPage {
-            demo: is_demo(&state),
-        },
-    )
+    render(StatusCode::OK, &LegalPage { demo: is_demo(&state) })
 }
 
 pub async fn contact(State(state): State<Arc<AppState>>) -> Response {
-    render(
-        StatusCode::OK,
-        &ContactPage {
-            team_email: state.config.team_email.clone(),
-            demo: is_demo(&state),
-        },
-    )
+    render(StatusCode::OK, &ContactPage { team_email: state.config.team_email.clone(), demo: is_demo(&state) })
 }
 
 pub async fn not_found() -> PageError {
