@@ -12,12 +12,13 @@ pub struct ErrorPage {
     pub demo: bool,
 }
 
+/// Key figures, already written the French way ("4 300").
 pub struct FiguresView {
-    pub total: usize,
-    pub activateurs: usize,
-    pub ambassadeurs: usize,
-    pub departments: usize,
-    pub remote: usize,
+    pub total: String,
+    pub activateurs: String,
+    pub ambassadeurs: String,
+    pub departments: String,
+    pub remote: String,
 }
 
 #[derive(Template)]
@@ -150,7 +151,44 @@ pub fn specialty_links() -> Vec<(&'static str, &'static str)> {
     Specialty::ALL.iter().map(|s| (s.slug(), s.label())).collect()
 }
 
-/// "3,2 km", "12 km": French decimal comma, one decimal under 10 km.
+/// "moins d'1 km", "3,2 km", "12 km": French decimal comma, one decimal
+/// under 10 km.
 pub fn format_km(d: f64) -> String {
-    if d < 10.0 { format!("{:.1} km", d).replace('.', ",") } else { format!("{d:.0} km") }
+    if d < 1.0 {
+        "moins d'1 km".into()
+    } else if d < 10.0 {
+        format!("{d:.1} km").replace('.', ",")
+    } else {
+        format!("{d:.0} km")
+    }
+}
+
+/// A count written the French way: groups of three digits separated by a
+/// no-break space ("4\u{a0}300").
+pub fn format_count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 2);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_distances_read_the_french_way() {
+        assert_eq!(format_count(7), "7");
+        assert_eq!(format_count(300), "300");
+        assert_eq!(format_count(4300), "4\u{a0}300");
+        assert_eq!(format_count(1_234_567), "1\u{a0}234\u{a0}567");
+        assert_eq!(format_km(0.4), "moins d'1 km");
+        assert_eq!(format_km(3.25), "3,2 km");
+        assert_eq!(format_km(12.6), "13 km");
+    }
 }

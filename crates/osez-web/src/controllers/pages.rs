@@ -16,7 +16,7 @@ use crate::error::render;
 use crate::params::RawParams;
 use crate::views::{
     AccessibilityPage, ActiveFilter, ContactPage, FacetGroup, FacetLink, FiguresView, HitView, HomePage, LegalPage,
-    PageLink, ProfilePage, ReportPage, ResultsPage, format_km, specialty_links,
+    PageLink, ProfilePage, ReportPage, ResultsPage, format_count, format_km, specialty_links,
 };
 use crate::{AppState, Directory, PageError};
 
@@ -32,11 +32,11 @@ pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, PageEr
         StatusCode::OK,
         &HomePage {
             figures: FiguresView {
-                total: f.total,
-                activateurs: f.activateurs,
-                ambassadeurs: f.ambassadeurs,
-                departments: f.departments,
-                remote: f.remote,
+                total: format_count(f.total),
+                activateurs: format_count(f.activateurs),
+                ambassadeurs: format_count(f.ambassadeurs),
+                departments: format_count(f.departments),
+                remote: format_count(f.remote),
             },
             demo: f.demo > 0,
             specialties: specialty_links(),
@@ -241,7 +241,7 @@ pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n > 1 { many } else { one })
+    format!("{} {}", format_count(n), if n > 1 { many } else { one })
 }
 
 pub async fn profile(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, PageError> {
