@@ -44,6 +44,19 @@ enum Command {
         /// E-mail address of the France Num team, shown on the contact page.
         #[arg(long, env = "OSEZ_TEAM_EMAIL")]
         team_email: Option<String>,
+        /// The site is served over TLS (directly or by a proxy): send HSTS.
+        #[arg(long, env = "OSEZ_HSTS")]
+        hsts: bool,
+        /// Searches per minute and per IP address, pages and API (0: no limit).
+        #[arg(long, env = "OSEZ_SEARCH_PER_MINUTE", default_value_t = 600)]
+        search_per_minute: u32,
+        /// Form submissions per minute and per IP address (0: no limit).
+        #[arg(long, env = "OSEZ_FORMS_PER_MINUTE", default_value_t = 10)]
+        forms_per_minute: u32,
+        /// Header in which a trusted reverse proxy gives the client's address, e.g. X-Forwarded-For.
+        /// Also turns HSTS on: the proxy is taken to terminate TLS.
+        #[arg(long, env = "OSEZ_TRUSTED_PROXY_HEADER")]
+        trusted_proxy_header: Option<String>,
         /// Seconds between checks for directory changes made by another process (0: never).
         #[arg(long, env = "OSEZ_RELOAD_SECS", default_value_t = 10)]
         reload_secs: u64,
@@ -104,12 +117,36 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { data, addr, no_demo, team_email, reload_secs } => {
+            Command::Serve {
+                data,
+                addr,
+                no_demo,
+                team_email,
+                hsts,
+                search_per_minute,
+                forms_per_minute,
+                trusted_proxy_header,
+                reload_secs,
+            } => {
+                let trusted_proxy_header = match trusted_proxy_header.as_deref().map(str::parse) {
+                    None => None,
+                    Some(Ok(name)) => Some(name),
+                    Some(Err(_)) => {
+                        return Err(anyhow::anyhow!("--trusted-proxy-header: not a valid header name"));
+                    }
+                };
+                let web = osez_web::WebConfig {
+                    team_email,
+                    hsts: hsts || trusted_proxy_header.is_some(),
+                    search_per_minute,
+                    forms_per_minute,
+                    trusted_proxy_header,
+                };
                 serve::run(serve::ServeConfig {
                     data,
                     addr,
                     load_demo: !no_demo,
-                    team_email,
+                    web,
                     reload_every: (reload_secs > 0).then(|| std::time::Duration::from_secs(reload_secs)),
                 })
                 .await

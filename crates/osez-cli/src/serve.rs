@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use osez_core::Geography;
-use osez_web::{AppState, Directory, WebConfig};
+use osez_web::{AppState, Directory, Secrets, WebConfig};
 
 use crate::DataArgs;
 use crate::directory::{open_versioned_engine, prepare_store};
@@ -16,7 +16,7 @@ pub struct ServeConfig {
     pub data: DataArgs,
     pub addr: SocketAddr,
     pub load_demo: bool,
-    pub team_email: Option<String>,
+    pub web: WebConfig,
     /// How often to look for directory changes made by another process (an
     /// import, another node); `None` never looks.
     pub reload_every: Option<Duration>,
@@ -25,7 +25,7 @@ pub struct ServeConfig {
 pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let started = Instant::now();
     let geo = Arc::new(Geography::embedded().context("embedded geography")?);
-    let state = AppState::new(geo.clone(), WebConfig { team_email: config.team_email });
+    let state = AppState::new(geo.clone(), config.web.clone());
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -34,15 +34,24 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
 
     let prepared = async {
         let store = prepare_store(&config.data, config.load_demo, &geo).await?;
+        let secrets = load_secrets(&store).await?;
         let (engine, version) = open_versioned_engine(&config.data, &store, geo.clone()).await?;
-        anyhow::Ok((store, engine, version))
+        anyhow::Ok((store, secrets, engine, version))
     };
     // A signal during start-up stops the server; stop preparing too.
-    let (store, engine, version) = tokio::select! {
+    let (store, secrets, engine, version) = tokio::select! {
         prepared = prepared => prepared?,
         _ = shutdown_signal() => return Ok(()),
     };
-    state.set_ready(store.clone(), Directory::new(engine));
+    state.set_ready(store.clone(), secrets, Directory::new(engine));
+    let janitor = state.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            ticks.tick().await;
+            janitor.forget_idle_clients();
+        }
+    });
     if let Some(every) = config.reload_every {
         tokio::spawn(follow_directory(state.clone(), config.data.clone(), geo.clone(), version, every));
     }
@@ -53,6 +62,19 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The key that signs form tokens: made once, kept in the database, so
+/// that every node of a PostgreSQL deployment shares it.
+async fn load_secrets(store: &osez_store::Store) -> anyhow::Result<Secrets> {
+    let fresh: [u8; 32] = rand::random();
+    let hex_key: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
+    let stored = store.meta_or_insert("form_key", &hex_key).await?;
+    let bytes: Vec<u8> = (0..stored.len() / 2)
+        .filter_map(|i| stored.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect();
+    let form_key: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("the stored form key is corrupt"))?;
+    Ok(Secrets { form_key })
 }
 
 /// Reloads the directory when its version changes in the database: after

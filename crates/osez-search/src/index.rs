@@ -135,6 +135,20 @@ pub(crate) fn build_in_ram(advisers: &[Adviser]) -> Result<Built, SearchError> {
 /// directory, or rebuilds it there. Returns whether it was rebuilt.
 pub(crate) fn open_or_build(dir: &Path, advisers: &[Adviser], version: i64) -> Result<(Built, bool), SearchError> {
     let (schema, fields) = schema();
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("index");
+    let io = |e: std::io::Error| SearchError::Io(e.to_string());
+    // One process at a time looks at and swaps the index: a server that
+    // reloads and an `osez import` that rebuilds may meet here. The lock is
+    // the operating system's, released when the file closes, even on a crash.
+    std::fs::create_dir_all(parent).map_err(io)?;
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(parent.join(format!("{name}.lock")))
+        .map_err(io)?;
+    lock.lock().map_err(io)?;
     let wanted = Meta { schema: SCHEMA_VERSION, advisers_version: version, count: advisers.len() };
     let current: Option<Meta> =
         std::fs::read(dir.join(META_FILE)).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
@@ -146,10 +160,7 @@ pub(crate) fn open_or_build(dir: &Path, advisers: &[Adviser], version: i64) -> R
     }
     // Build beside, then swap: a crash mid-build leaves the old index or none,
     // never a half-written one under the real name.
-    let parent = dir.parent().unwrap_or(Path::new("."));
-    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("index");
     let tmp = parent.join(format!("{name}.building"));
-    let io = |e: std::io::Error| SearchError::Io(e.to_string());
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(io)?;
     }

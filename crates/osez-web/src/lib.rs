@@ -5,27 +5,39 @@ mod assets;
 mod controllers;
 mod error;
 pub mod params;
+pub mod security;
 mod views;
 
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::HeaderName;
+use axum::middleware;
 use axum::routing::get;
 use osez_core::{Geography, Kind};
 use osez_search::Engine;
 use osez_store::Store;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use error::{ApiError, PageError};
+use security::Limits;
+pub use security::Secrets;
 
 /// Settings of the web layer, passed in (never global).
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
     /// Address shown on the contact page.
     pub team_email: Option<String>,
+    /// Send `Strict-Transport-Security`: the site is served over TLS.
+    pub hsts: bool,
+    /// Searches per minute and per IP address (pages and API); 0: no limit.
+    pub search_per_minute: u32,
+    /// Form submissions per minute and per IP address; 0: no limit.
+    pub forms_per_minute: u32,
+    /// Header in which a trusted reverse proxy gives the client's address
+    /// (`X-Forwarded-For`); without it, the peer address counts.
+    pub trusted_proxy_header: Option<HeaderName>,
 }
 
 /// Key figures of the directory, computed once per engine.
@@ -66,6 +78,7 @@ impl Directory {
 /// What the handlers need once start-up is over.
 pub struct Ready {
     pub store: Store,
+    pub secrets: Secrets,
     directory: RwLock<Arc<Directory>>,
 }
 
@@ -91,17 +104,26 @@ impl Ready {
 pub struct AppState {
     pub geo: Arc<Geography>,
     pub config: WebConfig,
+    pub(crate) limits: Limits,
     ready: OnceLock<Ready>,
 }
 
 impl AppState {
     pub fn new(geo: Arc<Geography>, config: WebConfig) -> Arc<Self> {
-        Arc::new(AppState { geo, config, ready: OnceLock::new() })
+        let limits =
+            Limits::new(config.search_per_minute, config.forms_per_minute, config.trusted_proxy_header.clone());
+        Arc::new(AppState { geo, config, limits, ready: OnceLock::new() })
     }
 
     /// Marks the service ready: `/healthz` answers 200 from now on.
-    pub fn set_ready(&self, store: Store, directory: Directory) {
-        let _ = self.ready.set(Ready { store, directory: RwLock::new(Arc::new(directory)) });
+    pub fn set_ready(&self, store: Store, secrets: Secrets, directory: Directory) {
+        let _ = self.ready.set(Ready { store, secrets, directory: RwLock::new(Arc::new(directory)) });
+    }
+
+    /// Forgets rate-limit state of addresses not seen for a while; call it
+    /// now and then.
+    pub fn forget_idle_clients(&self) {
+        self.limits.forget_idle();
     }
 
     pub fn ready(&self) -> Option<&Ready> {
@@ -129,23 +151,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("geolocation=(), camera=(), microphone=()"),
-        ))
+        // Outermost last: headers go on every answer, refusals included.
+        .layer(middleware::from_fn(security::refuse_cross_site))
+        .layer(middleware::from_fn_with_state(state.clone(), security::rate_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
 }
-
-/// Headers sent with every response. No inline script or style anywhere, so
-/// the policy can be strict.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Serves the router on `listener` until `shutdown` completes, then lets
 /// the requests in flight finish.

@@ -110,15 +110,18 @@ pub struct ReportPage<'a> {
     pub error: Option<String>,
     pub form_reason: String,
     pub form_message: String,
+    /// Signed form token (see `security::form_token`).
+    pub token: String,
     pub demo: bool,
 }
 
 impl<'a> ReportPage<'a> {
     /// The empty form for an adviser.
-    pub fn blank(a: &'a Adviser, reasons: &'static [(&'static str, &'static str)]) -> Self {
+    pub fn blank(a: &'a Adviser, reasons: &'static [(&'static str, &'static str)], token: String) -> Self {
         ReportPage {
             a,
             reasons,
+            token,
             sent: false,
             error: None,
             form_reason: String::new(),

@@ -8,7 +8,7 @@ use axum::http::{Request, StatusCode, header};
 use osez_core::{Adviser, Geography, demo};
 use osez_search::Engine;
 use osez_store::Store;
-use osez_web::{AppState, Directory, WebConfig, router};
+use osez_web::{AppState, Directory, Secrets, WebConfig, router};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -28,11 +28,16 @@ async fn apps() -> Vec<(&'static str, Arc<AppState>, Store)> {
     for (name, store) in osez_store::testing::stores().await {
         store.upsert_advisers(advisers()).await.unwrap();
         let engine = Engine::in_ram(advisers().to_vec(), geo()).unwrap();
-        let state = AppState::new(geo(), WebConfig { team_email: Some("equipe@example.org".into()) });
-        state.set_ready(store.clone(), Directory::new(engine));
+        let state =
+            AppState::new(geo(), WebConfig { team_email: Some("equipe@example.org".into()), ..WebConfig::default() });
+        state.set_ready(store.clone(), secrets(), Directory::new(engine));
         out.push((name, state, store));
     }
     out
+}
+
+fn secrets() -> Secrets {
+    Secrets { form_key: [42; 32] }
 }
 
 struct Answer {
@@ -253,24 +258,50 @@ fn post_report(id: &str, body: &str, origin: Option<&str>) -> Request<Body> {
     b.body(Body::from(body.to_string())).unwrap()
 }
 
+/// The form token of the report page, as a browser would read it.
+async fn report_token(state: &Arc<AppState>, id: &str) -> String {
+    let page = get(state, &format!("/conseillers/{id}/signaler")).await.body;
+    let start = page.find("name=\"jeton\" value=\"").expect("the form has a token") + "name=\"jeton\" value=\"".len();
+    page[start..].split('"').next().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn abuse_reports_are_checked_then_kept() {
     for (name, state, store) in apps().await {
         let a = &advisers()[5];
         let id = a.id.as_str();
-        let cross = send(&state, post_report(id, "reason=demarchage&message=x", Some("https://evil.example"))).await;
+        let token = report_token(&state, id).await;
+        let cross = send(
+            &state,
+            post_report(id, &format!("jeton={token}&reason=demarchage&message=x"), Some("https://evil.example")),
+        )
+        .await;
         assert_eq!(cross.status, StatusCode::FORBIDDEN, "{name}");
-        let no_reason = send(&state, post_report(id, "reason=nimporte&message=x", Some("http://osez.test"))).await;
+        let no_token = send(&state, post_report(id, "reason=demarchage&message=x", None)).await;
+        assert_eq!(no_token.status, StatusCode::FORBIDDEN, "{name}");
+        assert!(no_token.body.contains("Rechargez la page"), "{name}");
+        let other = report_token(&state, advisers()[6].id.as_str()).await;
+        let wrong_form = send(&state, post_report(id, &format!("jeton={other}&reason=demarchage"), None)).await;
+        assert_eq!(wrong_form.status, StatusCode::FORBIDDEN, "{name}: a token is bound to its form");
+        let no_reason = send(
+            &state,
+            post_report(id, &format!("jeton={token}&reason=nimporte&message=x"), Some("http://osez.test")),
+        )
+        .await;
         assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
         assert!(no_reason.body.contains("Choisissez un motif"));
-        let too_long = format!("reason=autre&message={}", "x".repeat(2_001));
+        let too_long = format!("jeton={token}&reason=autre&message={}", "x".repeat(2_001));
         assert_eq!(send(&state, post_report(id, &too_long, None)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let huge = format!("reason=autre&message={}", "x".repeat(10 * 1024 * 1024));
+        let huge = format!("jeton={token}&reason=autre&message={}", "x".repeat(10 * 1024 * 1024));
         assert!(send(&state, post_report(id, &huge, None)).await.status.is_client_error(), "{name}");
         assert_eq!(store.abuse_report_count(&a.id).await.unwrap(), 0, "{name}: nothing saved");
         let ok = send(
             &state,
-            post_report(id, "reason=demarchage&message=Appels+r%C3%A9p%C3%A9t%C3%A9s", Some("http://osez.test")),
+            post_report(
+                id,
+                &format!("jeton={token}&reason=demarchage&message=Appels+r%C3%A9p%C3%A9t%C3%A9s"),
+                Some("http://osez.test"),
+            ),
         )
         .await;
         assert_eq!(ok.status, StatusCode::OK, "{name}");

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
-use osez_core::{AdviserId, Kind, Sector, Specialty, StructureType};
+use osez_core::{Kind, Sector, Specialty, StructureType};
 use osez_search::{FacetValue, SearchResults};
 
 use super::run_search;
 use crate::error::render;
 use crate::params::RawParams;
+use crate::security::{check_form_token, form_token};
 use crate::views::{
     AccessibilityPage, ActiveFilter, ContactPage, FacetGroup, FacetLink, FiguresView, HitView, HomePage, LegalPage,
     PageLink, ProfilePage, ReportPage, ResultsPage, format_count, format_km, specialty_links,
@@ -270,48 +271,30 @@ const REPORT_REASONS: &[(&str, &str)] = &[
 ];
 const MAX_REPORT_CHARS: usize = 2_000;
 
+fn report_path(id: &str) -> String {
+    format!("/conseillers/{id}/signaler")
+}
+
 pub async fn report_form(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
-    Ok(render(StatusCode::OK, &ReportPage::blank(a, REPORT_REASONS)))
+    let token = form_token(&ready.secrets, &report_path(a.id.as_str()));
+    Ok(render(StatusCode::OK, &ReportPage::blank(a, REPORT_REASONS, token)))
 }
 
-/// Refuses a state change sent from another site: the browser says so in
-/// `Sec-Fetch-Site`, or in an `Origin` that differs from `Host`.
-pub(crate) fn cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && !matches!(site, "same-origin" | "none")
-    {
-        return true;
-    }
-    match (
-        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
-    ) {
-        (Some(origin), Some(host)) => {
-            let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
-            origin_host != host
-        }
-        (Some(_), None) => true,
-        _ => false,
-    }
-}
-
+/// Cross-site posts never get here (see `security::refuse_cross_site`); the
+/// signed token also stops a post from a client that sends no `Origin`.
 pub async fn report_submit(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
-    let mut page = ReportPage::blank(a, REPORT_REASONS);
-    if cross_site(&headers) {
-        page.error = Some("Ce formulaire doit être envoyé depuis ce site.".into());
-        return Ok(render(StatusCode::FORBIDDEN, &page));
-    }
+    let path = report_path(a.id.as_str());
+    let mut page = ReportPage::blank(a, REPORT_REASONS, form_token(&ready.secrets, &path));
     let fields = match form {
         Ok(Form(f)) => f,
         Err(_) => {
@@ -323,6 +306,10 @@ pub async fn report_submit(
     let message = fields.get("message").map(|s| s.trim().to_string()).unwrap_or_default();
     page.form_reason = reason.clone();
     page.form_message = message.chars().take(MAX_REPORT_CHARS).collect();
+    if let Err(e) = check_form_token(&ready.secrets, &path, fields.get("jeton").map(String::as_str)) {
+        page.error = Some(e.message().into());
+        return Ok(render(StatusCode::FORBIDDEN, &page));
+    }
     if !REPORT_REASONS.iter().any(|(v, _)| *v == reason) {
         page.error = Some("Choisissez un motif de signalement.".into());
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
@@ -331,8 +318,7 @@ pub async fn report_submit(
         page.error = Some(format!("Le message dépasse {MAX_REPORT_CHARS} caractères : raccourcissez-le."));
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
-    let id = AdviserId::parse(&id).map_err(|_| PageError::NotFound)?;
-    ready.store.record_abuse_report(&id, &reason, &message).await?;
+    ready.store.record_abuse_report(&a.id, &reason, &message).await?;
     page.sent = true;
     Ok(render(StatusCode::OK, &page))
 }

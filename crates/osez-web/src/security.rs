@@ -1,0 +1,296 @@
+//! The security baseline, for every route present and to come:
+//! cross-site state changes refused, signed form tokens, per-IP rate
+//! limits, and the response headers.
+//!
+//! Everything here is a layer on the whole router, so a route added later
+//! is covered without doing anything.
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::AppState;
+use crate::error::render;
+use crate::views::ErrorPage;
+
+/// How long a form may stay open before its token expires.
+pub const FORM_TOKEN_TTL: Duration = Duration::from_secs(4 * 3600);
+
+/// Secrets loaded at start-up (shared by every node through the database).
+#[derive(Clone)]
+pub struct Secrets {
+    /// Key of the HMAC that signs form tokens.
+    pub form_key: [u8; 32],
+}
+
+/// True when the browser says the request comes from another site:
+/// `Sec-Fetch-Site` other than same-origin (or none, for a typed URL), or an
+/// `Origin` whose host differs from `Host`. Clients that send neither (curl,
+/// old browsers) are not refused here: the form token covers them.
+pub fn cross_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return true;
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (origin, host) {
+        // Sandboxed documents and some redirects send "null".
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, h)| h) != Some(host),
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn wants_json(req_path: &str) -> bool {
+    req_path.starts_with("/api/")
+}
+
+fn refusal(path: &str, status: StatusCode, title: &'static str, message: &str) -> Response {
+    if wants_json(path) {
+        let code = if status == StatusCode::TOO_MANY_REQUESTS { "rate_limited" } else { "forbidden" };
+        let body = serde_json::json!({ "error": { "code": code, "message": message } });
+        (status, axum::Json(body)).into_response()
+    } else {
+        render(status, &ErrorPage { title, message: message.to_string(), demo: false })
+    }
+}
+
+/// Refuses every cross-site request that is not GET, HEAD or OPTIONS.
+pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
+    if !is_safe(req.method()) && cross_site(req.headers()) {
+        return refusal(
+            req.uri().path(),
+            StatusCode::FORBIDDEN,
+            "Requête refusée",
+            "Cette action doit être faite depuis les pages de ce site. Rechargez la page et recommencez.",
+        );
+    }
+    next.run(req).await
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn signature(key: &[u8; 32], issued: u64, binding: &str) -> Option<String> {
+    let mut mac = HmacSha256::new_from_slice(key).ok()?;
+    mac.update(issued.to_string().as_bytes());
+    mac.update(b"|");
+    mac.update(binding.as_bytes());
+    Some(hex(&mac.finalize().into_bytes()))
+}
+
+/// A token for a form, bound to what it may change (the form's action, and
+/// later the session): `ISSUED.HMAC`.
+pub fn form_token(secrets: &Secrets, binding: &str) -> String {
+    let issued = now_secs();
+    format!("{issued}.{}", signature(&secrets.form_key, issued, binding).unwrap_or_default())
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenError {
+    Missing,
+    Invalid,
+    Expired,
+}
+
+impl TokenError {
+    pub fn message(&self) -> &'static str {
+        match self {
+            TokenError::Missing | TokenError::Invalid => {
+                "Le formulaire n'a pas pu être vérifié. Rechargez la page et envoyez-le de nouveau."
+            }
+            TokenError::Expired => "Le formulaire a expiré. Rechargez la page et envoyez-le de nouveau.",
+        }
+    }
+}
+
+/// Checks a form token, in constant time.
+pub fn check_form_token(secrets: &Secrets, binding: &str, token: Option<&str>) -> Result<(), TokenError> {
+    let token = token.filter(|t| !t.is_empty()).ok_or(TokenError::Missing)?;
+    let (issued, sig) = token.split_once('.').ok_or(TokenError::Invalid)?;
+    let issued: u64 = issued.parse().map_err(|_| TokenError::Invalid)?;
+    let sig_bytes: Vec<u8> = (0..sig.len() / 2)
+        .map(|i| sig.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect::<Option<_>>()
+        .ok_or(TokenError::Invalid)?;
+    let mut mac = HmacSha256::new_from_slice(&secrets.form_key).map_err(|_| TokenError::Invalid)?;
+    mac.update(issued.to_string().as_bytes());
+    mac.update(b"|");
+    mac.update(binding.as_bytes());
+    mac.verify_slice(&sig_bytes).map_err(|_| TokenError::Invalid)?;
+    let now = now_secs();
+    if issued > now + 60 || now - issued.min(now) > FORM_TOKEN_TTL.as_secs() {
+        return Err(TokenError::Expired);
+    }
+    Ok(())
+}
+
+/// Per-IP limits. `None` quotas are unlimited (benchmarks, tests).
+pub struct Limits {
+    /// Searches: `/api/…` and `/recherche`.
+    search: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Every state-changing request (forms).
+    forms: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    trusted_proxy_header: Option<HeaderName>,
+}
+
+impl Limits {
+    pub fn new(search_per_minute: u32, forms_per_minute: u32, trusted_proxy_header: Option<HeaderName>) -> Self {
+        let limiter = |n: u32| NonZeroU32::new(n).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        Limits { search: limiter(search_per_minute), forms: limiter(forms_per_minute), trusted_proxy_header }
+    }
+
+    /// Forgets addresses that have not been seen for a while.
+    pub fn forget_idle(&self) {
+        for l in [&self.search, &self.forms].into_iter().flatten() {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+
+    /// The client's address: the last entry of the trusted proxy's header
+    /// when one is configured (the address the proxy saw), else the peer.
+    fn client(&self, req: &Request) -> IpAddr {
+        if let Some(name) = &self.trusted_proxy_header {
+            let forwarded = req
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|ip| ip.trim().parse().ok());
+            if let Some(ip) = forwarded {
+                return ip;
+            }
+        }
+        req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]))
+    }
+}
+
+pub async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let limits = &state.limits;
+    let path = req.uri().path();
+    let limiter = if !is_safe(req.method()) {
+        limits.forms.as_ref()
+    } else if path.starts_with("/api/v1/") || path == "/recherche" {
+        limits.search.as_ref()
+    } else {
+        None
+    };
+    if let Some(limiter) = limiter {
+        let ip = limits.client(&req);
+        if let Err(not_until) = limiter.check_key(&ip) {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+            let secs = wait.as_secs().max(1);
+            let mut res = refusal(
+                path,
+                StatusCode::TOO_MANY_REQUESTS,
+                "Trop de requêtes",
+                &format!("Trop de requêtes en peu de temps depuis votre adresse. Réessayez dans {secs} secondes."),
+            );
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return res;
+        }
+    }
+    next.run(req).await
+}
+
+/// Content-Security-Policy: no inline script or style anywhere, nothing
+/// from another origin, no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                       connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+                       frame-ancestors 'none'";
+
+/// Headers on every response; HSTS when the site is served over TLS.
+pub async fn headers(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::CONTENT_SECURITY_POLICY, CSP);
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "same-origin");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(HeaderName::from_static("permissions-policy"), "geolocation=(), camera=(), microphone=()");
+    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    if state.config.hsts {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secrets() -> Secrets {
+        Secrets { form_key: [7; 32] }
+    }
+
+    #[test]
+    fn form_tokens_are_bound_and_signed() {
+        let t = form_token(&secrets(), "/conseillers/a/signaler");
+        assert_eq!(check_form_token(&secrets(), "/conseillers/a/signaler", Some(&t)), Ok(()));
+        assert_eq!(check_form_token(&secrets(), "/conseillers/b/signaler", Some(&t)), Err(TokenError::Invalid));
+        assert_eq!(
+            check_form_token(&Secrets { form_key: [8; 32] }, "/conseillers/a/signaler", Some(&t)),
+            Err(TokenError::Invalid)
+        );
+        assert_eq!(check_form_token(&secrets(), "/x", None), Err(TokenError::Missing));
+        for forged in ["", "abc", "1.zz", "99999999999999999999.00", "1.0", "1."] {
+            assert!(check_form_token(&secrets(), "/x", Some(forged)).is_err(), "{forged}");
+        }
+    }
+
+    #[test]
+    fn old_tokens_expire() {
+        let issued = now_secs() - FORM_TOKEN_TTL.as_secs() - 10;
+        let t = format!("{issued}.{}", signature(&secrets().form_key, issued, "/x").unwrap());
+        assert_eq!(check_form_token(&secrets(), "/x", Some(&t)), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn cross_site_is_read_from_fetch_metadata_and_origin() {
+        let h = |pairs: &[(&'static str, &'static str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
+            }
+            m
+        };
+        assert!(cross_site(&h(&[("sec-fetch-site", "cross-site")])));
+        assert!(cross_site(&h(&[("sec-fetch-site", "same-site")])));
+        assert!(!cross_site(&h(&[("sec-fetch-site", "same-origin")])));
+        assert!(cross_site(&h(&[("origin", "https://evil.example"), ("host", "osez.test")])));
+        assert!(!cross_site(&h(&[("origin", "https://osez.test"), ("host", "osez.test")])));
+        assert!(cross_site(&h(&[("origin", "null"), ("host", "osez.test")])));
+        assert!(!cross_site(&h(&[])));
+    }
+}
