@@ -1,6 +1,7 @@
 //! Pure domain rules of Osez. This crate does no I/O: the geography is
 //! compiled in, and everything else comes in as values.
 
+pub mod account;
 pub mod adviser;
 pub mod demo;
 pub mod geo;

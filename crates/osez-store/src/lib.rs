@@ -6,6 +6,7 @@
 //! Rejected: two pools behind an enum with every query written twice; the
 //! schema is small and portable enough for one dialect.
 
+mod accounts;
 mod advisers;
 mod error;
 mod reports;
@@ -18,6 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use accounts::{AuditEntry, CreateUserError, Session, User};
 pub use advisers::UpsertReport;
 pub use error::StoreError;
 pub use searches::ZeroResultSearch;

@@ -1,0 +1,169 @@
+//! Accounts of the back office: roles, e-mail addresses, passwords, and
+//! the SIRET check of adviser applications.
+
+use serde::{Deserialize, Serialize};
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, including accounts and sessions of others.
+    Admin,
+    /// Resources, webinars, adviser profiles.
+    Editor,
+    /// Abuse reports and consultation proposals.
+    Moderator,
+    /// Their own profile only.
+    Adviser,
+}
+
+impl Role {
+    pub const ALL: &'static [Role] = &[Role::Admin, Role::Editor, Role::Moderator, Role::Adviser];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+            Role::Moderator => "moderator",
+            Role::Adviser => "adviser",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrateur",
+            Role::Editor => "Éditeur",
+            Role::Moderator => "Modérateur",
+            Role::Adviser => "Conseiller",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Role> {
+        Role::ALL.iter().copied().find(|r| r.slug() == s)
+    }
+
+    /// Admins must use a second factor.
+    pub fn requires_totp(self) -> bool {
+        self == Role::Admin
+    }
+}
+
+/// An e-mail address: trimmed, lower-cased, one `@`, a dot in the domain,
+/// no spaces or control characters, 254 characters at most.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    #[error("adresse e-mail invalide")]
+    BadEmail,
+    #[error("le mot de passe doit compter au moins 8 caractères")]
+    PasswordTooShort,
+    #[error("le mot de passe doit compter au plus 128 caractères")]
+    PasswordTooLong,
+}
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Email, AccountError> {
+        let s = raw.trim().to_lowercase();
+        let ok = s.len() <= 254
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+            && match s.split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty()
+                        && !domain.contains('@')
+                        && domain.contains('.')
+                        && !domain.starts_with('.')
+                        && !domain.ends_with('.')
+                        && !domain.contains("..")
+                }
+                None => false,
+            };
+        if ok { Ok(Email(s)) } else { Err(AccountError::BadEmail) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A new password: 8 to 128 characters, no composition rules (as NIST
+/// SP 800-63B and the ANSSI advise: length, not complexity).
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn parse(raw: &str) -> Result<NewPassword, AccountError> {
+        match raw.chars().count() {
+            n if n < 8 => Err(AccountError::PasswordTooShort),
+            n if n > 128 => Err(AccountError::PasswordTooLong),
+            _ => Ok(NewPassword(raw.to_string())),
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+/// A SIRET is 14 digits whose Luhn sum is a multiple of 10 (La Poste's
+/// establishments, SIREN 356000000, follow another rule: sum multiple of 5).
+pub fn siret_is_valid(raw: &str) -> bool {
+    let digits: Vec<u32> = raw.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_digit(10)).collect::<Option<_>>().unwrap_or_default();
+    if digits.len() != 14 {
+        return false;
+    }
+    let luhn: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d })
+        .sum();
+    let la_poste = digits[..9] == [3, 5, 6, 0, 0, 0, 0, 0, 0];
+    if la_poste { digits.iter().sum::<u32>() % 5 == 0 } else { luhn % 10 == 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(Email::parse("  Camille.Martin@Exemple.FR ").unwrap().as_str(), "camille.martin@exemple.fr");
+        for bad in ["", "camille", "camille@", "@exemple.fr", "a@b", "a b@exemple.fr", "a@exemple..fr", "a@@exemple.fr", "a@exemple.fr\r\nBcc: x@y.z"] {
+            assert_eq!(Email::parse(bad), Err(AccountError::BadEmail), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_judged_by_length_only() {
+        assert_eq!(NewPassword::parse("court").unwrap_err(), AccountError::PasswordTooShort);
+        assert!(NewPassword::parse("toutes minuscules").is_ok());
+        assert!(NewPassword::parse("éééééééé").is_ok(), "8 characters, 16 bytes");
+        assert_eq!(NewPassword::parse(&"x".repeat(129)).unwrap_err(), AccountError::PasswordTooLong);
+        assert_eq!(format!("{:?}", NewPassword::parse("secret-secret").unwrap()), "NewPassword(***)");
+    }
+
+    #[test]
+    fn siret_keys() {
+        assert!(siret_is_valid("73282932000074"), "a real, published SIRET");
+        assert!(siret_is_valid("732 829 320 00074"));
+        assert!(!siret_is_valid("73282932000075"), "bad key");
+        assert!(!siret_is_valid("7328293200007"), "13 digits");
+        assert!(!siret_is_valid("7328293200007A"));
+        // La Poste (SIREN 356000000): digit sum a multiple of 5 (a made-up establishment number).
+        assert!(siret_is_valid("35600000000001"));
+        assert!(!siret_is_valid("35600000000002"));
+    }
+}

@@ -1,0 +1,255 @@
+//! Accounts, sessions and the audit log.
+
+use osez_core::account::{Email, Role};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Store, StoreError, now_ms};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: Email,
+    pub password_hash: String,
+    pub role: Role,
+    pub adviser_id: Option<String>,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user_id: i64,
+    pub created_at_ms: i64,
+    pub last_seen_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at_ms: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+const USER_COLUMNS: &str = "id, email, password_hash, role, adviser_id, totp_secret, totp_last_step, disabled";
+
+fn user_from_row(r: &AnyRow) -> Result<User, StoreError> {
+    let email: String = r.try_get("email")?;
+    let role: String = r.try_get("role")?;
+    let corrupt = |reason: String| StoreError::Corrupt { id: email.clone(), reason };
+    Ok(User {
+        id: r.try_get("id")?,
+        email: Email::parse(&email).map_err(|e| corrupt(e.to_string()))?,
+        password_hash: r.try_get("password_hash")?,
+        role: Role::from_slug(&role).ok_or_else(|| corrupt(format!("unknown role {role:?}")))?,
+        adviser_id: r.try_get("adviser_id")?,
+        totp_secret: r.try_get("totp_secret")?,
+        totp_last_step: r.try_get("totp_last_step")?,
+        disabled: r.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+/// What a user creation can run into.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("un compte existe déjà pour cette adresse")]
+    EmailTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Store {
+    /// Creates an account and logs it, in one transaction.
+    pub async fn create_user(
+        &self,
+        email: &Email,
+        password_hash: &str,
+        role: Role,
+        actor: &str,
+    ) -> Result<User, CreateUserError> {
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+        if taken > 0 {
+            return Err(CreateUserError::EmailTaken);
+        }
+        let now = now_ms();
+        sqlx::query("INSERT INTO users (email, password_hash, role, disabled, created_at) VALUES ($1, $2, $3, 0, $4)")
+            .bind(email.as_str())
+            .bind(password_hash)
+            .bind(role.slug())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+        audit(&mut tx, actor, "compte.creation", email.as_str(), None, Some(&format!("{{\"role\":\"{}\"}}", role.slug())))
+            .await?;
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
+            .bind(email.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+        let user = user_from_row(&row)?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(user)
+    }
+
+    pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+        let row =
+            sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn create_session(&self, token_hash: &str, user_id: i64, expires_at_ms: i64) -> Result<(), StoreError> {
+        let now = now_ms();
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires_at_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query("SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(Session {
+                user_id: r.try_get("user_id")?,
+                created_at_ms: r.try_get("created_at")?,
+                last_seen_at_ms: r.try_get("last_seen_at")?,
+                expires_at_ms: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn touch_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now_ms())
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Ends every session of a user; returns how many there were.
+    pub async fn delete_sessions_of(&self, user_id: i64) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&self.pool).await?.rows_affected())
+    }
+
+    pub async fn record_audit(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        audit(&mut tx, actor, action, target, before, after).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The most recent entries first.
+    pub async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query("SELECT at, actor, action, target, before, after FROM audit_log ORDER BY at DESC, id DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at_ms: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    target: r.try_get("target")?,
+                    before: r.try_get("before")?,
+                    after: r.try_get("after")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Writes an audit entry inside the caller's transaction, so that a change
+/// and its record commit together or not at all.
+pub(crate) async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &str,
+    action: &str,
+    target: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit_log (at, actor, action, target, before, after) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(now_ms())
+        .bind(actor)
+        .bind(action)
+        .bind(target)
+        .bind(before.map(str::to_string))
+        .bind(after.map(str::to_string))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::stores;
+
+    #[tokio::test]
+    async fn accounts_sessions_and_audit_on_every_backend() {
+        for (name, store) in stores().await {
+            let email = Email::parse("admin@exemple.fr").unwrap();
+            let user = store.create_user(&email, "$argon2id$fake", Role::Admin, "system").await.unwrap();
+            assert_eq!(user.role, Role::Admin, "{name}");
+            assert!(matches!(
+                store.create_user(&email, "$argon2id$fake", Role::Editor, "system").await,
+                Err(CreateUserError::EmailTaken)
+            ));
+            assert_eq!(store.user_by_email(&email).await.unwrap().unwrap().id, user.id, "{name}");
+            assert_eq!(store.user(user.id).await.unwrap().unwrap().email, email);
+
+            store.create_session("h1", user.id, i64::MAX).await.unwrap();
+            store.create_session("h2", user.id, i64::MAX).await.unwrap();
+            assert_eq!(store.session("h1").await.unwrap().unwrap().user_id, user.id, "{name}");
+            store.touch_session("h1").await.unwrap();
+            store.delete_session("h1").await.unwrap();
+            assert_eq!(store.session("h1").await.unwrap(), None, "{name}");
+            assert_eq!(store.delete_sessions_of(user.id).await.unwrap(), 1, "{name}");
+
+            let log = store.audit_entries(10).await.unwrap();
+            assert_eq!(log.len(), 1, "{name}: the creation, not the refused duplicate");
+            assert_eq!(log[0].action, "compte.creation");
+            assert_eq!(log[0].target, "admin@exemple.fr");
+        }
+    }
+}
