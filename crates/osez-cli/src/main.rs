@@ -1,6 +1,7 @@
 //! `osez`: the one binary. `serve` runs the platform; `import`, `reindex`
 //! and `migrate` are the operator's tools.
 
+mod admin;
 mod directory;
 mod import;
 mod serve;
@@ -66,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Manages back-office accounts.
+    Admin {
+        #[command(subcommand)]
+        what: AdminWhat,
+    },
     /// Rebuilds the search index from the database.
     Reindex {
         #[command(flatten)]
@@ -75,6 +81,25 @@ enum Command {
     Migrate {
         #[command(flatten)]
         data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminWhat {
+    /// Creates an account. The password is typed twice (or read as two lines
+    /// from standard input), or generated and printed once.
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        /// E-mail address of the account.
+        #[arg(long)]
+        email: String,
+        /// admin, editor, moderator or adviser.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// Generate a password and print it once.
+        #[arg(long)]
+        generate_password: bool,
     },
 }
 
@@ -153,6 +178,9 @@ fn main() -> ExitCode {
             }
             Command::Import { what: ImportWhat::Advisers { data, file, skip_invalid, keep_demo, dry_run } } => {
                 import::advisers(&data, &file, import::Options { skip_invalid, keep_demo, dry_run }).await
+            }
+            Command::Admin { what: AdminWhat::Create { data, email, role, generate_password } } => {
+                admin::create(&data, &email, &role, generate_password).await
             }
             Command::Reindex { data } => directory::reindex(&data).await,
             Command::Migrate { data } => {

@@ -234,3 +234,51 @@ async fn two_nodes_share_one_postgres_database() {
         assert!(status.success(), "{log}");
     }
 }
+
+#[tokio::test]
+async fn admin_create_with_a_typed_or_generated_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(BIN)
+            .args(["admin", "create"])
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&["--email", "Admin@Exemple.fr"], "un mot de passe assez long\nun mot de passe assez long\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("account created: admin@exemple.fr (admin)"));
+
+    let mismatch = run(&["--email", "b@exemple.fr"], "un mot de passe assez long\nun autre mot de passe\n");
+    assert!(!mismatch.status.success());
+    assert!(String::from_utf8_lossy(&mismatch.stderr).contains("differ"));
+    let short = run(&["--email", "b@exemple.fr"], "court\ncourt\n");
+    assert!(String::from_utf8_lossy(&short.stderr).contains("au moins 8 caractères"));
+    let taken = run(&["--email", "admin@exemple.fr"], "un mot de passe assez long\nun mot de passe assez long\n");
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("existe déjà"));
+    let bad_role = run(&["--email", "c@exemple.fr", "--role", "roi"], "");
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
+
+    let generated = run(&["--email", "editeur@exemple.fr", "--role", "editor", "--generate-password"], "");
+    let said = String::from_utf8_lossy(&generated.stdout);
+    let password =
+        said.lines().find_map(|l| l.strip_prefix("generated password (shown once): ")).expect("printed once");
+    assert_eq!(password.len(), 20);
+
+    let store = osez_store::Store::open_sqlite(dir.path()).await.unwrap();
+    let user =
+        store.user_by_email(&osez_core::account::Email::parse("editeur@exemple.fr").unwrap()).await.unwrap().unwrap();
+    assert!(osez_core::account::verify_password(password, &user.password_hash));
+    assert!(!user.password_hash.contains(password), "only the hash is kept");
+    let admin =
+        store.user_by_email(&osez_core::account::Email::parse("admin@exemple.fr").unwrap()).await.unwrap().unwrap();
+    assert!(osez_core::account::verify_password("un mot de passe assez long", &admin.password_hash));
+    assert_eq!(store.audit_entries(10).await.unwrap().len(), 2, "two creations logged");
+}

@@ -120,7 +120,8 @@ impl std::fmt::Debug for NewPassword {
 /// A SIRET is 14 digits whose Luhn sum is a multiple of 10 (La Poste's
 /// establishments, SIREN 356000000, follow another rule: sum multiple of 5).
 pub fn siret_is_valid(raw: &str) -> bool {
-    let digits: Vec<u32> = raw.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_digit(10)).collect::<Option<_>>().unwrap_or_default();
+    let digits: Vec<u32> =
+        raw.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_digit(10)).collect::<Option<_>>().unwrap_or_default();
     if digits.len() != 14 {
         return false;
     }
@@ -131,7 +132,7 @@ pub fn siret_is_valid(raw: &str) -> bool {
         .map(|(i, &d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d })
         .sum();
     let la_poste = digits[..9] == [3, 5, 6, 0, 0, 0, 0, 0, 0];
-    if la_poste { digits.iter().sum::<u32>() % 5 == 0 } else { luhn % 10 == 0 }
+    if la_poste { digits.iter().sum::<u32>() % 5 == 0 } else { luhn.is_multiple_of(10) }
 }
 
 #[cfg(test)]
@@ -141,7 +142,17 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(Email::parse("  Camille.Martin@Exemple.FR ").unwrap().as_str(), "camille.martin@exemple.fr");
-        for bad in ["", "camille", "camille@", "@exemple.fr", "a@b", "a b@exemple.fr", "a@exemple..fr", "a@@exemple.fr", "a@exemple.fr\r\nBcc: x@y.z"] {
+        for bad in [
+            "",
+            "camille",
+            "camille@",
+            "@exemple.fr",
+            "a@b",
+            "a b@exemple.fr",
+            "a@exemple..fr",
+            "a@@exemple.fr",
+            "a@exemple.fr\r\nBcc: x@y.z",
+        ] {
             assert_eq!(Email::parse(bad), Err(AccountError::BadEmail), "{bad:?}");
         }
     }
@@ -165,5 +176,64 @@ mod tests {
         // La Poste (SIREN 356000000): digit sum a multiple of 5 (a made-up establishment number).
         assert!(siret_is_valid("35600000000001"));
         assert!(!siret_is_valid("35600000000002"));
+    }
+}
+
+/// Argon2id parameters: at least the OWASP minimum (19 MiB, 2 passes).
+pub const ARGON2_MEMORY_KIB: u32 = 19 * 1024;
+pub const ARGON2_PASSES: u32 = 2;
+pub const ARGON2_LANES: u32 = 1;
+
+fn argon2() -> argon2::Argon2<'static> {
+    let params = argon2::Params::new(ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES, None)
+        .expect("constant Argon2 parameters are valid");
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// Hashes a password with Argon2id; the caller brings 16 random bytes of
+/// salt (this crate does no I/O). Returns the PHC string.
+pub fn hash_password(password: &NewPassword, salt: &[u8; 16]) -> String {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::encode_b64(salt).expect("16 bytes make a valid salt");
+    argon2()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .expect("Argon2 with valid parameters does not fail")
+        .to_string()
+}
+
+/// Checks a password against a PHC string, with the parameters the string
+/// carries (older hashes keep working after the parameters change).
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    match PasswordHash::new(phc) {
+        Ok(hash) => argon2().verify_password(password.as_bytes(), &hash).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash to verify against when the account does not exist, so that a
+/// wrong e-mail takes as long as a wrong password.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&NewPassword("decoy password".into()), &[0x5a; 16]))
+}
+
+#[cfg(test)]
+mod password_tests {
+    use super::*;
+
+    #[test]
+    fn argon2id_with_at_least_19_mib_and_2_passes() {
+        let hash = hash_password(&NewPassword::parse("correct horse battery").unwrap(), &[1; 16]);
+        let parsed = argon2::password_hash::PasswordHash::new(&hash).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        let param = |name: &str| parsed.params.get_decimal(name).unwrap();
+        assert!(param("m") >= 19 * 1024, "memory {} KiB", param("m"));
+        assert!(param("t") >= 2, "passes {}", param("t"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse batterie", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+        assert!(!verify_password("decoy", decoy_hash()));
+        assert_ne!(hash, hash_password(&NewPassword::parse("correct horse battery").unwrap(), &[2; 16]), "salted");
     }
 }
