@@ -615,6 +615,7 @@ async function main() {
     { path: null, label: 'first adviser profile from /recherche?q=marketing' },
     { path: '/accessibilite' },
     { path: '/mentions-legales' },
+    { path: '/connexion' },
     { path: '/nexiste-pas', status: 404 },
   ];
   for (const p of pages) {

@@ -58,6 +58,9 @@ enum Command {
         /// Also turns HSTS on: the proxy is taken to terminate TLS.
         #[arg(long, env = "OSEZ_TRUSTED_PROXY_HEADER")]
         trusted_proxy_header: Option<String>,
+        /// Plain-http run on one's own machine: session cookie without `Secure` and `__Host-`.
+        #[arg(long, env = "OSEZ_INSECURE_COOKIES")]
+        insecure_cookies: bool,
         /// Seconds between checks for directory changes made by another process (0: never).
         #[arg(long, env = "OSEZ_RELOAD_SECS", default_value_t = 10)]
         reload_secs: u64,
@@ -151,6 +154,7 @@ fn main() -> ExitCode {
                 search_per_minute,
                 forms_per_minute,
                 trusted_proxy_header,
+                insecure_cookies,
                 reload_secs,
             } => {
                 let trusted_proxy_header = match trusted_proxy_header.as_deref().map(str::parse) {
@@ -166,6 +170,7 @@ fn main() -> ExitCode {
                     search_per_minute,
                     forms_per_minute,
                     trusted_proxy_header,
+                    secure_cookies: !insecure_cookies,
                 };
                 serve::run(serve::ServeConfig {
                     data,

@@ -2,6 +2,7 @@
 //! JSON API and the static assets. Only this crate knows HTTP and HTML.
 
 mod assets;
+pub mod auth;
 mod controllers;
 mod error;
 pub mod params;
@@ -14,7 +15,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::HeaderName;
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use osez_core::{Geography, Kind};
 use osez_search::Engine;
 use osez_store::Store;
@@ -38,6 +39,9 @@ pub struct WebConfig {
     /// Header in which a trusted reverse proxy gives the client's address
     /// (`X-Forwarded-For`); without it, the peer address counts.
     pub trusted_proxy_header: Option<HeaderName>,
+    /// Session cookies are `__Host-` and `Secure`; turn off only for a
+    /// plain-http run on a machine of one's own.
+    pub secure_cookies: bool,
 }
 
 /// Key figures of the directory, computed once per engine.
@@ -105,6 +109,7 @@ pub struct AppState {
     pub geo: Arc<Geography>,
     pub config: WebConfig,
     pub(crate) limits: Limits,
+    pub(crate) failures: auth::Failures,
     ready: OnceLock<Ready>,
 }
 
@@ -112,7 +117,7 @@ impl AppState {
     pub fn new(geo: Arc<Geography>, config: WebConfig) -> Arc<Self> {
         let limits =
             Limits::new(config.search_per_minute, config.forms_per_minute, config.trusted_proxy_header.clone());
-        Arc::new(AppState { geo, config, limits, ready: OnceLock::new() })
+        Arc::new(AppState { geo, config, limits, failures: auth::Failures::default(), ready: OnceLock::new() })
     }
 
     /// Marks the service ready: `/healthz` answers 200 from now on.
@@ -124,6 +129,7 @@ impl AppState {
     /// now and then.
     pub fn forget_idle_clients(&self) {
         self.limits.forget_idle();
+        self.failures.forget_idle();
     }
 
     pub fn ready(&self) -> Option<&Ready> {
@@ -133,7 +139,7 @@ impl AppState {
 
 /// Every route of Osez.
 pub fn router(state: Arc<AppState>) -> Router {
-    use controllers::{api, health, pages};
+    use controllers::{admin, api, health, pages};
     Router::new()
         .route("/", get(pages::home))
         .route("/recherche", get(pages::search))
@@ -142,6 +148,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/accessibilite", get(pages::accessibility))
         .route("/mentions-legales", get(pages::legal))
         .route("/contact", get(pages::contact))
+        .route("/connexion", get(admin::sign_in_form).post(admin::sign_in))
+        .route("/deconnexion", post(admin::sign_out))
+        .route("/admin", get(admin::home))
+        .route("/admin/session/prolonger", post(admin::extend))
+        .route("/admin/session/partout", post(admin::sign_out_everywhere))
         .route("/healthz", get(health::healthz))
         .route("/api/v1/advisers", get(api::advisers))
         .route("/api/v1/advisers/{id}", get(api::adviser))

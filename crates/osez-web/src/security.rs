@@ -86,7 +86,7 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
 
 type HmacSha256 = Hmac<Sha256>;
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -171,12 +171,15 @@ impl Limits {
         }
     }
 
+    fn client(&self, req: &Request) -> IpAddr {
+        self.client_of(req.headers(), req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0))
+    }
+
     /// The client's address: the last entry of the trusted proxy's header
     /// when one is configured (the address the proxy saw), else the peer.
-    fn client(&self, req: &Request) -> IpAddr {
+    pub(crate) fn client_of(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> IpAddr {
         if let Some(name) = &self.trusted_proxy_header {
-            let forwarded = req
-                .headers()
+            let forwarded = headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.rsplit(',').next())
@@ -185,7 +188,7 @@ impl Limits {
                 return ip;
             }
         }
-        req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]))
+        peer.map(|p| p.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]))
     }
 }
 

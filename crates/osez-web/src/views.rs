@@ -132,6 +132,29 @@ impl<'a> ReportPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "sign_in.html")]
+pub struct SignInPage {
+    pub email: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub token: String,
+    pub demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_home.html")]
+pub struct AdminHomePage {
+    pub email: String,
+    pub role: &'static str,
+    pub minutes_left: i64,
+    pub token_extend: String,
+    pub token_sign_out: String,
+    pub token_everywhere: String,
+    pub totp_missing: bool,
+    pub demo: bool,
+}
+
+#[derive(Template)]
 #[template(path = "accessibility.html")]
 pub struct AccessibilityPage {
     pub demo: bool,

@@ -55,6 +55,11 @@ fn paths() -> Vec<String> {
         "/api/openapi.json".into(),
         "/static/style.css".into(),
         "/favicon.ico".into(),
+        "/connexion".into(),
+        "/deconnexion".into(),
+        "/admin".into(),
+        "/admin/session/prolonger".into(),
+        "/admin/session/partout".into(),
         "/admin/route-a-venir".into(),
         "/api/v2/route-a-venir".into(),
     ]

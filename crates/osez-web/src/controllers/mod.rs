@@ -1,5 +1,6 @@
 //! Handlers, one module per area.
 
+pub mod admin;
 pub mod api;
 pub mod health;
 pub mod pages;

@@ -1,0 +1,197 @@
+//! Sign-in, sessions and sign-out for the back office.
+//!
+//! Sessions live in the database; the browser holds a 128-bit random token
+//! in a `__Host-` cookie (Secure, HttpOnly, SameSite=Lax), and the database
+//! only its SHA-256. A session ends after 30 minutes without a request or
+//! 12 hours after sign-in, whichever comes first.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use osez_store::User;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::security::hex;
+
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(12 * 3600);
+/// Failed sign-ins allowed per account and per address in a minute.
+pub const MAX_FAILURES_PER_MINUTE: usize = 5;
+
+pub fn cookie_name(secure: bool) -> &'static str {
+    // The `__Host-` prefix needs Secure; a plain-http local run gets a
+    // plain name.
+    if secure { "__Host-osez_session" } else { "osez_session" }
+}
+
+pub fn new_token() -> String {
+    hex(&rand::random::<[u8; 16]>())
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+    let secure_attr = if secure { "; Secure" } else { "" };
+    let value = format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure_attr}", cookie_name(secure));
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub fn clear_cookie(secure: bool) -> HeaderValue {
+    let secure_attr = if secure { "; Secure" } else { "" };
+    let value = format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure_attr}", cookie_name(secure));
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The session token sent by the browser, if any.
+pub fn token_from(headers: &HeaderMap, secure: bool) -> Option<String> {
+    let name = cookie_name(secure);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Failed sign-ins of the last minute, per account and per address.
+#[derive(Default)]
+pub struct Failures {
+    recent: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl Failures {
+    fn keys(email: &str, ip: IpAddr) -> [String; 2] {
+        [format!("compte:{email}"), format!("ip:{ip}")]
+    }
+
+    /// True when the account or the address already failed too often.
+    pub fn blocked(&self, email: &str, ip: IpAddr) -> bool {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        Self::keys(email, ip).iter().any(|k| {
+            let list = recent.entry(k.clone()).or_default();
+            while list.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(60)) {
+                list.pop_front();
+            }
+            list.len() >= MAX_FAILURES_PER_MINUTE
+        })
+    }
+
+    pub fn record(&self, email: &str, ip: IpAddr) {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        for k in Self::keys(email, ip) {
+            recent.entry(k).or_default().push_back(Instant::now());
+        }
+    }
+
+    /// Forgets keys with no failure in the last minute.
+    pub fn forget_idle(&self) {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        recent.retain(|_, list| list.back().is_some_and(|t| now.duration_since(*t) <= Duration::from_secs(60)));
+    }
+}
+
+/// The signed-in user of a back-office request. Without a valid session,
+/// the request is sent to the sign-in page.
+pub struct CurrentUser {
+    pub user: User,
+    pub token_hash: String,
+    /// When the session ends without further activity (Unix ms).
+    pub idle_deadline_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl FromRequestParts<std::sync::Arc<AppState>> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &std::sync::Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let to_sign_in = || Redirect::to("/connexion").into_response();
+        let ready = state.ready().ok_or_else(|| crate::PageError::Starting.into_response())?;
+        let secure = state.config.secure_cookies;
+        let token = token_from(&parts.headers, secure).ok_or_else(to_sign_in)?;
+        let hash = token_hash(&token);
+        let session = ready.store.session(&hash).await.map_err(|e| crate::PageError::from(e).into_response())?;
+        let Some(session) = session else { return Err(to_sign_in()) };
+        let now = now_ms();
+        let idle_ms = IDLE_TIMEOUT.as_millis() as i64;
+        if now > session.expires_at_ms || now > session.last_seen_at_ms + idle_ms {
+            let _ = ready.store.delete_session(&hash).await;
+            return Err(Redirect::to("/connexion?expiree=1").into_response());
+        }
+        let user = ready.store.user(session.user_id).await.map_err(|e| crate::PageError::from(e).into_response())?;
+        let Some(user) = user.filter(|u| !u.disabled) else { return Err(to_sign_in()) };
+        // Activity extends the session; one write a minute is enough.
+        let mut last_seen = session.last_seen_at_ms;
+        if now - last_seen > 60_000 {
+            ready.store.touch_session(&hash).await.map_err(|e| crate::PageError::from(e).into_response())?;
+            last_seen = now;
+        }
+        Ok(CurrentUser { user, token_hash: hash, idle_deadline_ms: (last_seen + idle_ms).min(session.expires_at_ms) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_128_bit_hex_and_hashed() {
+        let t = new_token();
+        assert_eq!(t.len(), 32);
+        assert_ne!(t, new_token());
+        assert_eq!(token_hash(&t).len(), 64);
+        assert_ne!(token_hash(&t), t);
+    }
+
+    #[test]
+    fn cookie_attributes() {
+        let c = session_cookie("ab", true).to_str().unwrap().to_string();
+        assert!(c.starts_with("__Host-osez_session=ab;"));
+        for attr in ["Path=/", "HttpOnly", "SameSite=Lax", "Secure"] {
+            assert!(c.contains(attr), "{c}");
+        }
+        assert!(!c.contains("Domain"), "__Host- cookies have no Domain");
+        let plain = session_cookie("ab", false).to_str().unwrap().to_string();
+        assert!(plain.starts_with("osez_session=") && !plain.contains("Secure"));
+    }
+
+    #[test]
+    fn only_well_formed_tokens_are_read() {
+        let mut h = HeaderMap::new();
+        let t = new_token();
+        h.insert(header::COOKIE, HeaderValue::from_str(&format!("a=b; __Host-osez_session={t}")).unwrap());
+        assert_eq!(token_from(&h, true), Some(t));
+        h.insert(header::COOKIE, HeaderValue::from_static("__Host-osez_session=forged'); DROP TABLE"));
+        assert_eq!(token_from(&h, true), None);
+    }
+
+    #[test]
+    fn five_failures_a_minute_block_the_account_and_the_address() {
+        let f = Failures::default();
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..MAX_FAILURES_PER_MINUTE {
+            assert!(!f.blocked("a@b.fr", ip));
+            f.record("a@b.fr", ip);
+        }
+        assert!(f.blocked("a@b.fr", ip));
+        assert!(f.blocked("other@b.fr", ip), "same address");
+        assert!(f.blocked("a@b.fr", "192.0.2.2".parse().unwrap()), "same account");
+        assert!(!f.blocked("other@b.fr", "192.0.2.2".parse().unwrap()));
+    }
+}

@@ -1,0 +1,216 @@
+//! The back office's door: sign-in, the team's home page, sessions.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use osez_core::account::{Email, decoy_hash, verify_password};
+
+use crate::auth::{ABSOLUTE_TIMEOUT, CurrentUser, clear_cookie, new_token, session_cookie, token_hash};
+use crate::error::render;
+use crate::params::RawParams;
+use crate::security::{check_form_token, form_token};
+use crate::views::{AdminHomePage, SignInPage};
+use crate::{AppState, PageError};
+
+const SIGN_IN: &str = "/connexion";
+
+/// Back-office pages are never kept by a cache.
+fn no_store(mut res: Response) -> Response {
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn sign_in_page(
+    state: &AppState,
+    status: StatusCode,
+    email: String,
+    error: Option<String>,
+    notice: Option<&str>,
+) -> Response {
+    let token = state.ready().map(|r| form_token(&r.secrets, SIGN_IN)).unwrap_or_default();
+    no_store(render(status, &SignInPage { email, error, notice: notice.map(str::to_string), token, demo: false }))
+}
+
+pub async fn sign_in_form(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    state.ready().ok_or(PageError::Starting)?;
+    let raw = RawParams::from_query(query.as_deref());
+    let notice = if raw.get("expiree").is_some() {
+        Some("Votre session a expiré. Reconnectez-vous pour continuer.")
+    } else if raw.get("sortie").is_some() {
+        Some("Vous êtes déconnecté.")
+    } else {
+        None
+    };
+    Ok(sign_in_page(&state, StatusCode::OK, String::new(), None, notice))
+}
+
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let Ok(Form(fields)) = form else {
+        return Ok(sign_in_page(
+            &state,
+            StatusCode::BAD_REQUEST,
+            String::new(),
+            Some("Formulaire illisible.".into()),
+            None,
+        ));
+    };
+    let typed_email = fields.get("email").map(|s| s.trim().to_string()).unwrap_or_default();
+    let password = fields.get("password").cloned().unwrap_or_default();
+    if let Err(e) = check_form_token(&ready.secrets, SIGN_IN, fields.get("jeton").map(String::as_str)) {
+        return Ok(sign_in_page(&state, StatusCode::FORBIDDEN, typed_email, Some(e.message().into()), None));
+    }
+    let ip = state.limits.client_of(&headers, peer.map(|p| p.0.0));
+    let email_key = typed_email.to_lowercase();
+    if state.failures.blocked(&email_key, ip) {
+        ready.store.record_audit(&email_key, "connexion.bloquee", &ip.to_string(), None, None).await?;
+        let res = sign_in_page(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            typed_email,
+            Some("Trop de tentatives de connexion en une minute. Patientez une minute avant de réessayer.".into()),
+            None,
+        );
+        return Ok(res);
+    }
+    let user = match Email::parse(&typed_email) {
+        Ok(email) => ready.store.user_by_email(&email).await?,
+        Err(_) => None,
+    };
+    // The same work whether the account exists or not: no timing oracle.
+    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| decoy_hash().to_string());
+    let checked = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let user = user.filter(|u| checked && !u.disabled);
+    let Some(user) = user else {
+        state.failures.record(&email_key, ip);
+        ready.store.record_audit(&email_key, "connexion.echec", &ip.to_string(), None, None).await?;
+        let res = sign_in_page(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            typed_email,
+            Some("Adresse e-mail ou mot de passe incorrect.".into()),
+            None,
+        );
+        return Ok(res);
+    };
+    // A new token at every sign-in: a token planted before cannot be reused.
+    let token = new_token();
+    let expires = now_ms() + ABSOLUTE_TIMEOUT.as_millis() as i64;
+    ready.store.create_session(&token_hash(&token), user.id, expires).await?;
+    ready.store.record_audit(user.email.as_str(), "connexion.reussie", &ip.to_string(), None, None).await?;
+    let mut res = Redirect::to("/admin").into_response();
+    res.headers_mut().insert(header::SET_COOKIE, session_cookie(&token, state.config.secure_cookies));
+    Ok(no_store(res))
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Form tokens of signed-in pages are bound to the session as well.
+fn session_binding(action: &str, current: &CurrentUser) -> String {
+    format!("{action}|{}", current.token_hash)
+}
+
+pub async fn home(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let token = |action: &str| form_token(&ready.secrets, &session_binding(action, &current));
+    let minutes_left = ((current.idle_deadline_ms - now_ms()) / 60_000).max(0);
+    Ok(no_store(render(
+        StatusCode::OK,
+        &AdminHomePage {
+            email: current.user.email.to_string(),
+            role: current.user.role.label(),
+            minutes_left,
+            token_extend: token("/admin/session/prolonger"),
+            token_sign_out: token("/deconnexion"),
+            token_everywhere: token("/admin/session/partout"),
+            totp_missing: current.user.role.requires_totp() && current.user.totp_secret.is_none(),
+            demo: false,
+        },
+    )))
+}
+
+/// Checks the form token of a signed-in action; a bad one sends the user
+/// back to the page with a French message.
+async fn checked(
+    state: &AppState,
+    current: &CurrentUser,
+    action: &str,
+    form: &HashMap<String, String>,
+) -> Result<(), Response> {
+    let Some(ready) = state.ready() else { return Err(PageError::Starting.into_response()) };
+    check_form_token(&ready.secrets, &session_binding(action, current), form.get("jeton").map(String::as_str)).map_err(
+        |e| {
+            let page =
+                crate::views::ErrorPage { title: "Action refusée", message: e.message().to_string(), demo: false };
+            no_store(render(StatusCode::FORBIDDEN, &page))
+        },
+    )
+}
+
+pub async fn extend(
+    State(state): State<Arc<AppState>>,
+    current: CurrentUser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    if let Err(res) = checked(&state, &current, "/admin/session/prolonger", &form).await {
+        return Ok(res);
+    }
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    ready.store.touch_session(&current.token_hash).await?;
+    Ok(no_store(Redirect::to("/admin").into_response()))
+}
+
+pub async fn sign_out(
+    State(state): State<Arc<AppState>>,
+    current: CurrentUser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    if let Err(res) = checked(&state, &current, "/deconnexion", &form).await {
+        return Ok(res);
+    }
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    ready.store.delete_session(&current.token_hash).await?;
+    ready.store.record_audit(current.user.email.as_str(), "deconnexion", "session", None, None).await?;
+    let mut res = Redirect::to("/connexion?sortie=1").into_response();
+    res.headers_mut().insert(header::SET_COOKIE, clear_cookie(state.config.secure_cookies));
+    Ok(no_store(res))
+}
+
+pub async fn sign_out_everywhere(
+    State(state): State<Arc<AppState>>,
+    current: CurrentUser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    if let Err(res) = checked(&state, &current, "/admin/session/partout", &form).await {
+        return Ok(res);
+    }
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let ended = ready.store.delete_sessions_of(current.user.id).await?;
+    let after = format!("{{\"sessions_terminees\":{ended}}}");
+    ready
+        .store
+        .record_audit(current.user.email.as_str(), "deconnexion.partout", "sessions", None, Some(&after))
+        .await?;
+    let mut res = Redirect::to("/connexion?sortie=1").into_response();
+    res.headers_mut().insert(header::SET_COOKIE, clear_cookie(state.config.secure_cookies));
+    Ok(no_store(res))
+}

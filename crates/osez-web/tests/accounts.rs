@@ -1,0 +1,179 @@
+//! Sign-in, sessions and sign-out, through the router, on every backend.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use osez_core::account::{Email, NewPassword, Role, hash_password};
+use osez_core::{Adviser, Geography, demo};
+use osez_search::Engine;
+use osez_store::Store;
+use osez_web::{AppState, Directory, Secrets, WebConfig, router};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "une phrase de passe longue";
+
+fn geo() -> Arc<Geography> {
+    static GEO: OnceLock<Arc<Geography>> = OnceLock::new();
+    GEO.get_or_init(|| Arc::new(Geography::embedded().unwrap())).clone()
+}
+
+fn advisers() -> &'static [Adviser] {
+    static ADVISERS: OnceLock<Vec<Adviser>> = OnceLock::new();
+    ADVISERS.get_or_init(|| demo::generate(&geo(), demo::DEFAULT_SEED).into_iter().take(50).collect())
+}
+
+async fn apps() -> Vec<(&'static str, Arc<AppState>, Store)> {
+    let hash = hash_password(&NewPassword::parse(PASSWORD).unwrap(), &[3; 16]);
+    let mut out = Vec::new();
+    for (name, store) in osez_store::testing::stores().await {
+        store.create_user(&Email::parse("editrice@exemple.fr").unwrap(), &hash, Role::Editor, "test").await.unwrap();
+        let engine = Engine::in_ram(advisers().to_vec(), geo()).unwrap();
+        let state = AppState::new(geo(), WebConfig { secure_cookies: true, ..WebConfig::default() });
+        state.set_ready(store.clone(), Secrets { form_key: [9; 32] }, Directory::new(engine));
+        out.push((name, state, store));
+    }
+    out
+}
+
+async fn send(state: &Arc<AppState>, req: Request<Body>) -> (StatusCode, HeaderMap, String) {
+    let res = router(state.clone()).oneshot(req).await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    let body = to_bytes(res.into_body(), 1 << 22).await.unwrap();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn token_in(page: &str, action: &str) -> String {
+    let form = page.split(&format!("action=\"{action}\"")).nth(1).expect("form present");
+    form.split("name=\"jeton\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+}
+
+async fn get(state: &Arc<AppState>, uri: &str, cookie: Option<&str>) -> (StatusCode, HeaderMap, String) {
+    let mut b = Request::get(uri);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    send(state, b.body(Body::empty()).unwrap()).await
+}
+
+async fn post(state: &Arc<AppState>, uri: &str, body: String, cookie: Option<&str>) -> (StatusCode, HeaderMap, String) {
+    let mut b = Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    send(state, b.body(Body::from(body)).unwrap()).await
+}
+
+async fn sign_in(state: &Arc<AppState>, email: &str, password: &str) -> (StatusCode, HeaderMap, String) {
+    let page = get(state, "/connexion", None).await.2;
+    let token = token_in(&page, "/connexion");
+    let body = format!("jeton={token}&email={}&password={}", enc(email), enc(password));
+    post(state, "/connexion", body, None).await
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// "name=value" of the session cookie set by a response.
+fn cookie_of(headers: &HeaderMap) -> String {
+    headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_host_cookie_and_opens_the_back_office() {
+    for (name, state, store) in apps().await {
+        let (status, headers, _) = sign_in(&state, "Editrice@Exemple.fr", PASSWORD).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        let set = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        assert!(set.starts_with("__Host-osez_session="), "{set}");
+        for attr in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(set.contains(attr), "{set}");
+        }
+        let cookie = cookie_of(&headers);
+        let (status, headers, page) = get(&state, "/admin", Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(page.contains("editrice@exemple.fr") && page.contains("Éditeur"));
+        assert!(page.contains("Prolonger la session"), "RGAA 13.1: a way to extend");
+        assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+        // A second sign-in gets another token.
+        let other = cookie_of(&sign_in(&state, "editrice@exemple.fr", PASSWORD).await.1);
+        assert_ne!(other, cookie);
+        let log = store.audit_entries(10).await.unwrap();
+        assert!(log.iter().any(|e| e.action == "connexion.reussie"), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn no_session_or_a_forged_one_goes_to_the_sign_in_page() {
+    let (_, state, _) = apps().await.remove(0);
+    for cookie in
+        [None, Some("__Host-osez_session=00000000000000000000000000000000"), Some("__Host-osez_session=<script>")]
+    {
+        let (status, headers, _) = get(&state, "/admin", cookie).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{cookie:?}");
+        assert_eq!(headers.get(header::LOCATION).unwrap(), "/connexion");
+    }
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_then_throttled() {
+    for (name, state, store) in apps().await {
+        for attempt in 1..=5 {
+            let (status, _, page) = sign_in(&state, "editrice@exemple.fr", "mauvais mot de passe").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}: attempt {attempt}");
+            assert!(page.contains("Adresse e-mail ou mot de passe incorrect"));
+        }
+        // The sixth attempt in a minute: 429, even with the right password.
+        let (status, _, page) = sign_in(&state, "editrice@exemple.fr", PASSWORD).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{name}");
+        assert!(page.contains("Trop de tentatives"));
+        let log = store.audit_entries(20).await.unwrap();
+        assert_eq!(log.iter().filter(|e| e.action == "connexion.echec").count(), 5, "{name}");
+        assert!(log.iter().any(|e| e.action == "connexion.bloquee"), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_accounts_and_bad_forms_get_the_same_french_answer() {
+    let (_, state, _) = apps().await.remove(0);
+    let (status, _, page) = sign_in(&state, "personne@exemple.fr", PASSWORD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("Adresse e-mail ou mot de passe incorrect"));
+    let (status, _, page) = post(&state, "/connexion", format!("email=a&password={}", enc(PASSWORD)), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no form token");
+    assert!(page.contains("Rechargez la page"));
+}
+
+#[tokio::test]
+async fn sign_out_and_sign_out_everywhere() {
+    for (name, state, _) in apps().await {
+        let first = cookie_of(&sign_in(&state, "editrice@exemple.fr", PASSWORD).await.1);
+        let second = cookie_of(&sign_in(&state, "editrice@exemple.fr", PASSWORD).await.1);
+        let page = get(&state, "/admin", Some(&first)).await.2;
+
+        // A token of one session does not work for another.
+        let foreign = token_in(&page, "/deconnexion");
+        assert_eq!(
+            post(&state, "/deconnexion", format!("jeton={foreign}"), Some(&second)).await.0,
+            StatusCode::FORBIDDEN
+        );
+
+        let (status, headers, _) = post(&state, "/deconnexion", format!("jeton={foreign}"), Some(&first)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert!(headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().contains("Max-Age=0"));
+        assert_eq!(get(&state, "/admin", Some(&first)).await.0, StatusCode::SEE_OTHER, "{name}: first session ended");
+        assert_eq!(get(&state, "/admin", Some(&second)).await.0, StatusCode::OK, "{name}: second still open");
+
+        let third = cookie_of(&sign_in(&state, "editrice@exemple.fr", PASSWORD).await.1);
+        let page = get(&state, "/admin", Some(&second)).await.2;
+        let everywhere = token_in(&page, "/admin/session/partout");
+        assert_eq!(
+            post(&state, "/admin/session/partout", format!("jeton={everywhere}"), Some(&second)).await.0,
+            StatusCode::SEE_OTHER
+        );
+        for c in [&second, &third] {
+            assert_eq!(get(&state, "/admin", Some(c)).await.0, StatusCode::SEE_OTHER, "{name}: every session ended");
+        }
+    }
+}
