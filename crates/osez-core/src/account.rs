@@ -237,3 +237,74 @@ mod password_tests {
         assert_ne!(hash, hash_password(&NewPassword::parse("correct horse battery").unwrap(), &[2; 16]), "salted");
     }
 }
+
+/// TOTP (RFC 6238): SHA-1, 6 digits, 30-second steps, one step of clock
+/// drift either way, as authenticator apps expect.
+pub mod totp {
+    use totp_rs::{Algorithm, Secret, TOTP};
+
+    pub const STEP_SECS: u64 = 30;
+
+    /// A secret in base32, as typed into an authenticator app, from 20
+    /// random bytes brought by the caller.
+    pub fn secret_base32(random: &[u8; 20]) -> String {
+        Secret::Raw(random.to_vec()).to_encoded().to_string()
+    }
+
+    fn totp(secret_base32: &str) -> Option<TOTP> {
+        let bytes = Secret::Encoded(secret_base32.to_string()).to_bytes().ok()?;
+        TOTP::new(Algorithm::SHA1, 6, 1, STEP_SECS, bytes).ok()
+    }
+
+    /// The code of a given time (for tests and enrolment checks).
+    pub fn code_at(secret_base32: &str, unix_secs: u64) -> Option<String> {
+        totp(secret_base32).map(|t| t.generate(unix_secs))
+    }
+
+    /// The `otpauth://` address an app can read.
+    pub fn otpauth_url(secret_base32: &str, account: &str) -> Option<String> {
+        totp(secret_base32).map(|t| {
+            format!(
+                "otpauth://totp/Osez:{account}?secret={}&issuer=Osez&algorithm=SHA1&digits=6&period=30",
+                t.get_secret_base32()
+            )
+        })
+    }
+
+    /// The time step a code belongs to, if it is valid now (one step of
+    /// drift either way) and later than `last_step`: a code is never
+    /// accepted twice.
+    pub fn accepted_step(secret_base32: &str, code: &str, unix_secs: u64, last_step: Option<i64>) -> Option<i64> {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let t = totp(secret_base32)?;
+        let now_step = unix_secs / STEP_SECS;
+        [now_step.saturating_sub(1), now_step, now_step + 1]
+            .into_iter()
+            .filter(|&s| last_step.is_none_or(|l| s as i64 > l))
+            .find(|&s| t.generate(s * STEP_SECS) == code)
+            .map(|s| s as i64)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn codes_are_checked_with_drift_and_never_twice() {
+            let secret = secret_base32(&[7; 20]);
+            let now = 1_800_000_000;
+            let code = code_at(&secret, now).unwrap();
+            let step = accepted_step(&secret, &code, now, None).expect("valid now");
+            assert_eq!(step as u64, now / STEP_SECS);
+            assert_eq!(accepted_step(&secret, &code, now, Some(step)), None, "replayed");
+            assert!(accepted_step(&secret, &code, now + 30, None).is_some(), "one step late");
+            assert_eq!(accepted_step(&secret, &code, now + 90, None), None, "too late");
+            assert_eq!(accepted_step(&secret, "12345", now, None), None);
+            assert_eq!(accepted_step(&secret, "abcdef", now, None), None);
+            assert!(otpauth_url(&secret, "a@b.fr").unwrap().starts_with("otpauth://totp/Osez:a@b.fr?secret="));
+        }
+    }
+}

@@ -125,6 +125,42 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// Records that a TOTP code of `step` was used, if it is later than
+    /// the last one: false means the code was already used (a replay), even
+    /// when two requests race.
+    pub async fn accept_totp_step(&self, user_id: i64, step: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Turns the second factor on, with the step of the code that proved it.
+    pub async fn enable_totp(&self, user: &User, secret: &str, step: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = $2 WHERE id = $3")
+            .bind(secret)
+            .bind(step)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            user.email.as_str(),
+            "compte.double_authentification",
+            user.email.as_str(),
+            None,
+            Some("{\"totp\":true}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn create_session(&self, token_hash: &str, user_id: i64, expires_at_ms: i64) -> Result<(), StoreError> {
         let now = now_ms();
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)")
@@ -262,8 +298,15 @@ mod tests {
             assert_eq!(store.session("h1").await.unwrap(), None, "{name}");
             assert_eq!(store.delete_sessions_of(user.id).await.unwrap(), 1, "{name}");
 
+            store.enable_totp(&user, "SECRET", 100).await.unwrap();
+            assert!(!store.accept_totp_step(user.id, 100).await.unwrap(), "{name}: replay");
+            assert!(store.accept_totp_step(user.id, 101).await.unwrap(), "{name}");
+            assert!(!store.accept_totp_step(user.id, 101).await.unwrap(), "{name}: replay");
+            assert_eq!(store.user(user.id).await.unwrap().unwrap().totp_secret.as_deref(), Some("SECRET"));
+
             let log = store.audit_entries(10).await.unwrap();
-            assert_eq!(log.len(), 1, "{name}: the creation, not the refused duplicate");
+            assert_eq!(log.len(), 2, "{name}: the creation and the TOTP, not the refused duplicate");
+            let log: Vec<_> = log.into_iter().rev().collect();
             assert_eq!(log[0].action, "compte.creation");
             assert_eq!(log[0].target, "admin@exemple.fr");
         }

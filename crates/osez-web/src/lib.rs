@@ -149,6 +149,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/mentions-legales", get(pages::legal))
         .route("/contact", get(pages::contact))
         .route("/connexion", get(admin::sign_in_form).post(admin::sign_in))
+        .route("/connexion/code", post(admin::sign_in_code))
+        .route("/connexion/activation", post(admin::sign_in_enrol))
         .route("/deconnexion", post(admin::sign_out))
         .route("/admin", get(admin::home))
         .route("/admin/session/prolonger", post(admin::extend))

@@ -129,6 +129,16 @@ impl TokenError {
 
 /// Checks a form token, in constant time.
 pub fn check_form_token(secrets: &Secrets, binding: &str, token: Option<&str>) -> Result<(), TokenError> {
+    check_form_token_within(secrets, binding, token, FORM_TOKEN_TTL)
+}
+
+/// Same, with a shorter life (the second step of a sign-in).
+pub fn check_form_token_within(
+    secrets: &Secrets,
+    binding: &str,
+    token: Option<&str>,
+    ttl: Duration,
+) -> Result<(), TokenError> {
     let token = token.filter(|t| !t.is_empty()).ok_or(TokenError::Missing)?;
     let (issued, sig) = token.split_once('.').ok_or(TokenError::Invalid)?;
     let issued: u64 = issued.parse().map_err(|_| TokenError::Invalid)?;
@@ -142,7 +152,7 @@ pub fn check_form_token(secrets: &Secrets, binding: &str, token: Option<&str>) -
     mac.update(binding.as_bytes());
     mac.verify_slice(&sig_bytes).map_err(|_| TokenError::Invalid)?;
     let now = now_secs();
-    if issued > now + 60 || now - issued.min(now) > FORM_TOKEN_TTL.as_secs() {
+    if issued > now + 60 || now - issued.min(now) > ttl.as_secs() {
         return Err(TokenError::Expired);
     }
     Ok(())

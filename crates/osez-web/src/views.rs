@@ -142,6 +142,27 @@ pub struct SignInPage {
 }
 
 #[derive(Template)]
+#[template(path = "totp_code.html")]
+pub struct TotpCodePage {
+    pub user_id: i64,
+    pub token: String,
+    pub error: Option<String>,
+    pub demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "totp_enrol.html")]
+pub struct TotpEnrolPage {
+    pub user_id: i64,
+    pub secret: String,
+    pub secret_grouped: String,
+    pub otpauth: String,
+    pub token: String,
+    pub error: Option<String>,
+    pub demo: bool,
+}
+
+#[derive(Template)]
 #[template(path = "admin_home.html")]
 pub struct AdminHomePage {
     pub email: String,
@@ -150,7 +171,6 @@ pub struct AdminHomePage {
     pub token_extend: String,
     pub token_sign_out: String,
     pub token_everywhere: String,
-    pub totp_missing: bool,
     pub demo: bool,
 }
 

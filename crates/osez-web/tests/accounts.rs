@@ -177,3 +177,73 @@ async fn sign_out_and_sign_out_everywhere() {
         }
     }
 }
+
+fn hidden(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+#[tokio::test]
+async fn admins_set_up_a_second_factor_and_codes_never_work_twice() {
+    use osez_core::account::totp;
+    for (name, state, store) in apps().await {
+        let hash = hash_password(&NewPassword::parse(PASSWORD).unwrap(), &[4; 16]);
+        store.create_user(&Email::parse("admin@exemple.fr").unwrap(), &hash, Role::Admin, "test").await.unwrap();
+
+        // First sign-in: the password opens the set-up page, not a session.
+        let (status, headers, page) = sign_in(&state, "admin@exemple.fr", PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(headers.get(header::SET_COOKIE).is_none(), "{name}: no session yet");
+        assert!(page.contains("Activer la double authentification"));
+        let (secret, uid, token) = (hidden(&page, "secret"), hidden(&page, "uid"), hidden(&page, "jeton"));
+
+        let wrong = format!("jeton={token}&uid={uid}&secret={secret}&code=000000");
+        let (status, _, page) = post(&state, "/connexion/activation", wrong, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}");
+        assert!(page.contains("Code incorrect"));
+        // A secret other than the one offered is refused: the token binds it.
+        let other = totp::secret_base32(&[1; 20]);
+        let code = totp::code_at(&other, unix_now()).unwrap();
+        let swapped = format!("jeton={token}&uid={uid}&secret={other}&code={code}");
+        assert_eq!(post(&state, "/connexion/activation", swapped, None).await.0, StatusCode::FORBIDDEN, "{name}");
+
+        let code = totp::code_at(&secret, unix_now()).unwrap();
+        let (status, headers, _) =
+            post(&state, "/connexion/activation", format!("jeton={token}&uid={uid}&secret={secret}&code={code}"), None)
+                .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        let cookie = cookie_of(&headers);
+        assert_eq!(get(&state, "/admin", Some(&cookie)).await.0, StatusCode::OK);
+
+        // Next sign-in: password, then a code; the code just used is refused.
+        let (status, _, page) = sign_in(&state, "admin@exemple.fr", PASSWORD).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Code de vérification"));
+        let token = hidden(&page, "jeton");
+        let (status, _, page) =
+            post(&state, "/connexion/code", format!("jeton={token}&uid={uid}&code={code}"), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}: replayed code");
+        assert!(page.contains("déjà utilisé"));
+        let next = totp::code_at(&secret, unix_now() + 30).unwrap();
+        let (status, headers, _) =
+            post(&state, "/connexion/code", format!("jeton={token}&uid={uid}&code={next}"), None).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}: the next code works");
+        assert!(headers.get(header::SET_COOKIE).is_some());
+
+        // A token for one account does not let in another.
+        let forged = format!("jeton={token}&uid=1&code={next}");
+        assert_eq!(post(&state, "/connexion/code", forged, None).await.0, StatusCode::FORBIDDEN, "{name}");
+        let log = store.audit_entries(50).await.unwrap();
+        assert!(log.iter().any(|e| e.action == "compte.double_authentification"), "{name}");
+        assert!(log.iter().any(|e| e.action == "connexion.code_refuse"), "{name}");
+    }
+}

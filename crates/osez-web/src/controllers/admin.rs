@@ -10,13 +10,16 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use osez_core::account::{Email, decoy_hash, verify_password};
+use std::time::Duration;
+
+use osez_core::account::{Email, decoy_hash, totp, verify_password};
+use osez_store::User;
 
 use crate::auth::{ABSOLUTE_TIMEOUT, CurrentUser, clear_cookie, new_token, session_cookie, token_hash};
 use crate::error::render;
 use crate::params::RawParams;
-use crate::security::{check_form_token, form_token};
-use crate::views::{AdminHomePage, SignInPage};
+use crate::security::{check_form_token, check_form_token_within, form_token};
+use crate::views::{AdminHomePage, SignInPage, TotpCodePage, TotpEnrolPage};
 use crate::{AppState, PageError};
 
 const SIGN_IN: &str = "/connexion";
@@ -110,7 +113,53 @@ pub async fn sign_in(
         );
         return Ok(res);
     };
-    // A new token at every sign-in: a token planted before cannot be reused.
+    match (&user.totp_secret, user.role.requires_totp()) {
+        (Some(_), _) => Ok(code_page(&state, &user, StatusCode::OK, None)),
+        (None, true) => {
+            let secret = totp::secret_base32(&rand::random());
+            Ok(enrol_page(&state, &user, &secret, StatusCode::OK, None))
+        }
+        (None, false) => open_session(&state, &user, ip).await,
+    }
+}
+
+/// How long the second step of a sign-in may take.
+const SECOND_STEP_TTL: Duration = Duration::from_secs(5 * 60);
+
+fn code_binding(user_id: i64) -> String {
+    format!("/connexion/code|{user_id}")
+}
+
+fn enrol_binding(user_id: i64, secret: &str) -> String {
+    format!("/connexion/activation|{user_id}|{secret}")
+}
+
+fn code_page(state: &AppState, user: &User, status: StatusCode, error: Option<String>) -> Response {
+    let token = state.ready().map(|r| form_token(&r.secrets, &code_binding(user.id))).unwrap_or_default();
+    no_store(render(status, &TotpCodePage { user_id: user.id, token, error, demo: false }))
+}
+
+fn enrol_page(state: &AppState, user: &User, secret: &str, status: StatusCode, error: Option<String>) -> Response {
+    let token = state.ready().map(|r| form_token(&r.secrets, &enrol_binding(user.id, secret))).unwrap_or_default();
+    // Groups of four, easier to type and to read aloud.
+    let grouped =
+        secret.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ");
+    let page = TotpEnrolPage {
+        user_id: user.id,
+        secret: secret.to_string(),
+        secret_grouped: grouped,
+        otpauth: totp::otpauth_url(secret, user.email.as_str()).unwrap_or_default(),
+        token,
+        error,
+        demo: false,
+    };
+    no_store(render(status, &page))
+}
+
+/// Opens a session: a new token at every sign-in, so that a token planted
+/// before cannot be reused.
+async fn open_session(state: &AppState, user: &User, ip: std::net::IpAddr) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
     let token = new_token();
     let expires = now_ms() + ABSOLUTE_TIMEOUT.as_millis() as i64;
     ready.store.create_session(&token_hash(&token), user.id, expires).await?;
@@ -118,6 +167,119 @@ pub async fn sign_in(
     let mut res = Redirect::to("/admin").into_response();
     res.headers_mut().insert(header::SET_COOKIE, session_cookie(&token, state.config.secure_cookies));
     Ok(no_store(res))
+}
+
+/// The user of a second-step form, if its token is good.
+async fn second_step_user(
+    state: &AppState,
+    fields: &HashMap<String, String>,
+    binding: impl Fn(i64) -> String,
+) -> Result<Result<User, &'static str>, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let Some(user_id) = fields.get("uid").and_then(|v| v.parse::<i64>().ok()) else {
+        return Ok(Err("Formulaire incomplet : recommencez la connexion."));
+    };
+    if let Err(e) = check_form_token_within(
+        &ready.secrets,
+        &binding(user_id),
+        fields.get("jeton").map(String::as_str),
+        SECOND_STEP_TTL,
+    ) {
+        return Ok(Err(match e {
+            crate::security::TokenError::Expired => {
+                "Le délai pour saisir le code est dépassé : recommencez la connexion."
+            }
+            _ => "Le formulaire n'a pas pu être vérifié : recommencez la connexion.",
+        }));
+    }
+    match ready.store.user(user_id).await? {
+        Some(u) if !u.disabled => Ok(Ok(u)),
+        _ => Ok(Err("Compte introuvable : recommencez la connexion.")),
+    }
+}
+
+fn restart(state: &AppState, status: StatusCode, message: &str) -> Response {
+    sign_in_page(state, status, String::new(), Some(message.to_string()), None)
+}
+
+fn unix_now() -> u64 {
+    (now_ms() / 1000) as u64
+}
+
+/// Second step: the code of the authenticator app.
+pub async fn sign_in_code(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let user = match second_step_user(&state, &fields, code_binding).await? {
+        Ok(u) => u,
+        Err(message) => return Ok(restart(&state, StatusCode::FORBIDDEN, message)),
+    };
+    let ip = state.limits.client_of(&headers, peer.map(|p| p.0.0));
+    if state.failures.blocked(user.email.as_str(), ip) {
+        return Ok(restart(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Trop de tentatives en une minute. Patientez une minute avant de réessayer.",
+        ));
+    }
+    let code = fields.get("code").map(String::as_str).unwrap_or("");
+    let secret = user.totp_secret.clone().unwrap_or_default();
+    let step = totp::accepted_step(&secret, code, unix_now(), user.totp_last_step);
+    let accepted = match step {
+        Some(s) => ready.store.accept_totp_step(user.id, s).await?,
+        None => false,
+    };
+    if !accepted {
+        state.failures.record(user.email.as_str(), ip);
+        ready.store.record_audit(user.email.as_str(), "connexion.code_refuse", &ip.to_string(), None, None).await?;
+        let message = "Code incorrect ou déjà utilisé. Saisissez le code affiché maintenant par votre application.";
+        return Ok(code_page(&state, &user, StatusCode::UNAUTHORIZED, Some(message.into())));
+    }
+    open_session(&state, &user, ip).await
+}
+
+/// First sign-in of a role that needs a second factor: the app is set up,
+/// and a first code proves it.
+pub async fn sign_in_enrol(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let secret = fields.get("secret").cloned().unwrap_or_default();
+    let user = match second_step_user(&state, &fields, |id| enrol_binding(id, &secret)).await? {
+        Ok(u) => u,
+        Err(message) => return Ok(restart(&state, StatusCode::FORBIDDEN, message)),
+    };
+    if user.totp_secret.is_some() {
+        return Ok(restart(
+            &state,
+            StatusCode::CONFLICT,
+            "La double authentification est déjà activée : reconnectez-vous.",
+        ));
+    }
+    let ip = state.limits.client_of(&headers, peer.map(|p| p.0.0));
+    if state.failures.blocked(user.email.as_str(), ip) {
+        return Ok(restart(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Trop de tentatives en une minute. Patientez une minute avant de réessayer.",
+        ));
+    }
+    let code = fields.get("code").map(String::as_str).unwrap_or("");
+    let Some(step) = totp::accepted_step(&secret, code, unix_now(), None) else {
+        state.failures.record(user.email.as_str(), ip);
+        let message =
+            "Code incorrect. Vérifiez que l'application utilise la clé affichée, puis saisissez le code du moment.";
+        return Ok(enrol_page(&state, &user, &secret, StatusCode::UNAUTHORIZED, Some(message.into())));
+    };
+    ready.store.enable_totp(&user, &secret, step).await?;
+    open_session(&state, &user, ip).await
 }
 
 fn now_ms() -> i64 {
@@ -142,7 +304,6 @@ pub async fn home(State(state): State<Arc<AppState>>, current: CurrentUser) -> R
             token_extend: token("/admin/session/prolonger"),
             token_sign_out: token("/deconnexion"),
             token_everywhere: token("/admin/session/partout"),
-            totp_missing: current.user.role.requires_totp() && current.user.totp_secret.is_none(),
             demo: false,
         },
     )))
