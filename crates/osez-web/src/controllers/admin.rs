@@ -340,6 +340,13 @@ pub async fn extend(
     Ok(no_store(Redirect::to("/admin").into_response()))
 }
 
+/// Back to the sign-in page, with the session cookie cleared.
+fn signed_out(state: &AppState) -> Response {
+    let mut res = Redirect::to("/connexion?sortie=1").into_response();
+    res.headers_mut().insert(header::SET_COOKIE, clear_cookie(state.config.secure_cookies));
+    no_store(res)
+}
+
 pub async fn sign_out(
     State(state): State<Arc<AppState>>,
     current: CurrentUser,
@@ -351,9 +358,7 @@ pub async fn sign_out(
     let ready = state.ready().ok_or(PageError::Starting)?;
     ready.store.delete_session(&current.token_hash).await?;
     ready.store.record_audit(current.user.email.as_str(), "deconnexion", "session", None, None).await?;
-    let mut res = Redirect::to("/connexion?sortie=1").into_response();
-    res.headers_mut().insert(header::SET_COOKIE, clear_cookie(state.config.secure_cookies));
-    Ok(no_store(res))
+    Ok(signed_out(&state))
 }
 
 pub async fn sign_out_everywhere(
@@ -371,7 +376,5 @@ pub async fn sign_out_everywhere(
         .store
         .record_audit(current.user.email.as_str(), "deconnexion.partout", "sessions", None, Some(&after))
         .await?;
-    let mut res = Redirect::to("/connexion?sortie=1").into_response();
-    res.headers_mut().insert(header::SET_COOKIE, clear_cookie(state.config.secure_cookies));
-    Ok(no_store(res))
+    Ok(signed_out(&state))
 }
