@@ -616,6 +616,7 @@ async function main() {
     { path: '/accessibilite' },
     { path: '/mentions-legales' },
     { path: '/connexion' },
+    { path: '/connexion/oubli' },
     { path: '/nexiste-pas', status: 404 },
   ];
   for (const p of pages) {

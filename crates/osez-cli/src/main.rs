@@ -58,6 +58,9 @@ enum Command {
         /// Also turns HSTS on: the proxy is taken to terminate TLS.
         #[arg(long, env = "OSEZ_TRUSTED_PROXY_HEADER")]
         trusted_proxy_header: Option<String>,
+        /// Public address of the site, for links sent by e-mail (https://osez.example.fr).
+        #[arg(long, env = "OSEZ_PUBLIC_URL")]
+        public_url: Option<String>,
         /// Plain-http run on one's own machine: session cookie without `Secure` and `__Host-`.
         #[arg(long, env = "OSEZ_INSECURE_COOKIES")]
         insecure_cookies: bool,
@@ -155,6 +158,7 @@ fn main() -> ExitCode {
                 forms_per_minute,
                 trusted_proxy_header,
                 insecure_cookies,
+                public_url,
                 reload_secs,
             } => {
                 let trusted_proxy_header = match trusted_proxy_header.as_deref().map(str::parse) {
@@ -171,6 +175,7 @@ fn main() -> ExitCode {
                     forms_per_minute,
                     trusted_proxy_header,
                     secure_cookies: !insecure_cookies,
+                    public_url,
                 };
                 serve::run(serve::ServeConfig {
                     data,

@@ -125,6 +125,68 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    pub async fn create_password_reset(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now_ms())
+        .bind(expires_at_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The account of a reset link that is neither used nor expired.
+    pub async fn password_reset_user(&self, token_hash: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Uses a reset link: the new password, the link spent, every session
+    /// ended and the change logged, in one transaction. False when the link
+    /// was already used or has expired (then nothing changes).
+    pub async fn reset_password(&self, token_hash: &str, password_hash: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let now = now_ms();
+        let spent = sqlx::query(
+            "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await?;
+        if spent.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let user_id: i64 = sqlx::query_scalar("SELECT user_id FROM password_resets WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        let email: String =
+            sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+        audit(&mut tx, &email, "compte.mot_de_passe_reinitialise", &email, None, None).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Records that a TOTP code of `step` was used, if it is later than
     /// the last one: false means the code was already used (a replay), even
     /// when two requests race.
@@ -298,6 +360,17 @@ mod tests {
             assert_eq!(store.session("h1").await.unwrap(), None, "{name}");
             assert_eq!(store.delete_sessions_of(user.id).await.unwrap(), 1, "{name}");
 
+            store.create_session("h3", user.id, i64::MAX).await.unwrap();
+            store.create_password_reset("r1", user.id, i64::MAX).await.unwrap();
+            store.create_password_reset("r0", user.id, 1).await.unwrap();
+            assert_eq!(store.password_reset_user("r1").await.unwrap(), Some(user.id), "{name}");
+            assert_eq!(store.password_reset_user("r0").await.unwrap(), None, "{name}: expired");
+            assert!(!store.reset_password("r0", "$new").await.unwrap(), "{name}: expired");
+            assert!(store.reset_password("r1", "$new").await.unwrap(), "{name}");
+            assert!(!store.reset_password("r1", "$newer").await.unwrap(), "{name}: single use");
+            assert_eq!(store.user(user.id).await.unwrap().unwrap().password_hash, "$new");
+            assert_eq!(store.session("h3").await.unwrap(), None, "{name}: sessions ended");
+
             store.enable_totp(&user, "SECRET", 100).await.unwrap();
             assert!(!store.accept_totp_step(user.id, 100).await.unwrap(), "{name}: replay");
             assert!(store.accept_totp_step(user.id, 101).await.unwrap(), "{name}");
@@ -305,7 +378,7 @@ mod tests {
             assert_eq!(store.user(user.id).await.unwrap().unwrap().totp_secret.as_deref(), Some("SECRET"));
 
             let log = store.audit_entries(10).await.unwrap();
-            assert_eq!(log.len(), 2, "{name}: the creation and the TOTP, not the refused duplicate");
+            assert_eq!(log.len(), 3, "{name}: creation, reset and TOTP, not the refused duplicate");
             let log: Vec<_> = log.into_iter().rev().collect();
             assert_eq!(log[0].action, "compte.creation");
             assert_eq!(log[0].target, "admin@exemple.fr");

@@ -42,6 +42,10 @@ pub struct WebConfig {
     /// Session cookies are `__Host-` and `Secure`; turn off only for a
     /// plain-http run on a machine of one's own.
     pub secure_cookies: bool,
+    /// Public address of the site (`https://osez.example.fr`), for links
+    /// sent by e-mail. Never taken from the request's `Host`, which a
+    /// client can forge.
+    pub public_url: Option<String>,
 }
 
 /// Key figures of the directory, computed once per engine.
@@ -151,6 +155,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/connexion", get(admin::sign_in_form).post(admin::sign_in))
         .route("/connexion/code", post(admin::sign_in_code))
         .route("/connexion/activation", post(admin::sign_in_enrol))
+        .route("/connexion/oubli", get(admin::forgot_form).post(admin::forgot))
+        .route("/connexion/nouveau", get(admin::reset_form).post(admin::reset))
         .route("/deconnexion", post(admin::sign_out))
         .route("/admin", get(admin::home))
         .route("/admin/session/prolonger", post(admin::extend))

@@ -163,6 +163,25 @@ pub struct TotpEnrolPage {
 }
 
 #[derive(Template)]
+#[template(path = "forgot.html")]
+pub struct ForgotPage {
+    pub token: String,
+    pub sent: bool,
+    pub error: Option<String>,
+    pub demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+pub struct ResetPage {
+    /// The reset link's own token, carried by the form.
+    pub link: String,
+    pub token: String,
+    pub error: Option<String>,
+    pub demo: bool,
+}
+
+#[derive(Template)]
 #[template(path = "admin_home.html")]
 pub struct AdminHomePage {
     pub email: String,
