@@ -247,3 +247,17 @@ async fn admins_set_up_a_second_factor_and_codes_never_work_twice() {
         assert!(log.iter().any(|e| e.action == "connexion.code_refuse"), "{name}");
     }
 }
+
+#[tokio::test]
+async fn unreadable_or_huge_forms_get_a_french_4xx() {
+    let (_, state, _) = apps().await.remove(0);
+    for path in ["/connexion", "/connexion/code", "/connexion/activation", "/connexion/oubli", "/connexion/nouveau"] {
+        let huge = format!("email={}", "x".repeat(10 * 1024 * 1024));
+        let (status, _, _) = post(&state, path, huge, None).await;
+        assert!(status.is_client_error(), "{path}: {status}");
+        let req = Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap();
+        let (status, _, page) = send(&state, req).await;
+        assert!(status.is_client_error(), "{path}: {status}");
+        assert!(page.contains("lang=\"fr\""), "{path}: a French page, not plain text: {page}");
+    }
+}

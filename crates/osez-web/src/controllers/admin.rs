@@ -15,6 +15,7 @@ use std::time::Duration;
 use osez_core::account::{Email, NewPassword, decoy_hash, hash_password, totp, verify_password};
 use osez_store::User;
 
+use super::FormFields;
 use crate::auth::{ABSOLUTE_TIMEOUT, CurrentUser, clear_cookie, new_token, session_cookie, token_hash};
 use crate::error::render;
 use crate::params::RawParams;
@@ -215,7 +216,7 @@ pub async fn sign_in_code(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    Form(fields): Form<HashMap<String, String>>,
+    FormFields(fields): FormFields,
 ) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let user = match second_step_user(&state, &fields, code_binding).await? {
@@ -252,7 +253,7 @@ pub async fn sign_in_enrol(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    Form(fields): Form<HashMap<String, String>>,
+    FormFields(fields): FormFields,
 ) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let secret = fields.get("secret").cloned().unwrap_or_default();
@@ -334,7 +335,7 @@ async fn checked(
 pub async fn extend(
     State(state): State<Arc<AppState>>,
     current: CurrentUser,
-    Form(form): Form<HashMap<String, String>>,
+    FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
     if let Err(res) = checked(&state, &current, "/admin/session/prolonger", &form).await {
         return Ok(res);
@@ -354,7 +355,7 @@ fn signed_out(state: &AppState) -> Response {
 pub async fn sign_out(
     State(state): State<Arc<AppState>>,
     current: CurrentUser,
-    Form(form): Form<HashMap<String, String>>,
+    FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
     if let Err(res) = checked(&state, &current, "/deconnexion", &form).await {
         return Ok(res);
@@ -368,7 +369,7 @@ pub async fn sign_out(
 pub async fn sign_out_everywhere(
     State(state): State<Arc<AppState>>,
     current: CurrentUser,
-    Form(form): Form<HashMap<String, String>>,
+    FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
     if let Err(res) = checked(&state, &current, "/admin/session/partout", &form).await {
         return Ok(res);

@@ -52,3 +52,32 @@ pub(crate) fn run_search(
     }
     Ok(Searched { request, results, took_ms })
 }
+
+/// The fields of a posted form. A body that is not a form, or is too big,
+/// gets a French page (400 or 413) instead of axum's plain-text refusal.
+pub(crate) struct FormFields(pub std::collections::HashMap<String, String>);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for FormFields {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::FormRejection;
+        use axum::http::StatusCode;
+        match axum::Form::<std::collections::HashMap<String, String>>::from_request(req, state).await {
+            Ok(axum::Form(fields)) => Ok(FormFields(fields)),
+            Err(e) => {
+                let status = match &e {
+                    FormRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                let page = crate::views::ErrorPage {
+                    title: "Formulaire illisible",
+                    message: "Le formulaire envoyé est illisible ou trop volumineux. Revenez à la page précédente et réessayez."
+                        .into(),
+                    demo: false,
+                };
+                Err(crate::error::render(status, &page))
+            }
+        }
+    }
+}
