@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use osez_core::Geography;
+use osez_web::security::{hex, unhex};
 use osez_web::{AppState, Directory, Secrets, WebConfig};
 
 use crate::DataArgs;
@@ -68,12 +69,10 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
 /// that every node of a PostgreSQL deployment shares it.
 async fn load_secrets(store: &osez_store::Store) -> anyhow::Result<Secrets> {
     let fresh: [u8; 32] = rand::random();
-    let hex_key: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
-    let stored = store.meta_or_insert("form_key", &hex_key).await?;
-    let bytes: Vec<u8> = (0..stored.len() / 2)
-        .filter_map(|i| stored.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect();
-    let form_key: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("the stored form key is corrupt"))?;
+    let stored = store.meta_or_insert("form_key", &hex(&fresh)).await?;
+    let form_key: [u8; 32] = unhex(&stored)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| anyhow::anyhow!("the stored form key is corrupt"))?;
     Ok(Secrets { form_key })
 }
 

@@ -18,7 +18,7 @@ use osez_store::User;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::security::hex;
+use crate::security::{hex, now_ms};
 
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(12 * 3600);
@@ -111,10 +111,6 @@ pub struct CurrentUser {
     pub token_hash: String,
     /// When the session ends without further activity (Unix ms).
     pub idle_deadline_ms: i64,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 impl FromRequestParts<std::sync::Arc<AppState>> for CurrentUser {

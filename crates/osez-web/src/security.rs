@@ -86,12 +86,26 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
 
 type HmacSha256 = Hmac<Sha256>;
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
+/// Lower-case hexadecimal of bytes (tokens, keys, hashes).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The bytes of a hexadecimal string; `None` if it is not one.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len() / 2).map(|i| text.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+}
+
+/// The web layer's one clock, in Unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    (now_ms() / 1000) as u64
 }
 
 fn signature(key: &[u8; 32], issued: u64, binding: &str) -> Option<String> {
@@ -142,10 +156,7 @@ pub fn check_form_token_within(
     let token = token.filter(|t| !t.is_empty()).ok_or(TokenError::Missing)?;
     let (issued, sig) = token.split_once('.').ok_or(TokenError::Invalid)?;
     let issued: u64 = issued.parse().map_err(|_| TokenError::Invalid)?;
-    let sig_bytes: Vec<u8> = (0..sig.len() / 2)
-        .map(|i| sig.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect::<Option<_>>()
-        .ok_or(TokenError::Invalid)?;
+    let sig_bytes = unhex(sig).ok_or(TokenError::Invalid)?;
     let mut mac = HmacSha256::new_from_slice(&secrets.form_key).map_err(|_| TokenError::Invalid)?;
     mac.update(issued.to_string().as_bytes());
     mac.update(b"|");
@@ -280,6 +291,13 @@ mod tests {
         for forged in ["", "abc", "1.zz", "99999999999999999999.00", "1.0", "1."] {
             assert!(check_form_token(&secrets(), "/x", Some(forged)).is_err(), "{forged}");
         }
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        assert_eq!(unhex(&hex(&[0, 15, 255])), Some(vec![0, 15, 255]));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::FormFields;
 use crate::auth::{ABSOLUTE_TIMEOUT, CurrentUser, clear_cookie, new_token, session_cookie, token_hash};
 use crate::error::render;
 use crate::params::RawParams;
-use crate::security::{check_form_token, check_form_token_within, form_token};
+use crate::security::{check_form_token, check_form_token_within, form_token, now_ms};
 use crate::views::{AdminHomePage, ForgotPage, ResetPage, SignInPage, TotpCodePage, TotpEnrolPage};
 use crate::{AppState, PageError};
 
@@ -285,10 +285,6 @@ pub async fn sign_in_enrol(
     };
     ready.store.enable_totp(&user, &secret, step).await?;
     open_session(&state, &user, ip).await
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Form tokens of signed-in pages are bound to the session as well.

@@ -128,9 +128,8 @@ fn pagination(raw: &RawParams, page: usize, per_page: usize, total: usize) -> Ve
     out
 }
 
-fn hit_view(directory: &Directory, state: &AppState, ord: usize, distance: Option<f64>) -> HitView {
+fn hit_view(directory: &Directory, ord: usize, distance: Option<f64>) -> HitView {
     let a = &directory.engine.advisers()[ord];
-    let _ = state;
     HitView {
         id: a.id.to_string(),
         name: a.name.clone(),
@@ -215,7 +214,7 @@ pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     page.relaxed = r.relaxed.iter().map(|x| x.message()).collect();
     page.total = r.total;
     page.first_rank = (s.request.page - 1) * s.request.per_page + 1;
-    page.hits = r.hits.iter().map(|h| hit_view(&directory, &state, h.ord, h.distance_km)).collect();
+    page.hits = r.hits.iter().map(|h| hit_view(&directory, h.ord, h.distance_km)).collect();
     for (key, value) in &raw.pairs {
         if value.trim().is_empty() {
             continue;
