@@ -51,7 +51,7 @@ pub async fn open_versioned_engine(
 ) -> anyhow::Result<(Engine, i64)> {
     let started = Instant::now();
     let version = store.advisers_version().await?;
-    let advisers = store.all_advisers().await?;
+    let advisers = store.listed_advisers().await?;
     let dir = data.data_dir.join("index");
     std::fs::create_dir_all(&data.data_dir).with_context(|| format!("cannot create {}", data.data_dir.display()))?;
     let count = advisers.len();

@@ -36,6 +36,40 @@ pub struct AuditEntry {
     pub after: Option<String>,
 }
 
+/// An account as the back office lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSummary {
+    pub user: User,
+    pub created_at_ms: i64,
+    /// Sessions not yet expired.
+    pub sessions: i64,
+}
+
+/// A search of the audit log; empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Words found in the actor, action, target, before or after.
+    pub text: String,
+    pub actor: String,
+    /// An action or the start of one ("moderation.").
+    pub action: String,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+/// `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` escaped.
+fn contains_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
 const USER_COLUMNS: &str = "id, email, password_hash, role, adviser_id, totp_secret, totp_last_step, disabled";
 
 fn user_from_row(r: &AnyRow) -> Result<User, StoreError> {
@@ -289,6 +323,118 @@ impl Store {
         Ok(())
     }
 
+    /// Every account with its number of live sessions, by e-mail.
+    pub async fn users_overview(&self) -> Result<Vec<UserSummary>, StoreError> {
+        let cols = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT {cols}, u.created_at, (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.expires_at > $1) \
+             AS live_sessions FROM users u ORDER BY u.email"
+        ))
+        .bind(now_ms())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UserSummary {
+                    user: user_from_row(r)?,
+                    created_at_ms: r.try_get("created_at")?,
+                    sessions: r.try_get("live_sessions")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Ends every session of `user`, logged as done by `actor`. Returns how
+    /// many there were.
+    pub async fn end_sessions_of(&self, user: &User, actor: &str) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let ended =
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?.rows_affected();
+        let after = format!("{{\"sessions_fermees\":{ended}}}");
+        audit(&mut tx, actor, "compte.sessions_fermees", user.email.as_str(), None, Some(&after)).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// Disables or re-enables an account; disabling ends its sessions.
+    pub async fn set_user_disabled(&self, user: &User, disabled: bool, actor: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?;
+        }
+        let state = |d: bool| format!("{{\"desactive\":{d}}}");
+        let action = if disabled { "compte.desactivation" } else { "compte.reactivation" };
+        audit(&mut tx, actor, action, user.email.as_str(), Some(&state(user.disabled)), Some(&state(disabled))).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Entries matching `q`, the most recent first, with the total count.
+    pub async fn search_audit(
+        &self,
+        q: &AuditQuery,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<AuditEntry>, i64), StoreError> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        let mut numbers: Vec<i64> = Vec::new();
+        for word in q.text.split_whitespace().take(8) {
+            binds.push(contains_pattern(word));
+            let n = binds.len();
+            clauses.push(format!(
+                "(LOWER(actor) LIKE ${n} ESCAPE '\\' OR LOWER(action) LIKE ${n} ESCAPE '\\' \
+                 OR LOWER(target) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(before, '')) LIKE ${n} ESCAPE '\\' \
+                 OR LOWER(COALESCE(after, '')) LIKE ${n} ESCAPE '\\')"
+            ));
+        }
+        if !q.actor.trim().is_empty() {
+            binds.push(contains_pattern(q.actor.trim()));
+            clauses.push(format!("LOWER(actor) LIKE ${} ESCAPE '\\'", binds.len()));
+        }
+        if !q.action.trim().is_empty() {
+            let mut p = contains_pattern(q.action.trim());
+            p.remove(0);
+            binds.push(p);
+            clauses.push(format!("LOWER(action) LIKE ${} ESCAPE '\\'", binds.len()));
+        }
+        let first_number = binds.len() + 1;
+        if let Some(from) = q.from_ms {
+            numbers.push(from);
+            clauses.push(format!("at >= ${}", first_number + numbers.len() - 1));
+        }
+        if let Some(to) = q.to_ms {
+            numbers.push(to);
+            clauses.push(format!("at < ${}", first_number + numbers.len() - 1));
+        }
+        let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        let page = first_number + numbers.len();
+        let select = format!(
+            "SELECT at, actor, action, target, before, after FROM audit_log {filter} \
+             ORDER BY at DESC, id DESC LIMIT ${page} OFFSET ${}",
+            page + 1
+        );
+        let count = format!("SELECT COUNT(*) FROM audit_log {filter}");
+        let mut rows_q = sqlx::query(&select);
+        let mut count_q = sqlx::query_scalar::<_, i64>(&count);
+        for b in &binds {
+            rows_q = rows_q.bind(b.clone());
+            count_q = count_q.bind(b.clone());
+        }
+        for n in &numbers {
+            rows_q = rows_q.bind(*n);
+            count_q = count_q.bind(*n);
+        }
+        let rows = rows_q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        let total = count_q.fetch_one(&self.pool).await?;
+        Ok((rows.iter().map(audit_from_row).collect::<Result<_, _>>()?, total))
+    }
+
     /// The most recent entries first.
     pub async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
@@ -297,19 +443,19 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    at_ms: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    target: r.try_get("target")?,
-                    before: r.try_get("before")?,
-                    after: r.try_get("after")?,
-                })
-            })
-            .collect()
+        rows.iter().map(audit_from_row).collect()
     }
+}
+
+fn audit_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        at_ms: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        target: r.try_get("target")?,
+        before: r.try_get("before")?,
+        after: r.try_get("after")?,
+    })
 }
 
 /// Writes an audit entry inside the caller's transaction, so that a change
@@ -382,6 +528,37 @@ mod tests {
             let log: Vec<_> = log.into_iter().rev().collect();
             assert_eq!(log[0].action, "compte.creation");
             assert_eq!(log[0].target, "admin@exemple.fr");
+
+            let other = store
+                .create_user(&Email::parse("redac_100%@exemple.fr").unwrap(), "$h", Role::Editor, "admin@exemple.fr")
+                .await
+                .unwrap();
+            store.create_session("h4", other.id, i64::MAX).await.unwrap();
+            store.create_session("h5", other.id, 1).await.unwrap();
+            let overview = store.users_overview().await.unwrap();
+            assert_eq!(overview.len(), 2, "{name}");
+            assert_eq!(overview[1].user.id, other.id, "{name}: by e-mail");
+            assert_eq!(overview[1].sessions, 1, "{name}: expired sessions do not count");
+            assert_eq!(store.end_sessions_of(&other, "admin@exemple.fr").await.unwrap(), 2, "{name}");
+            store.create_session("h6", other.id, i64::MAX).await.unwrap();
+            store.set_user_disabled(&other, true, "admin@exemple.fr").await.unwrap();
+            assert!(store.user(other.id).await.unwrap().unwrap().disabled, "{name}");
+            assert_eq!(store.session("h6").await.unwrap(), None, "{name}: disabling ends sessions");
+
+            let all = AuditQuery::default();
+            let (entries, total) = store.search_audit(&all, 2, 0).await.unwrap();
+            assert_eq!((entries.len(), total), (2, 6), "{name}");
+            assert_eq!(entries[0].action, "compte.desactivation", "{name}: most recent first");
+            let q = AuditQuery { text: "100%".into(), ..AuditQuery::default() };
+            let (entries, total) = store.search_audit(&q, 10, 0).await.unwrap();
+            assert_eq!(total, 3, "{name}: creation, sessions ended, disabled; % is literal");
+            assert!(entries.iter().all(|e| e.target.contains("100%")));
+            let q = AuditQuery { action: "COMPTE.".into(), actor: "admin@".into(), ..AuditQuery::default() };
+            assert_eq!(store.search_audit(&q, 10, 0).await.unwrap().1, 5, "{name}: the admin's own reset and TOTP too");
+            let q = AuditQuery { from_ms: Some(i64::MAX - 1), ..AuditQuery::default() };
+            assert_eq!(store.search_audit(&q, 10, 0).await.unwrap().1, 0, "{name}");
+            let q = AuditQuery { text: "desactive true".into(), to_ms: Some(i64::MAX), ..AuditQuery::default() };
+            assert_eq!(store.search_audit(&q, 10, 0).await.unwrap().1, 1, "{name}: every word must match");
         }
     }
 }

@@ -89,6 +89,15 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
+    /// The advisers the public directory shows: all but those hidden by
+    /// moderation, ordered by id.
+    pub async fn listed_advisers(&self) -> Result<Vec<Adviser>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM advisers WHERE hidden = 0 ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// Version of the directory: changes whenever an adviser does.
     pub async fn advisers_version(&self) -> Result<i64, StoreError> {
         Ok(self.meta(VERSION_KEY).await?.and_then(|v| v.parse().ok()).unwrap_or(0))
@@ -178,22 +187,25 @@ impl Store {
         }
         progress(advisers.len());
         if report.inserted + report.updated + report.removed_demo > 0 {
-            let version: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
-                .bind(VERSION_KEY)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let next = version.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) + 1;
-            sqlx::query(
-                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(VERSION_KEY)
-            .bind(next.to_string())
-            .execute(&mut *tx)
-            .await?;
+            bump_version(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(report)
     }
+}
+
+/// Marks the directory changed, inside the caller's transaction. One
+/// atomic increment, so that two nodes changing it at once never write the
+/// same version.
+pub(crate) async fn bump_version(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ($1, '1') ON CONFLICT (key) \
+         DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",
+    )
+    .bind(VERSION_KEY)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

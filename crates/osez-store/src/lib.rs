@@ -19,10 +19,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use accounts::{AuditEntry, CreateUserError, Session, User};
+pub use accounts::{AuditEntry, AuditQuery, CreateUserError, Session, User, UserSummary};
 pub use advisers::UpsertReport;
 pub use error::StoreError;
-pub use searches::ZeroResultSearch;
+pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, ReportOutcome};
+pub use searches::{ZeroResultQuery, ZeroResultSearch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
