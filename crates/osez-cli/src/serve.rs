@@ -90,7 +90,10 @@ async fn follow_directory(
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
     loop {
-        ticks.tick().await;
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = ready.wait_directory_changed() => {}
+        }
         let current = match ready.store.advisers_version().await {
             Ok(v) => v,
             Err(e) => {

@@ -348,8 +348,11 @@ impl Store {
     /// many there were.
     pub async fn end_sessions_of(&self, user: &User, actor: &str) -> Result<u64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let ended =
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.id).execute(&mut *tx).await?.rows_affected();
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         let after = format!("{{\"sessions_fermees\":{ended}}}");
         audit(&mut tx, actor, "compte.sessions_fermees", user.email.as_str(), None, Some(&after)).await?;
         tx.commit().await?;

@@ -130,7 +130,10 @@ mod tests {
             assert_eq!(report.len(), 2, "{name}");
             assert_eq!(report[0].query, "méthanisation", "{name}: the most frequent spelling");
             assert_eq!(report[0].count, 3);
-            assert_eq!(report[0].filters, vec![("{}".to_string(), 2), ("{\"kind\":\"ambassadeur_ia\"}".to_string(), 1)]);
+            assert_eq!(
+                report[0].filters,
+                vec![("{}".to_string(), 2), ("{\"kind\":\"ambassadeur_ia\"}".to_string(), 1)]
+            );
             assert_eq!(report[1].query, "robot de traite");
             assert!(store.zero_result_report(now + 60_000, now + 120_000).await.unwrap().is_empty(), "{name}");
         }

@@ -88,6 +88,7 @@ pub struct Ready {
     pub store: Store,
     pub secrets: Secrets,
     directory: RwLock<Arc<Directory>>,
+    changed: tokio::sync::Notify,
 }
 
 impl Ready {
@@ -97,6 +98,19 @@ impl Ready {
             // A writer panicked mid-swap; the Arc inside is still whole.
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// Says that this node changed the directory in the database (a
+    /// profile hidden or published), so that it is reloaded now rather than
+    /// at the next periodic check.
+    pub fn directory_changed(&self) {
+        self.changed.notify_one();
+    }
+
+    /// Completes after [`Ready::directory_changed`] was called (at once if
+    /// it was called since the last wait).
+    pub async fn wait_directory_changed(&self) {
+        self.changed.notified().await;
     }
 
     /// Replaces the directory (after an import or a reindex).
@@ -126,7 +140,12 @@ impl AppState {
 
     /// Marks the service ready: `/healthz` answers 200 from now on.
     pub fn set_ready(&self, store: Store, secrets: Secrets, directory: Directory) {
-        let _ = self.ready.set(Ready { store, secrets, directory: RwLock::new(Arc::new(directory)) });
+        let _ = self.ready.set(Ready {
+            store,
+            secrets,
+            directory: RwLock::new(Arc::new(directory)),
+            changed: Default::default(),
+        });
     }
 
     /// Forgets rate-limit state of addresses not seen for a while; call it
@@ -143,7 +162,7 @@ impl AppState {
 
 /// Every route of Osez.
 pub fn router(state: Arc<AppState>) -> Router {
-    use controllers::{admin, api, health, pages};
+    use controllers::{admin, api, backoffice, health, pages};
     Router::new()
         .route("/", get(pages::home))
         .route("/recherche", get(pages::search))
@@ -161,6 +180,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin", get(admin::home))
         .route("/admin/session/prolonger", post(admin::extend))
         .route("/admin/session/partout", post(admin::sign_out_everywhere))
+        .route("/admin/moderation", get(backoffice::moderation))
+        .route("/admin/moderation/{id}", post(backoffice::moderation_decide))
+        .route("/admin/recherches", get(backoffice::zero_results))
+        .route("/admin/recherches.csv", get(backoffice::zero_results_csv))
+        .route("/admin/couverture", get(backoffice::coverage))
+        .route("/admin/journal", get(backoffice::audit))
+        .route("/admin/journal.csv", get(backoffice::audit_csv))
+        .route("/admin/comptes", get(backoffice::users))
+        .route("/admin/comptes/{id}/sessions", post(backoffice::user_sessions))
+        .route("/admin/comptes/{id}/etat", post(backoffice::user_state))
         .route("/healthz", get(health::healthz))
         .route("/api/v1/advisers", get(api::advisers))
         .route("/api/v1/advisers/{id}", get(api::adviser))

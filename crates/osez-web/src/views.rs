@@ -181,15 +181,181 @@ pub struct ResetPage {
     pub demo: bool,
 }
 
-#[derive(Template)]
-#[template(path = "admin_home.html")]
-pub struct AdminHomePage {
+/// What every back-office page shows around its content: who is signed
+/// in, the sections their role opens, and the session's idle deadline.
+pub struct Chrome {
     pub email: String,
     pub role: &'static str,
+    pub nav: Vec<NavLink>,
+    /// Seconds before the session closes without activity.
+    pub idle_seconds: i64,
     pub minutes_left: i64,
     pub token_extend: String,
     pub token_sign_out: String,
+    /// Path of this page, where "Prolonger la session" comes back to.
+    pub here: String,
+}
+
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_home.html")]
+pub struct AdminHomePage {
+    pub chrome: Chrome,
     pub token_everywhere: String,
+    pub open_cases: Option<usize>,
+    pub demo: bool,
+}
+
+pub struct CaseView {
+    pub adviser_id: String,
+    pub name: String,
+    pub hidden: bool,
+    pub reports: Vec<ReportView>,
+    pub token: String,
+}
+
+pub struct ReportView {
+    pub reason: &'static str,
+    pub message: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_moderation.html")]
+pub struct ModerationPage {
+    pub chrome: Chrome,
+    pub cases: Vec<CaseView>,
+    pub hide_after: i64,
+    pub notice: Option<String>,
+    pub demo: bool,
+}
+
+pub struct ZeroRowView {
+    pub query: String,
+    pub count: i64,
+    pub filters: Vec<(String, i64)>,
+    pub last_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_searches.html")]
+pub struct ZeroResultsPage {
+    pub chrome: Chrome,
+    pub week: String,
+    pub week_label: String,
+    pub previous_week: String,
+    pub next_week: Option<String>,
+    pub rows: Vec<ZeroRowView>,
+    pub total: i64,
+    pub error: Option<String>,
+    pub demo: bool,
+}
+
+pub struct DepartmentCoverage {
+    pub code: String,
+    pub name: String,
+    pub region: String,
+    pub population: String,
+    pub activateurs: usize,
+    pub ambassadeurs: usize,
+    pub per_100k: String,
+    pub ia_per_100k: String,
+}
+
+pub struct RegionCoverage {
+    pub name: String,
+    pub ambassadeurs: usize,
+    pub ia_per_100k: String,
+    pub without_ia: Vec<String>,
+}
+
+pub struct MapShape {
+    pub path: String,
+    pub fill: &'static str,
+    pub no_ia: bool,
+    pub title: String,
+}
+
+pub struct MapInset {
+    pub code: String,
+    pub x: u32,
+    pub y: u32,
+    pub label_y: u32,
+    pub fill: &'static str,
+    pub no_ia: bool,
+    pub title: String,
+}
+
+pub struct LegendEntry {
+    pub fill: &'static str,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_coverage.html")]
+pub struct CoveragePage {
+    pub chrome: Chrome,
+    pub departments: Vec<DepartmentCoverage>,
+    pub regions: Vec<RegionCoverage>,
+    pub without_ia: Vec<String>,
+    pub view_box: &'static str,
+    pub shapes: Vec<MapShape>,
+    pub insets: Vec<MapInset>,
+    pub legend: Vec<LegendEntry>,
+    pub demo: bool,
+}
+
+pub struct AuditView {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+pub struct AuditPage {
+    pub chrome: Chrome,
+    pub q: String,
+    pub actor: String,
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    pub entries: Vec<AuditView>,
+    pub total: i64,
+    pub export_url: String,
+    pub previous_url: Option<String>,
+    pub next_url: Option<String>,
+    pub error: Option<String>,
+    pub demo: bool,
+}
+
+pub struct UserView {
+    pub id: i64,
+    pub email: String,
+    pub role: &'static str,
+    pub totp: bool,
+    pub disabled: bool,
+    pub sessions: i64,
+    pub created: String,
+    pub is_self: bool,
+    pub token_sessions: String,
+    pub token_toggle: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+pub struct UsersPage {
+    pub chrome: Chrome,
+    pub users: Vec<UserView>,
+    pub notice: Option<String>,
     pub demo: bool,
 }
 

@@ -1,84 +1,11 @@
 //! Sign-in, sessions and sign-out, through the router, on every backend.
 
-use std::sync::{Arc, OnceLock};
+mod common;
 
-use axum::body::{Body, to_bytes};
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
 use osez_core::account::{Email, NewPassword, Role, hash_password};
-use osez_core::{Adviser, Geography, demo};
-use osez_search::Engine;
-use osez_store::Store;
-use osez_web::{AppState, Directory, Secrets, WebConfig, router};
-use tower::ServiceExt;
-
-const PASSWORD: &str = "une phrase de passe longue";
-
-fn geo() -> Arc<Geography> {
-    static GEO: OnceLock<Arc<Geography>> = OnceLock::new();
-    GEO.get_or_init(|| Arc::new(Geography::embedded().unwrap())).clone()
-}
-
-fn advisers() -> &'static [Adviser] {
-    static ADVISERS: OnceLock<Vec<Adviser>> = OnceLock::new();
-    ADVISERS.get_or_init(|| demo::generate(&geo(), demo::DEFAULT_SEED).into_iter().take(50).collect())
-}
-
-async fn apps() -> Vec<(&'static str, Arc<AppState>, Store)> {
-    let hash = hash_password(&NewPassword::parse(PASSWORD).unwrap(), &[3; 16]);
-    let mut out = Vec::new();
-    for (name, store) in osez_store::testing::stores().await {
-        store.create_user(&Email::parse("editrice@exemple.fr").unwrap(), &hash, Role::Editor, "test").await.unwrap();
-        let engine = Engine::in_ram(advisers().to_vec(), geo()).unwrap();
-        let state = AppState::new(geo(), WebConfig { secure_cookies: true, ..WebConfig::default() });
-        state.set_ready(store.clone(), Secrets { form_key: [9; 32] }, Directory::new(engine));
-        out.push((name, state, store));
-    }
-    out
-}
-
-async fn send(state: &Arc<AppState>, req: Request<Body>) -> (StatusCode, HeaderMap, String) {
-    let res = router(state.clone()).oneshot(req).await.unwrap();
-    let (status, headers) = (res.status(), res.headers().clone());
-    let body = to_bytes(res.into_body(), 1 << 22).await.unwrap();
-    (status, headers, String::from_utf8_lossy(&body).into_owned())
-}
-
-fn token_in(page: &str, action: &str) -> String {
-    let form = page.split(&format!("action=\"{action}\"")).nth(1).expect("form present");
-    form.split("name=\"jeton\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
-}
-
-async fn get(state: &Arc<AppState>, uri: &str, cookie: Option<&str>) -> (StatusCode, HeaderMap, String) {
-    let mut b = Request::get(uri);
-    if let Some(c) = cookie {
-        b = b.header(header::COOKIE, c);
-    }
-    send(state, b.body(Body::empty()).unwrap()).await
-}
-
-async fn post(state: &Arc<AppState>, uri: &str, body: String, cookie: Option<&str>) -> (StatusCode, HeaderMap, String) {
-    let mut b = Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if let Some(c) = cookie {
-        b = b.header(header::COOKIE, c);
-    }
-    send(state, b.body(Body::from(body)).unwrap()).await
-}
-
-async fn sign_in(state: &Arc<AppState>, email: &str, password: &str) -> (StatusCode, HeaderMap, String) {
-    let page = get(state, "/connexion", None).await.2;
-    let token = token_in(&page, "/connexion");
-    let body = format!("jeton={token}&email={}&password={}", enc(email), enc(password));
-    post(state, "/connexion", body, None).await
-}
-
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// "name=value" of the session cookie set by a response.
-fn cookie_of(headers: &HeaderMap) -> String {
-    headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_string()
-}
 
 #[tokio::test]
 async fn sign_in_sets_a_host_cookie_and_opens_the_back_office() {
@@ -176,20 +103,6 @@ async fn sign_out_and_sign_out_everywhere() {
             assert_eq!(get(&state, "/admin", Some(c)).await.0, StatusCode::SEE_OTHER, "{name}: every session ended");
         }
     }
-}
-
-fn hidden(page: &str, name: &str) -> String {
-    page.split(&format!("name=\"{name}\" value=\""))
-        .nth(1)
-        .unwrap_or_else(|| panic!("no {name} in {page}"))
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
 
 #[tokio::test]

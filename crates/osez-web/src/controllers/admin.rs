@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::time::Duration;
 
-use osez_core::account::{Email, NewPassword, decoy_hash, hash_password, totp, verify_password};
+use osez_core::account::{Email, NewPassword, Role, decoy_hash, hash_password, totp, verify_password};
 use osez_store::User;
 
 use super::FormFields;
@@ -26,7 +26,7 @@ use crate::{AppState, PageError};
 const SIGN_IN: &str = "/connexion";
 
 /// Back-office pages are never kept by a cache.
-fn no_store(mut res: Response) -> Response {
+pub(crate) fn no_store(mut res: Response) -> Response {
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
@@ -288,23 +288,23 @@ pub async fn sign_in_enrol(
 }
 
 /// Form tokens of signed-in pages are bound to the session as well.
-fn session_binding(action: &str, current: &CurrentUser) -> String {
+pub(crate) fn session_binding(action: &str, current: &CurrentUser) -> String {
     format!("{action}|{}", current.token_hash)
 }
 
 pub async fn home(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
-    let token = |action: &str| form_token(&ready.secrets, &session_binding(action, &current));
-    let minutes_left = ((current.idle_deadline_ms - now_ms()) / 60_000).max(0);
+    let open_cases = if matches!(current.user.role, Role::Admin | Role::Moderator) {
+        Some(ready.store.moderation_queue().await?.len())
+    } else {
+        None
+    };
     Ok(no_store(render(
         StatusCode::OK,
         &AdminHomePage {
-            email: current.user.email.to_string(),
-            role: current.user.role.label(),
-            minutes_left,
-            token_extend: token("/admin/session/prolonger"),
-            token_sign_out: token("/deconnexion"),
-            token_everywhere: token("/admin/session/partout"),
+            chrome: super::backoffice::chrome(&state, &current, "/admin"),
+            token_everywhere: form_token(&ready.secrets, &session_binding("/admin/session/partout", &current)),
+            open_cases,
             demo: false,
         },
     )))
@@ -312,7 +312,7 @@ pub async fn home(State(state): State<Arc<AppState>>, current: CurrentUser) -> R
 
 /// Checks the form token of a signed-in action; a bad one sends the user
 /// back to the page with a French message.
-async fn checked(
+pub(crate) async fn checked(
     state: &AppState,
     current: &CurrentUser,
     action: &str,
@@ -338,7 +338,7 @@ pub async fn extend(
     }
     let ready = state.ready().ok_or(PageError::Starting)?;
     ready.store.touch_session(&current.token_hash).await?;
-    Ok(no_store(Redirect::to("/admin").into_response()))
+    Ok(super::backoffice::back_to(&super::backoffice::safe_return(form.get("retour"))))
 }
 
 /// Back to the sign-in page, with the session cookie cleared.

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod backoffice;
 pub mod health;
 pub mod pages;
 

@@ -261,7 +261,7 @@ pub async fn profile(State(state): State<Arc<AppState>>, Path(id): Path<String>)
 }
 
 /// Reasons offered on the abuse-report form.
-const REPORT_REASONS: &[(&str, &str)] = &[
+pub(crate) const REPORT_REASONS: &[(&str, &str)] = &[
     ("fausses_informations", "Informations fausses ou trompeuses"),
     ("demarchage", "Démarchage abusif"),
     ("certification", "Se présente comme « certifié » ou « labellisé » par France Num"),
@@ -317,7 +317,11 @@ pub async fn report_submit(
         page.error = Some(format!("Le message dépasse {MAX_REPORT_CHARS} caractères : raccourcissez-le."));
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
-    ready.store.record_abuse_report(&a.id, &reason, &message).await?;
+    let outcome = ready.store.record_abuse_report(&a.id, &reason, &message).await?;
+    if outcome.hid_profile {
+        tracing::info!(adviser = %a.id, "profile hidden pending review after repeated reports");
+        ready.directory_changed();
+    }
     page.sent = true;
     Ok(render(StatusCode::OK, &page))
 }

@@ -1,0 +1,126 @@
+//! Helpers shared by the tests that sign in: an app on every backend with
+//! an editor account, requests through the router, form tokens and cookies.
+#![allow(dead_code)]
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use osez_core::account::{Email, NewPassword, Role, hash_password};
+use osez_core::{Adviser, Geography, demo};
+use osez_search::Engine;
+use osez_store::Store;
+use osez_web::{AppState, Directory, Secrets, WebConfig, router};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "une phrase de passe longue";
+
+pub fn geo() -> Arc<Geography> {
+    static GEO: OnceLock<Arc<Geography>> = OnceLock::new();
+    GEO.get_or_init(|| Arc::new(Geography::embedded().unwrap())).clone()
+}
+
+pub fn advisers() -> &'static [Adviser] {
+    static ADVISERS: OnceLock<Vec<Adviser>> = OnceLock::new();
+    ADVISERS.get_or_init(|| demo::generate(&geo(), demo::DEFAULT_SEED).into_iter().take(50).collect())
+}
+
+pub async fn apps() -> Vec<(&'static str, Arc<AppState>, Store)> {
+    let hash = hash_password(&NewPassword::parse(PASSWORD).unwrap(), &[3; 16]);
+    let mut out = Vec::new();
+    for (name, store) in osez_store::testing::stores().await {
+        store.create_user(&Email::parse("editrice@exemple.fr").unwrap(), &hash, Role::Editor, "test").await.unwrap();
+        store.upsert_advisers(advisers()).await.unwrap();
+        let engine = Engine::in_ram(advisers().to_vec(), geo()).unwrap();
+        let state = AppState::new(geo(), WebConfig { secure_cookies: true, ..WebConfig::default() });
+        state.set_ready(store.clone(), Secrets { form_key: [9; 32] }, Directory::new(engine));
+        out.push((name, state, store));
+    }
+    out
+}
+
+pub async fn send(state: &Arc<AppState>, req: Request<Body>) -> (StatusCode, HeaderMap, String) {
+    let res = router(state.clone()).oneshot(req).await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    let body = to_bytes(res.into_body(), 1 << 22).await.unwrap();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+pub fn token_in(page: &str, action: &str) -> String {
+    let form = page.split(&format!("action=\"{action}\"")).nth(1).expect("form present");
+    form.split("name=\"jeton\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+}
+
+pub async fn get(state: &Arc<AppState>, uri: &str, cookie: Option<&str>) -> (StatusCode, HeaderMap, String) {
+    let mut b = Request::get(uri);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    send(state, b.body(Body::empty()).unwrap()).await
+}
+
+pub async fn post(
+    state: &Arc<AppState>,
+    uri: &str,
+    body: String,
+    cookie: Option<&str>,
+) -> (StatusCode, HeaderMap, String) {
+    let mut b = Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    send(state, b.body(Body::from(body)).unwrap()).await
+}
+
+pub async fn sign_in(state: &Arc<AppState>, email: &str, password: &str) -> (StatusCode, HeaderMap, String) {
+    let page = get(state, "/connexion", None).await.2;
+    let token = token_in(&page, "/connexion");
+    let body = format!("jeton={token}&email={}&password={}", enc(email), enc(password));
+    post(state, "/connexion", body, None).await
+}
+
+pub fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// "name=value" of the session cookie set by a response.
+pub fn cookie_of(headers: &HeaderMap) -> String {
+    headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_string()
+}
+
+pub fn hidden(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// Creates an account of `role` and signs it in (with a second factor for
+/// an admin); returns the session cookie.
+pub async fn signed_in(state: &Arc<AppState>, store: &Store, email: &str, role: Role) -> String {
+    use osez_core::account::totp;
+    let hash = hash_password(&NewPassword::parse(PASSWORD).unwrap(), &[5; 16]);
+    let user = store.create_user(&Email::parse(email).unwrap(), &hash, role, "test").await.unwrap();
+    let secret = totp::secret_base32(&[7; 20]);
+    if role.requires_totp() {
+        store.enable_totp(&user, &secret, 0).await.unwrap();
+    }
+    let (status, headers, page) = sign_in(state, email, PASSWORD).await;
+    if !role.requires_totp() {
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        return cookie_of(&headers);
+    }
+    let (token, uid) = (hidden(&page, "jeton"), hidden(&page, "uid"));
+    let code = totp::code_at(&secret, unix_now()).unwrap();
+    let (status, headers, _) =
+        post(state, "/connexion/code", format!("jeton={token}&uid={uid}&code={code}"), None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    cookie_of(&headers)
+}
