@@ -36,8 +36,12 @@ impl Server {
 
     /// Same, with more arguments for `serve`.
     fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
+        // Follows changes made by other processes within a second, unless
+        // the caller says otherwise.
+        let reload: &[&str] = if extra.contains(&"--reload-secs") { &[] } else { &["--reload-secs", "1"] };
         let mut child = Command::new(BIN)
-            .args(["serve", "--reload-secs", "1", "--insecure-cookies", "--addr", "127.0.0.1:0"])
+            .args(["serve", "--insecure-cookies", "--addr", "127.0.0.1:0"])
+            .args(reload)
             .args(extra)
             .arg("--data-dir")
             .arg(data_dir)
@@ -390,4 +394,30 @@ fn a_forgotten_password_is_reset_through_a_single_use_link() {
     assert_eq!(sign_in("nouveau+mot+de+passe"), 303);
     let (status, _) = server.stop();
     assert!(status.success());
+}
+
+/// A profile reported three times leaves the running server's directory at
+/// once: the node that hid it reloads without waiting for its periodic
+/// check (set to an hour here).
+#[test]
+fn a_profile_reported_three_times_leaves_the_directory_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &["--reload-secs", "3600"]);
+    let id = "demo-act-0001";
+    assert_eq!(http_get(&server.addr, &format!("/api/v1/advisers/{id}")).0, 200);
+    let path = format!("/conseillers/{id}/signaler");
+    for i in 1..=3 {
+        let page = http_get(&server.addr, &path).1;
+        let body = format!("jeton={}&reason=demarchage&message=appel+n{i}", hidden(&page, "jeton"));
+        assert_eq!(http_post(&server.addr, &path, &body, None).0, 200, "report {i}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while http_get(&server.addr, &format!("/api/v1/advisers/{id}")).0 != 404 {
+        assert!(Instant::now() < deadline, "the hidden profile is still served");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(http_get(&server.addr, &format!("/conseillers/{id}")).0, 404);
+    let (status, log) = server.stop();
+    assert!(status.success());
+    assert!(log.contains("profile hidden pending review") && log.contains("directory reloaded"), "{log}");
 }

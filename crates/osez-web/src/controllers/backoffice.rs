@@ -72,10 +72,11 @@ pub(crate) fn chrome(state: &AppState, current: &CurrentUser, here: &str) -> Chr
     }
 }
 
-/// Refuses, with a French 403 page, a user whose role does not open a page.
-fn require(current: &CurrentUser, roles: &[Role]) -> Result<(), Response> {
+/// The French 403 page for a user whose role does not open a page; `None`
+/// when it does.
+fn refused(current: &CurrentUser, roles: &[Role]) -> Option<Response> {
     if roles.contains(&current.user.role) {
-        return Ok(());
+        return None;
     }
     let page = ErrorPage {
         title: "Accès refusé",
@@ -85,7 +86,7 @@ fn require(current: &CurrentUser, roles: &[Role]) -> Result<(), Response> {
         ),
         demo: false,
     };
-    Err(no_store(render(StatusCode::FORBIDDEN, &page)))
+    Some(no_store(render(StatusCode::FORBIDDEN, &page)))
 }
 
 fn paris() -> &'static TimeZone {
@@ -153,7 +154,7 @@ async fn moderation_page(
 }
 
 pub async fn moderation(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Err(res) = require(&current, MODERATION) {
+    if let Some(res) = refused(&current, MODERATION) {
         return Ok(res);
     }
     moderation_page(&state, &current, None).await
@@ -167,7 +168,7 @@ pub async fn moderation_decide(
     Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
-    if let Err(res) = require(&current, MODERATION) {
+    if let Some(res) = refused(&current, MODERATION) {
         return Ok(res);
     }
     let Ok(adviser) = AdviserId::parse(&id) else { return Err(PageError::NotFound) };
@@ -242,7 +243,7 @@ pub async fn zero_results(
     current: CurrentUser,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    if let Err(res) = require(&current, EDITORS) {
+    if let Some(res) = refused(&current, EDITORS) {
         return Ok(res);
     }
     let raw = RawParams::from_query(query.as_deref());
@@ -330,7 +331,7 @@ pub async fn zero_results_csv(
     current: CurrentUser,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    if let Err(res) = require(&current, EDITORS) {
+    if let Some(res) = refused(&current, EDITORS) {
         return Ok(res);
     }
     let raw = RawParams::from_query(query.as_deref());
@@ -398,7 +399,7 @@ fn format_rate(r: f64) -> String {
 }
 
 pub async fn coverage(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Err(res) = require(&current, TEAM) {
+    if let Some(res) = refused(&current, TEAM) {
         return Ok(res);
     }
     let ready = state.ready().ok_or(PageError::Starting)?;
@@ -535,7 +536,8 @@ struct AuditForm {
     page: i64,
 }
 
-fn audit_form(raw: &RawParams) -> Result<AuditForm, (AuditForm, &'static str)> {
+/// The form as typed, and the first mistake in it.
+fn audit_form(raw: &RawParams) -> (AuditForm, Option<&'static str>) {
     let text = |k: &str| raw.get(k).map(|v| v.trim().chars().take(200).collect::<String>()).unwrap_or_default();
     let mut form = AuditForm {
         query: AuditQuery::default(),
@@ -557,16 +559,16 @@ fn audit_form(raw: &RawParams) -> Result<AuditForm, (AuditForm, &'static str)> {
     };
     let (from, to) = match (date(&form.from), date(&form.to)) {
         (Ok(f), Ok(t)) => (f, t),
-        (Err(e), _) | (_, Err(e)) => return Err((form, e)),
+        (Err(e), _) | (_, Err(e)) => return (form, Some(e)),
     };
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
-        return Err((form, "La date de début est après la date de fin."));
+        return (form, Some("La date de début est après la date de fin."));
     }
     form.query.from_ms = from.and_then(day_start_ms);
     form.query.to_ms = to.and_then(|t| t.checked_add(1.day()).ok()).and_then(day_start_ms);
-    Ok(form)
+    (form, None)
 }
 
 fn audit_url(path: &str, form: &AuditForm, page: Option<i64>) -> String {
@@ -601,15 +603,13 @@ pub async fn audit(
     current: CurrentUser,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    if let Err(res) = require(&current, ADMINS) {
+    if let Some(res) = refused(&current, ADMINS) {
         return Ok(res);
     }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let raw = RawParams::from_query(query.as_deref());
-    let (form, error) = match audit_form(&raw) {
-        Ok(f) => (f, None),
-        Err((f, e)) => (f, Some(e.to_string())),
-    };
+    let (form, error) = audit_form(&raw);
+    let error = error.map(str::to_string);
     let (entries, total) = if error.is_none() {
         ready.store.search_audit(&form.query, AUDIT_PAGE, (form.page - 1) * AUDIT_PAGE).await?
     } else {
@@ -639,14 +639,14 @@ pub async fn audit_csv(
     current: CurrentUser,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    if let Err(res) = require(&current, ADMINS) {
+    if let Some(res) = refused(&current, ADMINS) {
         return Ok(res);
     }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let raw = RawParams::from_query(query.as_deref());
     let form = match audit_form(&raw) {
-        Ok(f) => f,
-        Err((_, e)) => {
+        (f, None) => f,
+        (_, Some(e)) => {
             let page = ErrorPage { title: "Export impossible", message: e.to_string(), demo: false };
             return Ok(no_store(render(StatusCode::BAD_REQUEST, &page)));
         }
@@ -702,7 +702,7 @@ async fn users_page(state: &AppState, current: &CurrentUser, notice: Option<Stri
 }
 
 pub async fn users(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Err(res) = require(&current, ADMINS) {
+    if let Some(res) = refused(&current, ADMINS) {
         return Ok(res);
     }
     users_page(&state, &current, None).await
@@ -735,7 +735,7 @@ pub async fn user_sessions(
     Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
-    if let Err(res) = require(&current, ADMINS) {
+    if let Some(res) = refused(&current, ADMINS) {
         return Ok(res);
     }
     let user = match target_user(&state, &current, &id).await? {
@@ -761,7 +761,7 @@ pub async fn user_state(
     Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
-    if let Err(res) = require(&current, ADMINS) {
+    if let Some(res) = refused(&current, ADMINS) {
         return Ok(res);
     }
     let user = match target_user(&state, &current, &id).await? {
