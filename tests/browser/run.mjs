@@ -10,12 +10,15 @@
 //   OSEZ_CHROMIUM   browser executable (default /usr/bin/chromium)
 //   OSEZ_SCREENSHOT=1  also copy the home page screenshot to docs/screenshot.png
 //   OSEZ_VERBOSE=1  echo the server's output as it comes
+//   OSEZ_DATA_DIR   with OSEZ_BASE_URL: that server's data directory, where the
+//                   back-office tests create their admin account
 //
 // Plain node, no test framework: prints one "ok"/"not ok" line per test, the
 // details of every failure, and closes with "N passed, N failed". Exits 1 on
 // any failure.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -327,13 +330,14 @@ async function screenshot(page, name) {
 // ---------------------------------------------------------------- tests
 
 /** Loads one page, checks status and conventions and runs axe on it. */
-async function checkPage(base, urlPath, { status = 200, screenshotName } = {}) {
+async function checkPage(base, urlPath, { status = 200, screenshotName, cookies = [] } = {}) {
   const baseOrigin = new URL(base).origin;
   const url = new URL(urlPath, base).href;
   const problems = [];
 
   // 1. The page as a visitor gets it: status, console, requests, conventions.
   const context = await newContext();
+  await context.addCookies(cookies);
   try {
     const page = await context.newPage();
     const watched = watch(page, baseOrigin, { allowMainDocumentStatus: status === 200 ? null : status });
@@ -346,6 +350,7 @@ async function checkPage(base, urlPath, { status = 200, screenshotName } = {}) {
     }
     if (!res) problems.push('no response for the main document');
     else if (res.status() !== status) problems.push(`HTTP status ${res.status()}, expected ${status}`);
+    if (new URL(page.url()).pathname !== new URL(url).pathname) problems.push(`redirected to ${page.url()}`);
     problems.push(...(await pageConventions(page)));
     if (screenshotName) {
       const file = await screenshot(page, screenshotName);
@@ -369,6 +374,7 @@ async function checkPage(base, urlPath, { status = 200, screenshotName } = {}) {
   // for the injection only; the load above already reported any CSP
   // violation of the site's own resources as a console error.
   const axeContext = await newContext({ bypassCSP: true });
+  await axeContext.addCookies(cookies);
   try {
     const page = await axeContext.newPage();
     await page.goto(url, { waitUntil: 'load' });
@@ -576,6 +582,113 @@ async function liveTypingTest(base) {
 
 // ---------------------------------------------------------------- main
 
+
+// ---------------------------------------------------------------- back office
+
+const ADMIN_EMAIL = 'admin.navigateur@exemple.fr';
+const ADMIN_PASSWORD = 'une phrase de passe pour le navigateur';
+
+/** Creates the admin account with `osez admin create`, password on stdin. */
+function createAdmin() {
+  const dataDir = serverDataDir || process.env.OSEZ_DATA_DIR;
+  if (!dataDir) {
+    throw new Error('the back-office tests need the data directory: set OSEZ_DATA_DIR with OSEZ_BASE_URL');
+  }
+  const bin = path.resolve(HERE, process.env.OSEZ_BIN || '../../target/release/osez');
+  const out = spawnSync(bin, ['admin', 'create', '--email', ADMIN_EMAIL, '--role', 'admin', '--data-dir', dataDir], {
+    input: `${ADMIN_PASSWORD}\n${ADMIN_PASSWORD}\n`,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (out.status !== 0) throw new Error(`osez admin create failed (${out.status}): ${out.stderr}`);
+}
+
+/** RFC 6238 code (SHA-1, 30 s, 6 digits) of a base32 secret at time `t` (s). */
+function totpCode(secret, t = Date.now() / 1000) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(t / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * Signs the admin in through the pages (password, then setting up the
+ * second factor), checking the set-up page on the way; returns the cookies.
+ */
+async function signInAsAdmin(base) {
+  const problems = [];
+  const context = await newContext();
+  try {
+    const page = await context.newPage();
+    problems.push(...watch(page, new URL(base).origin));
+    await page.goto(new URL('/connexion', base).href);
+    await page.fill('#email', ADMIN_EMAIL);
+    await page.fill('#password', ADMIN_PASSWORD);
+    await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+    const secret = await page.getAttribute('input[name=secret]', 'value');
+    if (!secret) throw new Error(`no second-factor set-up after the password; page: ${page.url()}`);
+    problems.push(...(await pageConventions(page)).map((p) => `set-up page: ${p}`));
+    await page.fill('#code', totpCode(secret));
+    await Promise.all([page.waitForURL((u) => u.pathname === '/admin'), page.click('button[type=submit]')]);
+    return { cookies: await context.cookies(), problems };
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * Keyboard only, signed in: Tab to the audit log's search field, type and
+ * submit with Enter; then Tab to "Prolonger la session" and press Enter,
+ * which extends the session without leaving the page.
+ */
+async function backOfficeKeyboardTest(base, cookies) {
+  const problems = [];
+  const context = await newContext();
+  await context.addCookies(cookies);
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, new URL(base).origin);
+    await page.goto(new URL('/admin/journal', base).href);
+    const tabTo = async (predicate, what) => {
+      for (let i = 1; i <= MAX_TABS; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(predicate)) return i;
+      }
+      problems.push(`Tab never reached ${what}`);
+      return null;
+    };
+    const reached = await tabTo(() => document.activeElement && document.activeElement.id === 'q', 'the search field #q');
+    if (reached) {
+      log(`# back office keyboard: #q after ${reached} Tab`);
+      await page.keyboard.type('connexion');
+      await Promise.all([page.waitForURL((u) => u.searchParams.get('q') === 'connexion'), page.keyboard.press('Enter')]);
+      const status = await page.textContent('.status');
+      if (!/entrée/.test(status || '')) problems.push(`the search did not list entries: ${status}`);
+    }
+    const extend = await tabTo(
+      () => document.activeElement && document.activeElement.closest('#session-extend') !== null,
+      'the "Prolonger la session" button',
+    );
+    if (extend) {
+      const before = page.url();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => /prolongée/.test(document.getElementById('session-alert').textContent), null, {
+        timeout: ACTION_TIMEOUT_MS,
+      }).catch(() => problems.push('no "Session prolongée" announcement after Enter'));
+      if (page.url() !== before) problems.push(`extending the session left the page (${before} -> ${page.url()})`);
+    }
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
 async function main() {
   let base = process.env.OSEZ_BASE_URL;
   if (base) {
@@ -637,6 +750,25 @@ async function main() {
   );
   await test('without JavaScript: search "cybersecurite bordeaux" from / lists results', () => noJavaScriptTest(base));
   await test('with JavaScript: results appear on / while typing "cybers", count announced', () => liveTypingTest(base));
+
+  let cookies = null;
+  await test('back office: an admin signs in with a password and sets up the second factor', async () => {
+    createAdmin();
+    const signed = await signInAsAdmin(base);
+    cookies = signed.cookies;
+    return signed.problems;
+  });
+  const backOffice = ['/admin', '/admin/moderation', '/admin/recherches', '/admin/couverture', '/admin/journal', '/admin/comptes'];
+  for (const p of backOffice) {
+    await test(`back office ${p}: status 200, lang/title/h1, axe ${AXE_TAGS.join(',')}, no console error, no third party`, async () => {
+      if (!cookies) return ['not signed in (see the sign-in test above)'];
+      return checkPage(base, p, { cookies, screenshotName: p === '/admin/couverture' ? 'coverage.png' : undefined });
+    });
+  }
+  await test('back office, keyboard only: search the audit log, then extend the session without leaving the page', async () => {
+    if (!cookies) return ['not signed in (see the sign-in test above)'];
+    return backOfficeKeyboardTest(base, cookies);
+  });
 }
 
 const watchdog = setTimeout(async () => {
