@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod adviser;
+pub mod application;
 pub mod demo;
 pub mod geo;
 pub mod import;

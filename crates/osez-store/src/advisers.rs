@@ -147,43 +147,7 @@ impl Store {
                 Some(_) => report.updated += 1,
                 None => report.inserted += 1,
             }
-            sqlx::query(&format!(
-                "INSERT INTO advisers ({COLUMNS}, created_at, updated_at) VALUES \
-                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
-                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, \
-                 structure_type = excluded.structure_type, category = excluded.category, address = excluded.address, \
-                 commune_insee = excluded.commune_insee, commune = excluded.commune, postal_code = excluded.postal_code, \
-                 department = excluded.department, region = excluded.region, lat = excluded.lat, lon = excluded.lon, \
-                 approx_location = excluded.approx_location, specialties = excluded.specialties, sectors = excluded.sectors, \
-                 in_person = excluded.in_person, remote = excluded.remote, description = excluded.description, \
-                 website = excluded.website, source_url = excluded.source_url, is_demo = excluded.is_demo, \
-                 updated_at = excluded.updated_at"
-            ))
-            .bind(a.id.as_str())
-            .bind(a.kind.slug())
-            .bind(&a.name)
-            .bind(a.structure_type.slug())
-            .bind(a.category.slug())
-            .bind(a.address.clone())
-            .bind(&a.commune_insee)
-            .bind(&a.commune)
-            .bind(&a.postal_code)
-            .bind(&a.department)
-            .bind(&a.region)
-            .bind(a.lat)
-            .bind(a.lon)
-            .bind(i64::from(a.approx_location))
-            .bind(join(&a.specialties, Specialty::slug))
-            .bind(join(&a.sectors, Sector::slug))
-            .bind(i64::from(a.in_person))
-            .bind(i64::from(a.remote))
-            .bind(&a.description)
-            .bind(a.website.clone())
-            .bind(a.source_url.clone())
-            .bind(i64::from(a.is_demo))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            write_adviser(&mut tx, a, now).await?;
         }
         progress(advisers.len());
         if report.inserted + report.updated + report.removed_demo > 0 {
@@ -192,6 +156,52 @@ impl Store {
         tx.commit().await?;
         Ok(report)
     }
+}
+
+/// Inserts or updates one adviser inside the caller's transaction.
+pub(crate) async fn write_adviser(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    a: &Adviser,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+            "INSERT INTO advisers ({COLUMNS}, created_at, updated_at) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23) \
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name = excluded.name, \
+             structure_type = excluded.structure_type, category = excluded.category, address = excluded.address, \
+             commune_insee = excluded.commune_insee, commune = excluded.commune, postal_code = excluded.postal_code, \
+             department = excluded.department, region = excluded.region, lat = excluded.lat, lon = excluded.lon, \
+             approx_location = excluded.approx_location, specialties = excluded.specialties, sectors = excluded.sectors, \
+             in_person = excluded.in_person, remote = excluded.remote, description = excluded.description, \
+             website = excluded.website, source_url = excluded.source_url, is_demo = excluded.is_demo, \
+             updated_at = excluded.updated_at"
+        ))
+        .bind(a.id.as_str())
+        .bind(a.kind.slug())
+        .bind(&a.name)
+        .bind(a.structure_type.slug())
+        .bind(a.category.slug())
+        .bind(a.address.clone())
+        .bind(&a.commune_insee)
+        .bind(&a.commune)
+        .bind(&a.postal_code)
+        .bind(&a.department)
+        .bind(&a.region)
+        .bind(a.lat)
+        .bind(a.lon)
+        .bind(i64::from(a.approx_location))
+        .bind(join(&a.specialties, Specialty::slug))
+        .bind(join(&a.sectors, Sector::slug))
+        .bind(i64::from(a.in_person))
+        .bind(i64::from(a.remote))
+        .bind(&a.description)
+        .bind(a.website.clone())
+        .bind(a.source_url.clone())
+        .bind(i64::from(a.is_demo))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Marks the directory changed, inside the caller's transaction. One

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod advisers;
+mod applications;
 mod error;
 mod reports;
 mod searches;
@@ -21,6 +22,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{AuditEntry, AuditQuery, CreateUserError, Session, User, UserSummary};
 pub use advisers::UpsertReport;
+pub use applications::{Application, ApplicationKind, ApplicationStatus, Call, Review};
 pub use error::StoreError;
 pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, ReportOutcome};
 pub use searches::{ZeroResultQuery, ZeroResultSearch};

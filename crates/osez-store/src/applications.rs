@@ -1,0 +1,604 @@
+//! Applications to the directory and calls for ambassadeurs IA.
+//!
+//! Every state change is one conditional UPDATE (`WHERE status IN …`), so
+//! two reviewers acting at once cannot both decide, and each goes to the
+//! audit log in its transaction.
+
+use osez_core::account::{Email, Role};
+use osez_core::application::ApplicationForm;
+use osez_core::{Adviser, AdviserId};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::accounts::audit;
+use crate::advisers::{bump_version, write_adviser};
+use crate::{CreateUserError, Store, StoreError, now_ms};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicationKind {
+    Activateur,
+    AmbassadeurIa,
+    /// A new name or SIRET for a published profile.
+    Modification,
+}
+
+impl ApplicationKind {
+    pub fn slug(self) -> &'static str {
+        match self {
+            ApplicationKind::Activateur => "activateur",
+            ApplicationKind::AmbassadeurIa => "ambassadeur_ia",
+            ApplicationKind::Modification => "modification",
+        }
+    }
+
+    fn from_slug(s: &str) -> Option<Self> {
+        [ApplicationKind::Activateur, ApplicationKind::AmbassadeurIa, ApplicationKind::Modification]
+            .into_iter()
+            .find(|k| k.slug() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicationStatus {
+    Submitted,
+    ChangesRequested,
+    Shortlisted,
+    Accepted,
+    Refused,
+}
+
+impl ApplicationStatus {
+    pub fn slug(self) -> &'static str {
+        match self {
+            ApplicationStatus::Submitted => "submitted",
+            ApplicationStatus::ChangesRequested => "changes_requested",
+            ApplicationStatus::Shortlisted => "shortlisted",
+            ApplicationStatus::Accepted => "accepted",
+            ApplicationStatus::Refused => "refused",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ApplicationStatus::Submitted => "En attente d'examen",
+            ApplicationStatus::ChangesRequested => "Modifications demandées",
+            ApplicationStatus::Shortlisted => "Présélectionnée",
+            ApplicationStatus::Accepted => "Acceptée",
+            ApplicationStatus::Refused => "Refusée",
+        }
+    }
+
+    fn from_slug(s: &str) -> Option<Self> {
+        use ApplicationStatus::*;
+        [Submitted, ChangesRequested, Shortlisted, Accepted, Refused].into_iter().find(|k| k.slug() == s)
+    }
+
+    /// Still waiting for the team.
+    pub fn is_open(self) -> bool {
+        matches!(self, ApplicationStatus::Submitted | ApplicationStatus::Shortlisted)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Application {
+    pub id: i64,
+    pub kind: ApplicationKind,
+    pub call_id: Option<i64>,
+    pub user_id: i64,
+    pub email: String,
+    pub adviser_id: Option<String>,
+    pub status: ApplicationStatus,
+    pub form: ApplicationForm,
+    pub team_note: Option<String>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub id: i64,
+    pub title: String,
+    pub criteria: String,
+    pub opens_on: String,
+    pub closes_on: String,
+    /// Region codes; empty: every region.
+    pub regions: Vec<String>,
+}
+
+impl Call {
+    /// Open on `today` (`AAAA-MM-JJ`), both ends included.
+    pub fn is_open_on(&self, today: &str) -> bool {
+        self.opens_on.as_str() <= today && today <= self.closes_on.as_str()
+    }
+}
+
+/// A team decision on an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review<'a> {
+    AskChanges(&'a str),
+    Refuse(&'a str),
+    Shortlist,
+}
+
+const APP_COLUMNS: &str = "a.id, a.kind, a.call_id, a.user_id, u.email, a.adviser_id, a.status, a.form, a.team_note, \
+    a.created_at, a.updated_at";
+
+fn app_from_row(r: &AnyRow) -> Result<Application, StoreError> {
+    let id: i64 = r.try_get("id")?;
+    let corrupt = |reason: String| StoreError::Corrupt { id: format!("application {id}"), reason };
+    let kind: String = r.try_get("kind")?;
+    let status: String = r.try_get("status")?;
+    let form: String = r.try_get("form")?;
+    Ok(Application {
+        id,
+        kind: ApplicationKind::from_slug(&kind).ok_or_else(|| corrupt(format!("kind {kind:?}")))?,
+        call_id: r.try_get("call_id")?,
+        user_id: r.try_get("user_id")?,
+        email: r.try_get("email")?,
+        adviser_id: r.try_get("adviser_id")?,
+        status: ApplicationStatus::from_slug(&status).ok_or_else(|| corrupt(format!("status {status:?}")))?,
+        form: serde_json::from_str(&form).map_err(|e| corrupt(e.to_string()))?,
+        team_note: r.try_get("team_note")?,
+        created_at_ms: r.try_get("created_at")?,
+        updated_at_ms: r.try_get("updated_at")?,
+    })
+}
+
+fn call_from_row(r: &AnyRow) -> Result<Call, StoreError> {
+    let regions: String = r.try_get("regions")?;
+    Ok(Call {
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        criteria: r.try_get("criteria")?,
+        opens_on: r.try_get("opens_on")?,
+        closes_on: r.try_get("closes_on")?,
+        regions: regions.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+    })
+}
+
+fn form_json(form: &ApplicationForm) -> String {
+    serde_json::to_string(form).unwrap_or_default()
+}
+
+impl Store {
+    /// A new organisation applies: its account (role adviser) and its
+    /// application are created together, or neither is.
+    pub async fn apply_with_new_account(
+        &self,
+        email: &Email,
+        password_hash: &str,
+        kind: ApplicationKind,
+        call_id: Option<i64>,
+        form: &ApplicationForm,
+    ) -> Result<(i64, i64), CreateUserError> {
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+        if taken > 0 {
+            return Err(CreateUserError::EmailTaken);
+        }
+        let now = now_ms();
+        let user_id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, password_hash, role, disabled, created_at) VALUES ($1, $2, $3, 0, $4) RETURNING id",
+        )
+        .bind(email.as_str())
+        .bind(password_hash)
+        .bind(Role::Adviser.slug())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+        audit(&mut tx, email.as_str(), "compte.creation", email.as_str(), None, Some("{\"role\":\"adviser\"}")).await?;
+        let app_id = insert_application(&mut tx, kind, call_id, user_id, None, form, email.as_str()).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok((user_id, app_id))
+    }
+
+    /// A signed-in adviser asks to change the name or SIRET of their
+    /// profile: the change waits for review.
+    pub async fn apply_for_change(
+        &self,
+        user_id: i64,
+        actor: &str,
+        adviser: &AdviserId,
+        form: &ApplicationForm,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // One pending change at a time: a new one replaces the last.
+        sqlx::query(
+            "UPDATE applications SET status = 'refused', team_note = 'Remplacée par une demande plus récente.', \
+             updated_at = $1 WHERE user_id = $2 AND kind = 'modification' AND status IN ('submitted', 'changes_requested')",
+        )
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        let id = insert_application(
+            &mut tx,
+            ApplicationKind::Modification,
+            None,
+            user_id,
+            Some(adviser.as_str()),
+            form,
+            actor,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn application(&self, id: i64) -> Result<Option<Application>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {APP_COLUMNS} FROM applications a JOIN users u ON u.id = a.user_id WHERE a.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(app_from_row).transpose()
+    }
+
+    /// Every application, those waiting for the team first, then the most
+    /// recent.
+    pub async fn applications(&self) -> Result<Vec<Application>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {APP_COLUMNS} FROM applications a JOIN users u ON u.id = a.user_id \
+             ORDER BY CASE a.status WHEN 'submitted' THEN 0 WHEN 'shortlisted' THEN 1 WHEN 'changes_requested' THEN 2 \
+             ELSE 3 END, a.updated_at DESC LIMIT 1000"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(app_from_row).collect()
+    }
+
+    pub async fn applications_of(&self, user_id: i64) -> Result<Vec<Application>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {APP_COLUMNS} FROM applications a JOIN users u ON u.id = a.user_id \
+             WHERE a.user_id = $1 ORDER BY a.created_at DESC"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(app_from_row).collect()
+    }
+
+    /// Asks for changes, refuses or shortlists an open application. False
+    /// when it is no longer open (decided meanwhile).
+    pub async fn review_application(
+        &self,
+        app: &Application,
+        review: Review<'_>,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
+        let (status, note, action) = match review {
+            Review::AskChanges(note) => {
+                (ApplicationStatus::ChangesRequested, Some(note), "candidature.modifications_demandees")
+            }
+            Review::Refuse(reason) => (ApplicationStatus::Refused, Some(reason), "candidature.refus"),
+            Review::Shortlist => (ApplicationStatus::Shortlisted, None, "candidature.preselection"),
+        };
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE applications SET status = $1, team_note = COALESCE($2, team_note), updated_at = $3 \
+             WHERE id = $4 AND status IN ('submitted', 'shortlisted')",
+        )
+        .bind(status.slug())
+        .bind(note.map(str::to_string))
+        .bind(now_ms())
+        .bind(app.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        let before = serde_json::json!({ "statut": app.status.slug() }).to_string();
+        let after = serde_json::json!({ "statut": status.slug(), "message": note }).to_string();
+        audit(&mut tx, actor, action, &format!("candidature {}", app.id), Some(&before), Some(&after)).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Accepts an open application and publishes `adviser` at once: the
+    /// profile is written, linked to the applicant's account, and the
+    /// directory version bumped, in one transaction. False when the
+    /// application is no longer open.
+    pub async fn accept_application(
+        &self,
+        app: &Application,
+        adviser: &Adviser,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let now = now_ms();
+        let changed = sqlx::query(
+            "UPDATE applications SET status = 'accepted', updated_at = $1 \
+             WHERE id = $2 AND status IN ('submitted', 'shortlisted')",
+        )
+        .bind(now)
+        .bind(app.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        let before: Option<String> = sqlx::query_scalar("SELECT name FROM advisers WHERE id = $1")
+            .bind(adviser.id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        // The row must exist before the application points at it (foreign key).
+        write_adviser(&mut tx, adviser, now).await?;
+        sqlx::query("UPDATE applications SET adviser_id = $1 WHERE id = $2")
+            .bind(adviser.id.as_str())
+            .bind(app.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE users SET adviser_id = $1 WHERE id = $2")
+            .bind(adviser.id.as_str())
+            .bind(app.user_id)
+            .execute(&mut *tx)
+            .await?;
+        bump_version(&mut tx).await?;
+        let before = before.map(|name| serde_json::json!({ "nom": name }).to_string());
+        let after = serde_json::json!({ "profil": adviser.id.as_str(), "nom": adviser.name, "siret": app.form.siret });
+        audit(
+            &mut tx,
+            actor,
+            "candidature.acceptation",
+            &format!("candidature {}", app.id),
+            before.as_deref(),
+            Some(&after.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The applicant sends a corrected application after the team asked
+    /// for changes. False when it was not waiting for them, or not theirs.
+    pub async fn resubmit_application(
+        &self,
+        app_id: i64,
+        user_id: i64,
+        actor: &str,
+        form: &ApplicationForm,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE applications SET status = 'submitted', form = $1, updated_at = $2 \
+             WHERE id = $3 AND user_id = $4 AND status = 'changes_requested'",
+        )
+        .bind(form_json(form))
+        .bind(now_ms())
+        .bind(app_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        audit(
+            &mut tx,
+            actor,
+            "candidature.nouvel_envoi",
+            &format!("candidature {app_id}"),
+            None,
+            Some(&form_json(form)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// An adviser's own change that needs no review (everything but the
+    /// name and SIRET), published at once and logged with before and after.
+    pub async fn update_own_profile(&self, before: &Adviser, after: &Adviser, actor: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        write_adviser(&mut tx, after, now_ms()).await?;
+        bump_version(&mut tx).await?;
+        let json = |a: &Adviser| serde_json::to_string(a).unwrap_or_default();
+        audit(&mut tx, actor, "profil.modification", after.id.as_str(), Some(&json(before)), Some(&json(after)))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_call(
+        &self,
+        title: &str,
+        criteria: &str,
+        opens_on: &str,
+        closes_on: &str,
+        regions: &[String],
+        actor: &str,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO calls (title, criteria, opens_on, closes_on, regions, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(title)
+        .bind(criteria)
+        .bind(opens_on)
+        .bind(closes_on)
+        .bind(regions.join(","))
+        .bind(actor)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        let after = serde_json::json!({ "titre": title, "du": opens_on, "au": closes_on, "regions": regions });
+        audit(&mut tx, actor, "appel.creation", &format!("appel {id}"), None, Some(&after.to_string())).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every call, the latest closing first.
+    pub async fn calls(&self) -> Result<Vec<Call>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, title, criteria, opens_on, closes_on, regions FROM calls ORDER BY closes_on DESC, id DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(call_from_row).collect()
+    }
+
+    pub async fn call(&self, id: i64) -> Result<Option<Call>, StoreError> {
+        let row = sqlx::query("SELECT id, title, criteria, opens_on, closes_on, regions FROM calls WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(call_from_row).transpose()
+    }
+}
+
+async fn insert_application(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    kind: ApplicationKind,
+    call_id: Option<i64>,
+    user_id: i64,
+    adviser_id: Option<&str>,
+    form: &ApplicationForm,
+    actor: &str,
+) -> Result<i64, StoreError> {
+    let now = now_ms();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO applications (kind, call_id, user_id, adviser_id, status, form, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'submitted', $5, $6, $6) RETURNING id",
+    )
+    .bind(kind.slug())
+    .bind(call_id)
+    .bind(user_id)
+    .bind(adviser_id.map(str::to_string))
+    .bind(form_json(form))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let after = serde_json::json!({ "type": kind.slug(), "appel": call_id, "nom": form.name, "siret": form.siret });
+    audit(tx, actor, "candidature.depot", &format!("candidature {id}"), None, Some(&after.to_string())).await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::stores;
+    use osez_core::application::RawApplication;
+    use osez_core::{Geography, Kind};
+
+    fn form(geo: &Geography) -> ApplicationForm {
+        RawApplication {
+            name: "Atelier Numérique du Rhône".into(),
+            siret: "73282932000074".into(),
+            activity_start: "2020-03-01".into(),
+            website: "https://atelier.example".into(),
+            structure_type: "independant".into(),
+            commune: "69003".into(),
+            area: vec!["69".into()],
+            specialties: vec!["cybersecurite".into()],
+            in_person: true,
+            remote: true,
+            description: "Nous aidons les artisans à sécuriser leurs postes et leurs sauvegardes.".into(),
+        }
+        .check(geo, "2026-01-01")
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_application_is_reviewed_corrected_accepted_and_published() {
+        let geo = Geography::embedded().unwrap();
+        for (name, store) in stores().await {
+            let email = Email::parse("atelier@exemple.fr").unwrap();
+            let f = form(&geo);
+            let (user_id, app_id) =
+                store.apply_with_new_account(&email, "$h", ApplicationKind::Activateur, None, &f).await.unwrap();
+            assert!(matches!(
+                store.apply_with_new_account(&email, "$h", ApplicationKind::Activateur, None, &f).await,
+                Err(CreateUserError::EmailTaken)
+            ));
+            assert_eq!(store.applications().await.unwrap().len(), 1, "{name}: nothing half-saved");
+            let app = store.application(app_id).await.unwrap().unwrap();
+            assert_eq!((app.status, app.user_id, app.form.clone()), (ApplicationStatus::Submitted, user_id, f.clone()));
+            assert_eq!(store.user(user_id).await.unwrap().unwrap().role, Role::Adviser);
+
+            assert!(
+                store.review_application(&app, Review::AskChanges("Précisez le site."), "equipe@x.fr").await.unwrap()
+            );
+            assert!(
+                !store.review_application(&app, Review::Refuse("non"), "equipe@x.fr").await.unwrap(),
+                "{name}: not open"
+            );
+            assert!(!store.resubmit_application(app_id, user_id + 1, "x", &f).await.unwrap(), "{name}: not theirs");
+            assert!(store.resubmit_application(app_id, user_id, "atelier@exemple.fr", &f).await.unwrap());
+            let app = store.application(app_id).await.unwrap().unwrap();
+            assert_eq!(app.status, ApplicationStatus::Submitted);
+            assert_eq!(app.team_note.as_deref(), Some("Précisez le site."), "{name}: kept for the record");
+
+            let v0 = store.advisers_version().await.unwrap();
+            let id = AdviserId::parse(&format!("candidature-{app_id}")).unwrap();
+            let adviser = f.to_adviser(id.clone(), Kind::Activateur, &geo).unwrap();
+            assert!(store.accept_application(&app, &adviser, "equipe@x.fr").await.unwrap());
+            assert!(!store.accept_application(&app, &adviser, "equipe@x.fr").await.unwrap(), "{name}: once");
+            assert!(store.listed_advisers().await.unwrap().iter().any(|a| a.id == id), "{name}: published");
+            assert!(store.advisers_version().await.unwrap() > v0);
+            assert_eq!(store.user(user_id).await.unwrap().unwrap().adviser_id.as_deref(), Some(id.as_str()));
+
+            // A change of name goes back to review; the profile keeps its name.
+            let mut renamed = f.clone();
+            renamed.name = "Atelier Numérique Rhône-Alpes".into();
+            let change = store.apply_for_change(user_id, "atelier@exemple.fr", &id, &renamed).await.unwrap();
+            let again = store.apply_for_change(user_id, "atelier@exemple.fr", &id, &renamed).await.unwrap();
+            let mine = store.applications_of(user_id).await.unwrap();
+            assert_eq!(mine.len(), 3, "{name}");
+            assert_eq!(mine.iter().find(|a| a.id == change).unwrap().status, ApplicationStatus::Refused, "replaced");
+            assert_eq!(store.adviser(&id).await.unwrap().unwrap().name, f.name, "{name}: unchanged until accepted");
+            let pending = store.application(again).await.unwrap().unwrap();
+            let updated = Adviser { name: renamed.name.clone(), ..adviser.clone() };
+            assert!(store.accept_application(&pending, &updated, "equipe@x.fr").await.unwrap());
+            assert_eq!(store.adviser(&id).await.unwrap().unwrap().name, renamed.name, "{name}");
+
+            let mut edited = updated.clone();
+            edited.description = "Nouvelle présentation de l'atelier, plus détaillée qu'avant.".into();
+            store.update_own_profile(&updated, &edited, "atelier@exemple.fr").await.unwrap();
+            assert_eq!(store.adviser(&id).await.unwrap().unwrap().description, edited.description);
+
+            let actions: Vec<String> =
+                store.audit_entries(20).await.unwrap().into_iter().rev().map(|e| e.action).collect();
+            for a in [
+                "candidature.depot",
+                "candidature.modifications_demandees",
+                "candidature.nouvel_envoi",
+                "candidature.acceptation",
+                "profil.modification",
+            ] {
+                assert!(actions.iter().any(|x| x == a), "{name}: {a} in {actions:?}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn calls_for_ambassadeurs() {
+        for (name, store) in stores().await {
+            let id = store
+                .create_call(
+                    "AMI ambassadeurs IA 2027",
+                    "Expérience de l'IA",
+                    "2027-01-01",
+                    "2027-03-31",
+                    &["84".into()],
+                    "a@x.fr",
+                )
+                .await
+                .unwrap();
+            let call = store.call(id).await.unwrap().unwrap();
+            assert_eq!(call.regions, vec!["84"], "{name}");
+            assert!(call.is_open_on("2027-01-01") && call.is_open_on("2027-03-31"));
+            assert!(!call.is_open_on("2026-12-31") && !call.is_open_on("2027-04-01"));
+            assert_eq!(store.calls().await.unwrap().len(), 1);
+            assert!(store.call(id + 1).await.unwrap().is_none());
+        }
+    }
+}
