@@ -162,7 +162,7 @@ impl AppState {
 
 /// Every route of Osez.
 pub fn router(state: Arc<AppState>) -> Router {
-    use controllers::{admin, api, backoffice, health, pages};
+    use controllers::{admin, api, applications, backoffice, health, pages};
     Router::new()
         .route("/", get(pages::home))
         .route("/recherche", get(pages::search))
@@ -180,6 +180,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin", get(admin::home))
         .route("/admin/session/prolonger", post(admin::extend))
         .route("/admin/session/partout", post(admin::sign_out_everywhere))
+        .route("/candidature", get(applications::apply_form).post(applications::apply))
+        .route("/appels", get(applications::calls_public))
+        .route("/appels/{id}/candidature", get(applications::call_apply_form).post(applications::call_apply))
+        .route("/admin/candidature", get(applications::my_applications))
+        .route("/admin/candidature/{id}", post(applications::resubmit))
+        .route("/admin/profil", get(applications::profile_form).post(applications::profile_save))
+        .route("/admin/candidatures", get(applications::applications))
+        .route("/admin/candidatures/{id}", get(applications::application).post(applications::review))
+        .route("/admin/appels", get(applications::calls).post(applications::create_call))
         .route("/admin/moderation", get(backoffice::moderation))
         .route("/admin/moderation/{id}", post(backoffice::moderation_decide))
         .route("/admin/recherches", get(backoffice::zero_results))

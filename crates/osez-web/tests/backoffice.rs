@@ -11,6 +11,10 @@ use osez_core::account::Role;
 /// Every back-office page, with the roles that may open it.
 const PAGES: &[(&str, &[Role])] = &[
     ("/admin", &[Role::Admin, Role::Editor, Role::Moderator, Role::Adviser]),
+    ("/admin/candidature", &[Role::Adviser]),
+    ("/admin/profil", &[Role::Adviser]),
+    ("/admin/candidatures", &[Role::Admin, Role::Editor]),
+    ("/admin/appels", &[Role::Admin, Role::Editor]),
     ("/admin/moderation", &[Role::Admin, Role::Moderator]),
     ("/admin/recherches", &[Role::Admin, Role::Editor]),
     ("/admin/recherches.csv", &[Role::Admin, Role::Editor]),
@@ -48,11 +52,6 @@ async fn each_role_opens_its_pages_and_no_other() {
             }
         }
     }
-}
-
-/// The text of escaped HTML, for the characters the tests meet.
-fn unescape(html: &str) -> String {
-    html.replace("&#38;", "&").replace("&amp;", "&").replace("&#39;", "'").replace("&#x27;", "'")
 }
 
 async fn report(state: &std::sync::Arc<osez_web::AppState>, id: &str, message: &str) -> StatusCode {

@@ -124,7 +124,7 @@ pub async fn sign_in(
             let secret = totp::secret_base32(&rand::random());
             Ok(enrol_page(&state, &user, &secret, StatusCode::OK, None))
         }
-        (None, false) => open_session(&state, &user, ip).await,
+        (None, false) => open_session(&state, &user, ip, "/admin").await,
     }
 }
 
@@ -163,13 +163,18 @@ fn enrol_page(state: &AppState, user: &User, secret: &str, status: StatusCode, e
 
 /// Opens a session: a new token at every sign-in, so that a token planted
 /// before cannot be reused.
-async fn open_session(state: &AppState, user: &User, ip: std::net::IpAddr) -> Result<Response, PageError> {
+pub(crate) async fn open_session(
+    state: &AppState,
+    user: &User,
+    ip: std::net::IpAddr,
+    to: &str,
+) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let token = new_token();
     let expires = now_ms() + ABSOLUTE_TIMEOUT.as_millis() as i64;
     ready.store.create_session(&token_hash(&token), user.id, expires).await?;
     ready.store.record_audit(user.email.as_str(), "connexion.reussie", &ip.to_string(), None, None).await?;
-    let mut res = Redirect::to("/admin").into_response();
+    let mut res = Redirect::to(to).into_response();
     res.headers_mut().insert(header::SET_COOKIE, session_cookie(&token, state.config.secure_cookies));
     Ok(no_store(res))
 }
@@ -244,7 +249,7 @@ pub async fn sign_in_code(
         let message = "Code incorrect ou déjà utilisé. Saisissez le code affiché maintenant par votre application.";
         return Ok(code_page(&state, &user, StatusCode::UNAUTHORIZED, Some(message.into())));
     }
-    open_session(&state, &user, ip).await
+    open_session(&state, &user, ip, "/admin").await
 }
 
 /// First sign-in of a role that needs a second factor: the app is set up,
@@ -284,7 +289,7 @@ pub async fn sign_in_enrol(
         return Ok(enrol_page(&state, &user, &secret, StatusCode::UNAUTHORIZED, Some(message.into())));
     };
     ready.store.enable_totp(&user, &secret, step).await?;
-    open_session(&state, &user, ip).await
+    open_session(&state, &user, ip, "/admin").await
 }
 
 /// Form tokens of signed-in pages are bound to the session as well.

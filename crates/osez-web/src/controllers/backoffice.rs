@@ -42,6 +42,10 @@ const ADMINS: &[Role] = &[Role::Admin];
 
 const SECTIONS: &[Section] = &[
     Section { href: "/admin", label: "Accueil", roles: Role::ALL },
+    Section { href: "/admin/candidature", label: "Mes candidatures", roles: &[Role::Adviser] },
+    Section { href: "/admin/profil", label: "Mon profil", roles: &[Role::Adviser] },
+    Section { href: "/admin/candidatures", label: "Candidatures", roles: EDITORS },
+    Section { href: "/admin/appels", label: "Appels", roles: EDITORS },
     Section { href: "/admin/moderation", label: "Modération", roles: MODERATION },
     Section { href: "/admin/recherches", label: "Recherches sans résultat", roles: EDITORS },
     Section { href: "/admin/couverture", label: "Couverture", roles: TEAM },
@@ -74,7 +78,7 @@ pub(crate) fn chrome(state: &AppState, current: &CurrentUser, here: &str) -> Chr
 
 /// The French 403 page for a user whose role does not open a page; `None`
 /// when it does.
-fn refused(current: &CurrentUser, roles: &[Role]) -> Option<Response> {
+pub(crate) fn refused(current: &CurrentUser, roles: &[Role]) -> Option<Response> {
     if roles.contains(&current.user.role) {
         return None;
     }
@@ -101,6 +105,11 @@ fn zoned(ms: i64) -> ZonedDateTime {
 /// "27/11/2026 à 15:30", Paris time.
 pub(crate) fn format_time(ms: i64) -> String {
     zoned(ms).strftime("%d/%m/%Y à %H:%M").to_string()
+}
+
+/// Today in Paris.
+pub(crate) fn today() -> Date {
+    zoned(now_ms()).date()
 }
 
 /// Start of a day in Paris, as Unix milliseconds.

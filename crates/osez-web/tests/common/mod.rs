@@ -124,3 +124,8 @@ pub async fn signed_in(state: &Arc<AppState>, store: &Store, email: &str, role: 
     assert_eq!(status, StatusCode::SEE_OTHER);
     cookie_of(&headers)
 }
+
+/// The text of escaped HTML, for the characters the tests meet.
+pub fn unescape(html: &str) -> String {
+    html.replace("&#38;", "&").replace("&amp;", "&").replace("&#39;", "'").replace("&#x27;", "'")
+}
