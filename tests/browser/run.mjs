@@ -689,6 +689,49 @@ async function backOfficeKeyboardTest(base, cookies) {
   return problems;
 }
 
+/**
+ * An organisation applies through the form: a wrong SIRET first (the
+ * French errors must pass axe too), then a good one, which signs the new
+ * account in and lands on its applications page, checked by axe as well.
+ */
+async function applicationTest(base) {
+  const problems = [];
+  const context = await newContext({ bypassCSP: true });
+  try {
+    const page = await context.newPage();
+    problems.push(...watch(page, new URL(base).origin));
+    await page.goto(new URL('/candidature', base).href);
+    const fill = async (siret) => {
+      await page.fill('#email', 'atelier.navigateur@exemple.fr');
+      await page.fill('#password', 'une phrase de passe pour candidater');
+      await page.fill('#password2', 'une phrase de passe pour candidater');
+      await page.fill('#name', 'Atelier numérique de démonstration');
+      await page.fill('#siret', siret);
+      await page.fill('#activity_start', '2020-03-01');
+      await page.fill('#website', 'https://atelier.example');
+      await page.selectOption('#structure_type', 'independant');
+      await page.fill('#commune', '33000');
+      await page.selectOption('#area', ['33', '24']);
+      await page.check('#sp-cybersecurite');
+      await page.fill('#description', 'Nous aidons les artisans à sécuriser leurs postes et leurs sauvegardes.');
+    };
+    await fill('73282932000075');
+    await Promise.all([page.waitForLoadState('load'), page.click('form.stack button[type=submit]')]);
+    const errors = await page.locator('.field-error').allTextContents();
+    if (!errors.some((e) => /clé de contrôle/.test(e))) problems.push(`no French SIRET error shown: ${JSON.stringify(errors)}`);
+    problems.push(...(await runAxe(page)).map((p) => `form with errors: ${p}`));
+    await fill('73282932000074');
+    await Promise.all([page.waitForURL((u) => u.pathname === '/admin/candidature'), page.click('form.stack button[type=submit]')]);
+    const text = await page.textContent('main');
+    if (!/En attente d'examen/.test(text)) problems.push('the new application is not shown as waiting for review');
+    problems.push(...(await pageConventions(page)).map((p) => `/admin/candidature: ${p}`));
+    problems.push(...(await runAxe(page)).map((p) => `/admin/candidature: ${p}`));
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
 async function main() {
   let base = process.env.OSEZ_BASE_URL;
   if (base) {
@@ -730,6 +773,8 @@ async function main() {
     { path: '/mentions-legales' },
     { path: '/connexion' },
     { path: '/connexion/oubli' },
+    { path: '/candidature' },
+    { path: '/appels' },
     { path: '/nexiste-pas', status: 404 },
   ];
   for (const p of pages) {
@@ -758,13 +803,25 @@ async function main() {
     cookies = signed.cookies;
     return signed.problems;
   });
-  const backOffice = ['/admin', '/admin/moderation', '/admin/recherches', '/admin/couverture', '/admin/journal', '/admin/comptes'];
+  const backOffice = [
+    '/admin',
+    '/admin/candidatures',
+    '/admin/appels',
+    '/admin/moderation',
+    '/admin/recherches',
+    '/admin/couverture',
+    '/admin/journal',
+    '/admin/comptes',
+  ];
   for (const p of backOffice) {
     await test(`back office ${p}: status 200, lang/title/h1, axe ${AXE_TAGS.join(',')}, no console error, no third party`, async () => {
       if (!cookies) return ['not signed in (see the sign-in test above)'];
       return checkPage(base, p, { cookies, screenshotName: p === '/admin/couverture' ? 'coverage.png' : undefined });
     });
   }
+  await test('an organisation applies: French errors, then its account and applications page, all through axe', () =>
+    applicationTest(base),
+  );
   await test('back office, keyboard only: search the audit log, then extend the session without leaving the page', async () => {
     if (!cookies) return ['not signed in (see the sign-in test above)'];
     return backOfficeKeyboardTest(base, cookies);
