@@ -732,6 +732,38 @@ async function applicationTest(base) {
   return problems;
 }
 
+/**
+ * RGAA 13.1: with the page's clock moved forward, a warning is announced
+ * two minutes before the session ends, focus goes to "Prolonger la
+ * session", and the end itself is announced.
+ */
+async function sessionWarningTest(base, cookies) {
+  const problems = [];
+  const context = await newContext();
+  await context.addCookies(cookies);
+  try {
+    const page = await context.newPage();
+    problems.push(...watch(page, new URL(base).origin));
+    await page.clock.install();
+    await page.goto(new URL('/admin/couverture', base).href);
+    const idle = Number(await page.getAttribute('#session-info', 'data-idle-seconds'));
+    if (!(idle > 150)) return [`unexpected idle time on the page: ${idle} s`];
+    await page.clock.fastForward((idle - 100) * 1000);
+    const alert = await page.textContent('#session-alert');
+    if (!/va expirer/.test(alert || '')) problems.push(`no warning ~100 s before the end; alert zone: ${JSON.stringify(alert)}`);
+    const focused = await page.evaluate(() => !!document.activeElement && !!document.activeElement.closest('#session-extend'));
+    if (!focused) problems.push('focus was not moved to "Prolonger la session"');
+    if ((await page.getAttribute('#session-alert', 'role')) !== 'alert') problems.push('#session-alert is not role="alert"');
+    await page.clock.fastForward(120 * 1000);
+    const ended = await page.textContent('#session-alert');
+    if (!/a expiré/.test(ended || '')) problems.push(`the end of the session was not announced: ${JSON.stringify(ended)}`);
+    log(`# session warning: idle ${idle} s, warned then ended as the clock moved`);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
 async function main() {
   let base = process.env.OSEZ_BASE_URL;
   if (base) {
@@ -822,6 +854,10 @@ async function main() {
   await test('an organisation applies: French errors, then its account and applications page, all through axe', () =>
     applicationTest(base),
   );
+  await test('back office, RGAA 13.1: a warning two minutes before the session ends, focus on "Prolonger la session"', async () => {
+    if (!cookies) return ['not signed in (see the sign-in test above)'];
+    return sessionWarningTest(base, cookies);
+  });
   await test('back office, keyboard only: search the audit log, then extend the session without leaving the page', async () => {
     if (!cookies) return ['not signed in (see the sign-in test above)'];
     return backOfficeKeyboardTest(base, cookies);

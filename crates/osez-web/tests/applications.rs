@@ -194,6 +194,13 @@ async fn ambassadeurs_ia_answer_a_call_and_are_appointed() {
         assert_eq!(get(&state, "/appels/999/candidature", None).await.0, StatusCode::NOT_FOUND, "{name}");
 
         let path = format!("/appels/{open}/candidature");
+        // The call is for two regions; Gironde (Nouvelle-Aquitaine) is not one.
+        let page = get(&state, &path, None).await.2;
+        let body = application_body(&token_in(&page, &path), "loin@exemple.fr", SIRET, "2019-05-01")
+            .replace("commune=69003&area=69&area=01", "commune=33000&area=33");
+        let (status, _, page) = post(&state, &path, body, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(unescape(&page).contains("réservé aux structures"), "{name}");
         let (status, _, _) = apply(&state, &path, "ia@exemple.fr", SIRET, "2019-05-01").await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
         let app = store.applications().await.unwrap().into_iter().next().unwrap();

@@ -262,6 +262,17 @@ async fn submit(
         }
     };
     let checked_form = raw.check(&state.geo, &started_before()).map_err(|e| errors.extend(e)).ok();
+    if let (Some(f), Some(call)) = (&checked_form, &target.call)
+        && !covers_call_regions(state, f, call)
+    {
+        let names: Vec<String> =
+            call.regions.iter().filter_map(|r| state.geo.region(r)).map(|r| r.name.clone()).collect();
+        let message = format!(
+            "Cet appel est réservé aux structures implantées ou intervenant dans ces régions : {}.",
+            names.join(", ")
+        );
+        errors.push(FieldError { field: "area", message });
+    }
     let (Some(email), Some(new_password), Some(app_form), true) =
         (email, new_password, checked_form, errors.is_empty())
     else {
@@ -288,6 +299,18 @@ async fn submit(
         }
         Err(CreateUserError::Store(e)) => Err(e.into()),
     }
+}
+
+/// A call limited to some regions takes organisations based there or
+/// covering one of their departments.
+fn covers_call_regions(state: &AppState, form: &ApplicationForm, call: &Call) -> bool {
+    if call.regions.is_empty() {
+        return true;
+    }
+    let geo = &state.geo;
+    let home = geo.commune_by_insee(&form.commune_insee).map(|c| c.region.clone());
+    let covered = form.area.iter().filter_map(|d| geo.department(d)).map(|d| d.region.clone());
+    home.into_iter().chain(covered).any(|r| call.regions.contains(&r))
 }
 
 pub async fn calls_public(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
