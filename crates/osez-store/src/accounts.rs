@@ -107,32 +107,7 @@ impl Store {
         actor: &str,
     ) -> Result<User, CreateUserError> {
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
-        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-        if taken > 0 {
-            return Err(CreateUserError::EmailTaken);
-        }
-        let now = now_ms();
-        sqlx::query("INSERT INTO users (email, password_hash, role, disabled, created_at) VALUES ($1, $2, $3, 0, $4)")
-            .bind(email.as_str())
-            .bind(password_hash)
-            .bind(role.slug())
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-        audit(
-            &mut tx,
-            actor,
-            "compte.creation",
-            email.as_str(),
-            None,
-            Some(&format!("{{\"role\":\"{}\"}}", role.slug())),
-        )
-        .await?;
+        insert_user(&mut tx, email, password_hash, role, actor).await?;
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
             .bind(email.as_str())
             .fetch_one(&mut *tx)
@@ -459,6 +434,38 @@ fn audit_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
         before: r.try_get("before")?,
         after: r.try_get("after")?,
     })
+}
+
+/// Creates an account and logs it inside the caller's transaction; returns
+/// its id.
+pub(crate) async fn insert_user(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    email: &Email,
+    password_hash: &str,
+    role: Role,
+    actor: &str,
+) -> Result<i64, CreateUserError> {
+    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(StoreError::from)?;
+    if taken > 0 {
+        return Err(CreateUserError::EmailTaken);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, role, disabled, created_at) VALUES ($1, $2, $3, 0, $4) RETURNING id",
+    )
+    .bind(email.as_str())
+    .bind(password_hash)
+    .bind(role.slug())
+    .bind(now_ms())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(StoreError::from)?;
+    let after = format!("{{\"role\":\"{}\"}}", role.slug());
+    audit(tx, actor, "compte.creation", email.as_str(), None, Some(&after)).await?;
+    Ok(id)
 }
 
 /// Writes an audit entry inside the caller's transaction, so that a change

@@ -10,7 +10,7 @@ use osez_core::{Adviser, AdviserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::audit;
+use crate::accounts::{audit, insert_user};
 use crate::advisers::{bump_version, write_adviser};
 use crate::{CreateUserError, Store, StoreError, now_ms};
 
@@ -172,26 +172,7 @@ impl Store {
         form: &ApplicationForm,
     ) -> Result<(i64, i64), CreateUserError> {
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
-        let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
-        if taken > 0 {
-            return Err(CreateUserError::EmailTaken);
-        }
-        let now = now_ms();
-        let user_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, password_hash, role, disabled, created_at) VALUES ($1, $2, $3, 0, $4) RETURNING id",
-        )
-        .bind(email.as_str())
-        .bind(password_hash)
-        .bind(Role::Adviser.slug())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
-        audit(&mut tx, email.as_str(), "compte.creation", email.as_str(), None, Some("{\"role\":\"adviser\"}")).await?;
+        let user_id = insert_user(&mut tx, email, password_hash, Role::Adviser, email.as_str()).await?;
         let app_id = insert_application(&mut tx, kind, call_id, user_id, None, form, email.as_str()).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok((user_id, app_id))

@@ -2,6 +2,7 @@
 //! safe.
 
 use askama::Template;
+use osez_core::application::RawApplication;
 use osez_core::{Adviser, Specialty};
 
 #[derive(Template)]
@@ -427,17 +428,7 @@ mod tests {
 /// The fields of an application form, filled with what was typed, and the
 /// mistakes found, per field.
 pub struct ApplicationFields {
-    pub name: String,
-    pub siret: String,
-    pub activity_start: String,
-    pub website: String,
-    pub structure_type: String,
-    pub commune: String,
-    pub area: Vec<String>,
-    pub specialties: Vec<String>,
-    pub in_person: bool,
-    pub remote: bool,
-    pub description: String,
+    pub raw: RawApplication,
     pub errors: Vec<(&'static str, String)>,
     pub structure_types: Vec<(&'static str, &'static str)>,
     pub all_specialties: Vec<(&'static str, &'static str)>,
@@ -451,11 +442,11 @@ impl ApplicationFields {
     }
 
     pub fn has_area(&self, code: &str) -> bool {
-        self.area.iter().any(|a| a == code)
+        self.raw.area.iter().any(|a| a == code)
     }
 
     pub fn has_specialty(&self, slug: &str) -> bool {
-        self.specialties.iter().any(|s| s == slug)
+        self.raw.specialties.iter().any(|s| s == slug)
     }
 }
 

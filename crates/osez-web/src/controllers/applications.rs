@@ -32,17 +32,7 @@ const ADVISERS: &[Role] = &[Role::Adviser];
 
 fn fields(state: &AppState, raw: &RawApplication, errors: &[FieldError]) -> ApplicationFields {
     ApplicationFields {
-        name: raw.name.clone(),
-        siret: raw.siret.clone(),
-        activity_start: raw.activity_start.clone(),
-        website: raw.website.clone(),
-        structure_type: raw.structure_type.clone(),
-        commune: raw.commune.clone(),
-        area: raw.area.clone(),
-        specialties: raw.specialties.clone(),
-        in_person: raw.in_person,
-        remote: raw.remote,
-        description: raw.description.clone(),
+        raw: raw.clone(),
         errors: errors.iter().map(|e| (e.field, e.message.clone())).collect(),
         structure_types: StructureType::ALL.iter().map(|t| (t.slug(), t.label())).collect(),
         all_specialties: Specialty::ALL.iter().map(|s| (s.slug(), s.label())).collect(),
@@ -625,10 +615,12 @@ pub async fn review(
             (ready.store.review_application(&app, Review::Shortlist, actor).await?, "Candidature présélectionnée.")
         }
         Some("accepter") => {
+            let mut published = None;
             let (id, kind) = match (app.kind, app.adviser_id.as_deref()) {
                 (ApplicationKind::Modification, Some(existing)) => {
                     let id = AdviserId::parse(existing).map_err(|e| PageError::Internal(e.to_string()))?;
-                    let kind = ready.store.adviser(&id).await?.map(|a| a.kind).unwrap_or(Kind::Activateur);
+                    published = ready.store.adviser(&id).await?;
+                    let kind = published.as_ref().map(|a| a.kind).unwrap_or(Kind::Activateur);
                     (id, kind)
                 }
                 (ApplicationKind::AmbassadeurIa, _) => (
@@ -643,11 +635,9 @@ pub async fn review(
             let Some(mut adviser) = app.form.to_adviser(id.clone(), kind, &state.geo) else {
                 return unprocessable("La commune de la candidature est introuvable.").await;
             };
-            if app.kind == ApplicationKind::Modification {
-                // Only the name changes through review; keep the rest as published.
-                if let Some(current_profile) = ready.store.adviser(&id).await? {
-                    adviser = Adviser { name: app.form.name.clone(), ..current_profile };
-                }
+            // Only the name changes through review; keep the rest as published.
+            if let Some(current_profile) = published {
+                adviser = Adviser { name: app.form.name.clone(), ..current_profile };
             }
             let done = ready.store.accept_application(&app, &adviser, actor).await?;
             if done {

@@ -717,13 +717,19 @@ pub async fn users(State(state): State<Arc<AppState>>, current: CurrentUser) -> 
     users_page(&state, &current, None).await
 }
 
-/// The account a form acts on, never the signed-in admin themself (they
-/// have "Se déconnecter de tous les appareils").
+/// The account an admin's form acts on: the role, the account (never the
+/// signed-in admin themself: they have "Se déconnecter de tous les
+/// appareils") and the form token are checked, or the refusal is returned.
 async fn target_user(
     state: &AppState,
     current: &CurrentUser,
     id: &str,
+    what: &str,
+    form: &HashMap<String, String>,
 ) -> Result<Result<osez_store::User, Response>, PageError> {
+    if let Some(res) = refused(current, ADMINS) {
+        return Ok(Err(res));
+    }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let Ok(id) = id.parse::<i64>() else { return Err(PageError::NotFound) };
     let Some(user) = ready.store.user(id).await? else { return Err(PageError::NotFound) };
@@ -735,6 +741,9 @@ async fn target_user(
         };
         return Ok(Err(no_store(render(StatusCode::CONFLICT, &page))));
     }
+    if let Err(res) = checked(state, current, &user_action(user.id, what), form).await {
+        return Ok(Err(res));
+    }
     Ok(Ok(user))
 }
 
@@ -744,16 +753,10 @@ pub async fn user_sessions(
     Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, ADMINS) {
-        return Ok(res);
-    }
-    let user = match target_user(&state, &current, &id).await? {
+    let user = match target_user(&state, &current, &id, "sessions", &form).await? {
         Ok(u) => u,
         Err(res) => return Ok(res),
     };
-    if let Err(res) = checked(&state, &current, &user_action(user.id, "sessions"), &form).await {
-        return Ok(res);
-    }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let ended = ready.store.end_sessions_of(&user, current.user.email.as_str()).await?;
     let notice = match ended {
@@ -770,16 +773,10 @@ pub async fn user_state(
     Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, ADMINS) {
-        return Ok(res);
-    }
-    let user = match target_user(&state, &current, &id).await? {
+    let user = match target_user(&state, &current, &id, "etat", &form).await? {
         Ok(u) => u,
         Err(res) => return Ok(res),
     };
-    if let Err(res) = checked(&state, &current, &user_action(user.id, "etat"), &form).await {
-        return Ok(res);
-    }
     let disabled = match form.get("etat").map(String::as_str) {
         Some("desactive") => true,
         Some("actif") => false,
