@@ -73,7 +73,7 @@ fn is_date(s: &str) -> bool {
 
 /// A commune typed as a name, a postal code, or both ("69003 Lyon 3e
 /// Arrondissement").
-fn find_commune(geo: &Geography, input: &str) -> Option<usize> {
+pub(crate) fn find_commune(geo: &Geography, input: &str) -> Option<usize> {
     let t = input.trim();
     let resolved = |t: &str| match geo.resolve(t) {
         Some(Place::Commune(i) | Place::PostalCode(i, _)) => Some(i),

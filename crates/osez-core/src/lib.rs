@@ -4,6 +4,7 @@
 pub mod account;
 pub mod adviser;
 pub mod application;
+pub mod contact;
 pub mod demo;
 pub mod geo;
 pub mod import;

@@ -9,7 +9,9 @@
 mod accounts;
 mod advisers;
 mod applications;
+mod contacts;
 mod error;
+mod outbox;
 mod reports;
 mod searches;
 
@@ -23,7 +25,12 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{AuditEntry, AuditQuery, CreateUserError, Session, User, UserSummary};
 pub use advisers::UpsertReport;
 pub use applications::{Application, ApplicationKind, ApplicationStatus, Call, Review};
+pub use contacts::{
+    AccountCopy, ContactMessage, Erased, InboxQuery, MailCopy, OutcomeCount, PersonalData, Recipient, Recorded, Reply,
+    SpentChallenge,
+};
 pub use error::StoreError;
+pub use outbox::{NewMail, OutboxMail, OutboxStatus};
 pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, ReportOutcome};
 pub use searches::{ZeroResultQuery, ZeroResultSearch};
 
