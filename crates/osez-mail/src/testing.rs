@@ -1,0 +1,126 @@
+//! A real SMTP server on loopback for tests: `tests/smtp/sink.py`
+//! (Python's aiosmtpd), which appends every message it accepts to a file.
+//! Under `CI=true` a missing aiosmtpd fails the test instead of skipping it.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A message as the server received it, decoded.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Received {
+    pub mail_from: String,
+    pub rcpt_tos: Vec<String>,
+    pub from: String,
+    pub to: String,
+    pub reply_to: String,
+    pub subject: String,
+    pub message_id: String,
+    pub date: String,
+    pub content_type: String,
+    pub header_names: Vec<String>,
+    pub body: String,
+}
+
+pub struct SmtpSink {
+    pub port: u16,
+    child: Option<Child>,
+    out: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/smtp/sink.py")
+}
+
+fn aiosmtpd_present() -> bool {
+    Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+impl SmtpSink {
+    /// Starts the server on a free loopback port; `None` (with a note) when
+    /// aiosmtpd is not installed, outside CI.
+    pub fn start() -> Option<SmtpSink> {
+        if !aiosmtpd_present() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but Python's aiosmtpd is missing (python3 -m pip install aiosmtpd)"
+            );
+            eprintln!("note: aiosmtpd missing, SMTP tests skipped (python3 -m pip install aiosmtpd)");
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let out = dir.path().join("received.jsonl");
+        let mut sink = SmtpSink { port: 0, child: None, out, _dir: dir };
+        sink.launch(0);
+        Some(sink)
+    }
+
+    fn launch(&mut self, port: u16) {
+        let mut child = Command::new("python3")
+            .arg(script())
+            .args(["--port", &port.to_string(), "--out"])
+            .arg(&self.out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the SMTP sink");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout")).read_line(&mut line).expect("sink output");
+        self.port = line
+            .trim()
+            .strip_prefix("listening ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the SMTP sink did not start: {line:?}"));
+        self.child = Some(child);
+    }
+
+    /// `smtp://127.0.0.1:PORT`, plain text (loopback only).
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops the server: connections to its port are refused.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch(self.port);
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        let Ok(text) = std::fs::read_to_string(&self.out) else { return Vec::new() };
+        text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("sink line")).collect()
+    }
+
+    /// Waits until at least `n` messages arrived, or `limit` passed; then
+    /// returns what arrived.
+    pub fn wait_for(&self, n: usize, limit: Duration) -> Vec<Received> {
+        let start = Instant::now();
+        loop {
+            let got = self.received();
+            if got.len() >= n || start.elapsed() > limit {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
