@@ -30,6 +30,36 @@ pub struct DataArgs {
     pub database_url: Option<String>,
 }
 
+/// Contact messages and the mail that carries them.
+#[derive(Args, Clone, Debug)]
+pub struct ContactArgs {
+    /// SMTP server of outgoing mail: smtp://host:25, smtp://user:password@host:587?tls=required or
+    /// smtps://user:password@host:465. Without it, mail waits in the outbox (the back office says so).
+    #[arg(long, env = "OSEZ_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Sender of every mail, "Name <address>".
+    #[arg(long, env = "OSEZ_MAIL_FROM", default_value = "Osez <ne-pas-repondre@osez.invalid>")]
+    pub mail_from: String,
+    /// Seconds before retrying a mail the SMTP server did not take; doubles at each failure, up to 15 minutes.
+    #[arg(long, env = "OSEZ_MAIL_RETRY_SECS", default_value_t = 30)]
+    pub mail_retry_secs: u64,
+    /// Seconds a mail being sent stays with its worker before another node may take it.
+    #[arg(long, env = "OSEZ_MAIL_LEASE_SECS", default_value_t = 120)]
+    pub mail_lease_secs: u64,
+    /// Contact messages per hour and per IP address (0: no limit).
+    #[arg(long, env = "OSEZ_CONTACTS_PER_HOUR", default_value_t = 5)]
+    pub contacts_per_hour: u32,
+    /// Days after which contact messages lose their personal data (the counts stay).
+    #[arg(long, env = "OSEZ_RETENTION_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..))]
+    pub retention_days: u32,
+    /// PBKDF2 iterations of the anti-robot challenge solved by the browser.
+    #[arg(long, env = "OSEZ_ALTCHA_COST", default_value_t = 5000)]
+    pub altcha_cost: u32,
+    /// Seconds a person takes at least to fill a contact form; quicker is a robot.
+    #[arg(long, env = "OSEZ_MIN_FILL_SECS", default_value_t = 3)]
+    pub min_fill_secs: u64,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Runs the web server.
@@ -67,6 +97,8 @@ enum Command {
         /// Seconds between checks for directory changes made by another process (0: never).
         #[arg(long, env = "OSEZ_RELOAD_SECS", default_value_t = 10)]
         reload_secs: u64,
+        #[command(flatten)]
+        contact: ContactArgs,
     },
     /// Imports data.
     Import {
@@ -160,6 +192,7 @@ fn main() -> ExitCode {
                 insecure_cookies,
                 public_url,
                 reload_secs,
+                contact,
             } => {
                 let trusted_proxy_header = match trusted_proxy_header.as_deref().map(str::parse) {
                     None => None,
@@ -176,12 +209,19 @@ fn main() -> ExitCode {
                     trusted_proxy_header,
                     secure_cookies: !insecure_cookies,
                     public_url,
+                    mail_domain: osez_mail::domain_of(&contact.mail_from).unwrap_or("osez.invalid").to_string(),
+                    smtp_configured: contact.smtp_url.is_some(),
+                    contacts_per_hour: contact.contacts_per_hour,
+                    altcha_cost: contact.altcha_cost,
+                    min_fill_secs: contact.min_fill_secs,
+                    retention_days: contact.retention_days,
                 };
                 serve::run(serve::ServeConfig {
                     data,
                     addr,
                     load_demo: !no_demo,
                     web,
+                    contact,
                     reload_every: (reload_secs > 0).then(|| std::time::Duration::from_secs(reload_secs)),
                 })
                 .await

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use osez_core::Geography;
+use osez_mail::{MailConfig, Mailer};
 use osez_web::security::{hex, unhex};
 use osez_web::{AppState, Directory, Secrets, WebConfig};
 
@@ -18,6 +19,7 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     pub load_demo: bool,
     pub web: WebConfig,
+    pub contact: crate::ContactArgs,
     /// How often to look for directory changes made by another process (an
     /// import, another node); `None` never looks.
     pub reload_every: Option<Duration>,
@@ -25,6 +27,15 @@ pub struct ServeConfig {
 
 pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let started = Instant::now();
+    // Bad mail settings stop the start, before anything listens.
+    let mailer = Mailer::new(MailConfig {
+        smtp_url: config.contact.smtp_url.clone(),
+        from: config.contact.mail_from.clone(),
+        retry_base: Duration::from_secs(config.contact.mail_retry_secs.max(1)),
+        lease: Duration::from_secs(config.contact.mail_lease_secs.max(1)),
+        ..MailConfig::default()
+    })
+    .context("mail settings")?;
     let geo = Arc::new(Geography::embedded().context("embedded geography")?);
     let state = AppState::new(geo.clone(), config.web.clone());
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -53,6 +64,15 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             janitor.forget_idle_clients();
         }
     });
+    match mailer {
+        Some(mailer) => {
+            tokio::spawn(mailer.run(store.clone(), state.mail_wake.clone()));
+        }
+        None => {
+            tracing::warn!(target: "osez::mail", "no SMTP server configured (--smtp-url): mail waits in the outbox")
+        }
+    }
+    tokio::spawn(retention(store.clone(), config.contact.retention_days));
     if let Some(every) = config.reload_every {
         tokio::spawn(follow_directory(state.clone(), config.data.clone(), geo.clone(), version, every));
     }
@@ -74,6 +94,20 @@ async fn load_secrets(store: &osez_store::Store) -> anyhow::Result<Secrets> {
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| anyhow::anyhow!("the stored form key is corrupt"))?;
     Ok(Secrets { form_key })
+}
+
+/// The end of retention, at start and every hour: contact messages older
+/// than `days` lose their personal data; spent challenges and dead links go.
+async fn retention(store: osez_store::Store, days: u32) {
+    let mut ticks = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        ticks.tick().await;
+        let cutoff = osez_web::security::now_ms() - i64::from(days) * 86_400_000;
+        match store.purge_before(cutoff).await {
+            Ok(done) => tracing::info!(days, messages = done.messages, mails = done.mails, "retention purge"),
+            Err(e) => tracing::warn!(error = %e, "retention purge failed; will try again"),
+        }
+    }
 }
 
 /// Reloads the directory when its version changes in the database: after

@@ -118,6 +118,20 @@ impl Store {
         Ok(user)
     }
 
+    /// Gives an adviser account the profile it may edit and whose messages
+    /// it receives; logged.
+    pub async fn link_adviser(&self, user_id: i64, adviser: &str, actor: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET adviser_id = $1 WHERE id = $2")
+            .bind(adviser)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        audit(&mut tx, actor, "compte.profil", &format!("user:{user_id}"), None, Some(adviser)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
             .bind(email.as_str())
@@ -134,12 +148,15 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
+    /// Records a reset link and the mail that carries it, together.
     pub async fn create_password_reset(
         &self,
         token_hash: &str,
         user_id: i64,
         expires_at_ms: i64,
+        mail: &crate::NewMail,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
@@ -147,8 +164,10 @@ impl Store {
         .bind(user_id)
         .bind(now_ms())
         .bind(expires_at_ms)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        crate::outbox::enqueue(&mut tx, mail, None).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -517,8 +536,17 @@ mod tests {
             assert_eq!(store.delete_sessions_of(user.id).await.unwrap(), 1, "{name}");
 
             store.create_session("h3", user.id, i64::MAX).await.unwrap();
-            store.create_password_reset("r1", user.id, i64::MAX).await.unwrap();
-            store.create_password_reset("r0", user.id, 1).await.unwrap();
+            let mail = |n: &str| crate::NewMail {
+                message_id: format!("<{n}@osez.test>"),
+                kind: "password_reset",
+                to: "a@exemple.fr".into(),
+                reply_to: None,
+                subject: "Lien".into(),
+                body: "…".into(),
+            };
+            store.create_password_reset("r1", user.id, i64::MAX, &mail("r1")).await.unwrap();
+            store.create_password_reset("r0", user.id, 1, &mail("r0")).await.unwrap();
+            assert_eq!(store.outbox_status().await.unwrap().pending, 2, "{name}: each link has its mail");
             assert_eq!(store.password_reset_user("r1").await.unwrap(), Some(user.id), "{name}");
             assert_eq!(store.password_reset_user("r0").await.unwrap(), None, "{name}: expired");
             assert!(!store.reset_password("r0", "$new").await.unwrap(), "{name}: expired");

@@ -1,10 +1,12 @@
 //! The HTTP side of Osez: the router, the server-rendered French pages, the
 //! JSON API and the static assets. Only this crate knows HTTP and HTML.
 
+pub mod antispam;
 mod assets;
 pub mod auth;
 mod controllers;
 mod error;
+mod mail;
 pub mod params;
 pub mod security;
 mod views;
@@ -46,6 +48,20 @@ pub struct WebConfig {
     /// sent by e-mail. Never taken from the request's `Host`, which a
     /// client can forge.
     pub public_url: Option<String>,
+    /// Domain of the Message-IDs of outgoing mail (that of the sender).
+    pub mail_domain: String,
+    /// An SMTP server is configured; without one, mail waits in the outbox
+    /// and the back office says so.
+    pub smtp_configured: bool,
+    /// Contact messages per hour and per IP address; 0: no limit.
+    pub contacts_per_hour: u32,
+    /// PBKDF2 iterations of an ALTCHA challenge.
+    pub altcha_cost: u32,
+    /// Less time than this between showing a contact form and sending it
+    /// is a robot's.
+    pub min_fill_secs: u64,
+    /// Contact messages lose their personal data after this many days.
+    pub retention_days: u32,
 }
 
 /// Key figures of the directory, computed once per engine.
@@ -128,14 +144,22 @@ pub struct AppState {
     pub config: WebConfig,
     pub(crate) limits: Limits,
     pub(crate) failures: auth::Failures,
+    /// Wakes the mail worker when a mail was just written.
+    pub mail_wake: Arc<tokio::sync::Notify>,
     ready: OnceLock<Ready>,
 }
 
 impl AppState {
     pub fn new(geo: Arc<Geography>, config: WebConfig) -> Arc<Self> {
-        let limits =
-            Limits::new(config.search_per_minute, config.forms_per_minute, config.trusted_proxy_header.clone());
-        Arc::new(AppState { geo, config, limits, failures: auth::Failures::default(), ready: OnceLock::new() })
+        let limits = Limits::new(&config);
+        Arc::new(AppState {
+            geo,
+            config,
+            limits,
+            failures: auth::Failures::default(),
+            mail_wake: Default::default(),
+            ready: OnceLock::new(),
+        })
     }
 
     /// Marks the service ready: `/healthz` answers 200 from now on.
@@ -162,7 +186,7 @@ impl AppState {
 
 /// Every route of Osez.
 pub fn router(state: Arc<AppState>) -> Router {
-    use controllers::{admin, api, applications, backoffice, health, pages};
+    use controllers::{admin, api, applications, backoffice, contact, health, pages};
     Router::new()
         .route("/", get(pages::home))
         .route("/recherche", get(pages::search))
@@ -170,7 +194,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/conseillers/{id}/signaler", get(pages::report_form).post(pages::report_submit))
         .route("/accessibilite", get(pages::accessibility))
         .route("/mentions-legales", get(pages::legal))
-        .route("/contact", get(pages::contact))
+        .route("/contact", get(contact::team_form).post(contact::team_submit))
+        .route("/conseillers/{id}/contact", get(contact::adviser_form).post(contact::adviser_submit))
+        .route("/altcha/defi", get(contact::altcha_challenge))
         .route("/connexion", get(admin::sign_in_form).post(admin::sign_in))
         .route("/connexion/code", post(admin::sign_in_code))
         .route("/connexion/activation", post(admin::sign_in_enrol))

@@ -100,7 +100,7 @@ pub fn unhex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// The web layer's one clock, in Unix milliseconds.
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
@@ -141,6 +141,26 @@ impl TokenError {
     }
 }
 
+/// When a form token was issued (Unix seconds), signature not checked.
+pub fn token_issued(token: &str) -> Option<u64> {
+    token.split_once('.').and_then(|(issued, _)| issued.parse().ok())
+}
+
+/// The client's address, as the rate limits see it.
+pub(crate) struct ClientIp(pub IpAddr);
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        Ok(ClientIp(state.limits.client_of(&parts.headers, peer)))
+    }
+}
+
 /// Checks a form token, in constant time.
 pub fn check_form_token(secrets: &Secrets, binding: &str, token: Option<&str>) -> Result<(), TokenError> {
     check_form_token_within(secrets, binding, token, FORM_TOKEN_TTL)
@@ -175,18 +195,35 @@ pub struct Limits {
     search: Option<DefaultKeyedRateLimiter<IpAddr>>,
     /// Every state-changing request (forms).
     forms: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Contact messages accepted, per hour.
+    contacts: Option<DefaultKeyedRateLimiter<IpAddr>>,
     trusted_proxy_header: Option<HeaderName>,
 }
 
 impl Limits {
-    pub fn new(search_per_minute: u32, forms_per_minute: u32, trusted_proxy_header: Option<HeaderName>) -> Self {
+    pub fn new(config: &crate::WebConfig) -> Self {
         let limiter = |n: u32| NonZeroU32::new(n).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
-        Limits { search: limiter(search_per_minute), forms: limiter(forms_per_minute), trusted_proxy_header }
+        Limits {
+            search: limiter(config.search_per_minute),
+            forms: limiter(config.forms_per_minute),
+            contacts: NonZeroU32::new(config.contacts_per_hour).map(|n| RateLimiter::keyed(Quota::per_hour(n))),
+            trusted_proxy_header: config.trusted_proxy_header.clone(),
+        }
+    }
+
+    /// Counts a contact message from `ip`; the seconds to wait if there were
+    /// too many.
+    pub(crate) fn contact_wait(&self, ip: IpAddr) -> Option<u64> {
+        let limiter = self.contacts.as_ref()?;
+        limiter.check_key(&ip).err().map(|not_until| {
+            not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default())).as_secs()
+                + 1
+        })
     }
 
     /// Forgets addresses that have not been seen for a while.
     pub fn forget_idle(&self) {
-        for l in [&self.search, &self.forms].into_iter().flatten() {
+        for l in [&self.search, &self.forms, &self.contacts].into_iter().flatten() {
             l.retain_recent();
             l.shrink_to_fit();
         }

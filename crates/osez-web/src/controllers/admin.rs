@@ -424,12 +424,12 @@ pub async fn forgot(
     if let Some(user) = ready.store.user_by_email(&email).await?.filter(|u| !u.disabled) {
         let link_token = new_token();
         let expires = now_ms() + RESET_LINK_TTL.as_millis() as i64;
-        ready.store.create_password_reset(&token_hash(&link_token), user.id, expires).await?;
+        let link = format!("{}{RESET}?jeton={link_token}", crate::mail::base_url(&state.config));
+        let minutes = RESET_LINK_TTL.as_secs() / 60;
+        let mail = crate::mail::password_reset(&state.config, email.as_str(), &link, minutes);
+        ready.store.create_password_reset(&token_hash(&link_token), user.id, expires, &mail).await?;
         ready.store.record_audit(email.as_str(), "compte.lien_reinitialisation", email.as_str(), None, None).await?;
-        let base = state.config.public_url.as_deref().unwrap_or("").trim_end_matches('/');
-        // Until the mail component exists (issue 4), the link goes to the
-        // operator's log, where the end-to-end test reads it.
-        tracing::info!(target: "osez::mail", to = %email, link = %format!("{base}{RESET}?jeton={link_token}"), "password reset link");
+        state.mail_wake.notify_one();
     }
     Ok(forgot_page(&state, StatusCode::OK, true, None))
 }

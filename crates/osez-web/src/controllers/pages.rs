@@ -16,8 +16,8 @@ use crate::error::render;
 use crate::params::RawParams;
 use crate::security::{check_form_token, form_token};
 use crate::views::{
-    AccessibilityPage, ActiveFilter, ContactPage, FacetGroup, FacetLink, FiguresView, HitView, HomePage, LegalPage,
-    PageLink, ProfilePage, ReportPage, ResultsPage, format_count, format_km, specialty_links,
+    AccessibilityPage, ActiveFilter, FacetGroup, FacetLink, FiguresView, HitView, HomePage, LegalPage, PageLink,
+    ProfilePage, ReportPage, ResultsPage, format_count, format_km, specialty_links,
 };
 use crate::{AppState, Directory, PageError};
 
@@ -332,10 +332,6 @@ pub async fn accessibility(State(state): State<Arc<AppState>>) -> Response {
 
 pub async fn legal(State(state): State<Arc<AppState>>) -> Response {
     render(StatusCode::OK, &LegalPage { demo: is_demo(&state) })
-}
-
-pub async fn contact(State(state): State<Arc<AppState>>) -> Response {
-    render(StatusCode::OK, &ContactPage { team_email: state.config.team_email.clone(), demo: is_demo(&state) })
 }
 
 pub async fn not_found() -> PageError {

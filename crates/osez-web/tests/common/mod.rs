@@ -26,13 +26,18 @@ pub fn advisers() -> &'static [Adviser] {
 }
 
 pub async fn apps() -> Vec<(&'static str, Arc<AppState>, Store)> {
+    apps_with(WebConfig { secure_cookies: true, ..WebConfig::default() }).await
+}
+
+/// Same, with settings of one's own.
+pub async fn apps_with(config: WebConfig) -> Vec<(&'static str, Arc<AppState>, Store)> {
     let hash = hash_password(&NewPassword::parse(PASSWORD).unwrap(), &[3; 16]);
     let mut out = Vec::new();
     for (name, store) in osez_store::testing::stores().await {
         store.create_user(&Email::parse("editrice@exemple.fr").unwrap(), &hash, Role::Editor, "test").await.unwrap();
         store.upsert_advisers(advisers()).await.unwrap();
         let engine = Engine::in_ram(advisers().to_vec(), geo()).unwrap();
-        let state = AppState::new(geo(), WebConfig { secure_cookies: true, ..WebConfig::default() });
+        let state = AppState::new(geo(), config.clone());
         state.set_ready(store.clone(), Secrets { form_key: [9; 32] }, Directory::new(engine));
         out.push((name, state, store));
     }

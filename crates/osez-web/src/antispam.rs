@@ -1,0 +1,232 @@
+//! What keeps robots out of the contact forms, with no third party: a
+//! honeypot field, a minimum time to fill the form, and a challenge that is
+//! either an ALTCHA proof of work (the widget served by this binary solves
+//! it in the browser) or, without JavaScript, a question in words. Both are
+//! signed, expire, and are spent once (the store keeps their keys).
+//!
+//! Rejected: a third-party CAPTCHA (sends visitors' data elsewhere), an
+//! image CAPTCHA (fails blind people), and the widget alone (fails people
+//! without JavaScript).
+
+use std::time::Duration;
+
+use altcha::{CreateChallengeOptions, Payload, VerifySolutionOptions};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hmac::{Hmac, KeyInit, Mac};
+use osez_store::SpentChallenge;
+use rand::Rng;
+use sha2::Sha256;
+
+use crate::security::{Secrets, hex, now_ms, unhex};
+
+/// How long a challenge may wait before it is used.
+pub const CHALLENGE_TTL: Duration = Duration::from_secs(2 * 3600);
+/// Less than this between showing the form and sending it: a robot.
+pub const MIN_FILL_TIME: Duration = Duration::from_secs(3);
+/// The honeypot: a field people do not see and robots fill.
+pub const HONEYPOT: &str = "site_web";
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The key that signs challenges, derived from the form key so that every
+/// node shares it.
+fn challenge_key(secrets: &Secrets, purpose: &str) -> String {
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&secrets.form_key).expect("HMAC takes any key length");
+    mac.update(purpose.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// Why a challenge was refused; the message is for the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeError {
+    Missing,
+    Invalid,
+    Expired,
+    WrongAnswer,
+}
+
+impl ChallengeError {
+    pub fn message(self) -> &'static str {
+        match self {
+            ChallengeError::Missing => {
+                "Cochez la case « Je ne suis pas un robot » ou répondez à la question de vérification."
+            }
+            ChallengeError::Invalid => {
+                "La vérification anti-robot a échoué. Recommencez-la, puis renvoyez le formulaire."
+            }
+            ChallengeError::Expired => {
+                "La vérification anti-robot a expiré ou a déjà servi. Recommencez-la, puis renvoyez le formulaire."
+            }
+            ChallengeError::WrongAnswer => {
+                "La réponse à la question de vérification est inexacte. Répondez à la nouvelle question, en chiffres."
+            }
+        }
+    }
+}
+
+/// A fresh proof-of-work challenge, as the widget fetches it (JSON).
+pub fn new_altcha_challenge(secrets: &Secrets, cost: u32) -> Result<altcha::Challenge, altcha::Error> {
+    let expires = (now_ms() / 1000) + CHALLENGE_TTL.as_secs() as i64;
+    altcha::create_challenge(CreateChallengeOptions {
+        algorithm: "PBKDF2/SHA-256".into(),
+        cost,
+        // The server picks the counter the browser must find: the work is
+        // known in advance (deterministic mode).
+        counter: Some(rand::rng().random_range(cost.max(1)..=cost.max(1) * 2)),
+        expires_at: Some(expires),
+        hmac_signature_secret: Some(challenge_key(secrets, "altcha-signature")),
+        hmac_key_signature_secret: Some(challenge_key(secrets, "altcha-key")),
+        ..Default::default()
+    })
+}
+
+/// Checks the widget's payload (base64 of JSON); the key to spend.
+pub fn verify_altcha(secrets: &Secrets, payload: &str) -> Result<SpentChallenge, ChallengeError> {
+    let bytes = BASE64.decode(payload.trim()).map_err(|_| ChallengeError::Invalid)?;
+    let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| ChallengeError::Invalid)?;
+    let result = altcha::verify_solution(VerifySolutionOptions {
+        hmac_key_signature_secret: Some(challenge_key(secrets, "altcha-key")),
+        ..VerifySolutionOptions::new(&payload.challenge, &payload.solution, challenge_key(secrets, "altcha-signature"))
+    })
+    .map_err(|_| ChallengeError::Invalid)?;
+    if result.expired {
+        return Err(ChallengeError::Expired);
+    }
+    if !result.verified {
+        return Err(ChallengeError::Invalid);
+    }
+    let expires_at_ms = payload.challenge.parameters.expires_at.ok_or(ChallengeError::Invalid)? * 1000;
+    let signature = payload.challenge.signature.ok_or(ChallengeError::Invalid)?;
+    Ok(SpentChallenge { key: format!("altcha:{signature}"), expires_at_ms })
+}
+
+const NUMBERS: [&str; 10] = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"];
+
+/// The question for people without JavaScript: a sum in words, and the
+/// signed token that carries it (`ISSUED.NONCE.A.B.HMAC`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub text: String,
+    pub token: String,
+}
+
+fn question_mac(secrets: &Secrets, body: &str) -> String {
+    let mut mac =
+        <HmacSha256 as KeyInit>::new_from_slice(challenge_key(secrets, "question").as_bytes()).expect("any key");
+    mac.update(body.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+pub fn new_question(secrets: &Secrets) -> Question {
+    let mut rng = rand::rng();
+    let (a, b) = (rng.random_range(1..=9usize), rng.random_range(1..=9usize));
+    let nonce: [u8; 12] = rng.random();
+    let body = format!("{}.{}.{a}.{b}", now_ms() / 1000, hex(&nonce));
+    Question {
+        text: format!("Combien font {} plus {} ? Répondez en chiffres.", NUMBERS[a], NUMBERS[b]),
+        token: format!("{body}.{}", question_mac(secrets, &body)),
+    }
+}
+
+/// Checks an answer to a question; the key to spend.
+pub fn verify_question(secrets: &Secrets, token: &str, answer: &str) -> Result<SpentChallenge, ChallengeError> {
+    let (body, sig) = token.trim().rsplit_once('.').ok_or(ChallengeError::Invalid)?;
+    let sig = unhex(sig).ok_or(ChallengeError::Invalid)?;
+    let mut mac =
+        <HmacSha256 as KeyInit>::new_from_slice(challenge_key(secrets, "question").as_bytes()).expect("any key");
+    mac.update(body.as_bytes());
+    mac.verify_slice(&sig).map_err(|_| ChallengeError::Invalid)?;
+    let parts: Vec<&str> = body.split('.').collect();
+    let [issued, nonce, a, b] = parts[..] else { return Err(ChallengeError::Invalid) };
+    let issued: i64 = issued.parse().map_err(|_| ChallengeError::Invalid)?;
+    let sum = a.parse::<u32>().ok().zip(b.parse::<u32>().ok()).map(|(a, b)| a + b).ok_or(ChallengeError::Invalid)?;
+    let expires_at_ms = (issued + CHALLENGE_TTL.as_secs() as i64) * 1000;
+    if expires_at_ms < now_ms() {
+        return Err(ChallengeError::Expired);
+    }
+    let given: String = answer.chars().filter(|c| !c.is_whitespace()).collect();
+    if given.parse::<u32>().ok() != Some(sum) {
+        return Err(ChallengeError::WrongAnswer);
+    }
+    Ok(SpentChallenge { key: format!("question:{nonce}"), expires_at_ms })
+}
+
+/// The challenge a form sent: the widget's payload if there is one, else
+/// the answer to the question.
+pub fn verify_form_challenge(
+    secrets: &Secrets,
+    altcha: Option<&str>,
+    question_token: Option<&str>,
+    answer: Option<&str>,
+) -> Result<SpentChallenge, ChallengeError> {
+    match (altcha.filter(|a| !a.trim().is_empty()), question_token, answer.filter(|a| !a.trim().is_empty())) {
+        (Some(payload), _, _) => verify_altcha(secrets, payload),
+        (None, Some(token), Some(answer)) => verify_question(secrets, token, answer),
+        _ => Err(ChallengeError::Missing),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use altcha::{SolveChallengeOptions, solve_challenge};
+
+    fn secrets() -> Secrets {
+        Secrets { form_key: [3; 32] }
+    }
+
+    fn solved(secrets: &Secrets) -> String {
+        let challenge = new_altcha_challenge(secrets, 50).unwrap();
+        let solution = solve_challenge(SolveChallengeOptions::new(&challenge)).unwrap().unwrap();
+        BASE64.encode(serde_json::to_vec(&Payload { challenge, solution }).unwrap())
+    }
+
+    #[test]
+    fn a_solved_challenge_passes_and_a_forged_one_does_not() {
+        let payload = solved(&secrets());
+        let spent = verify_altcha(&secrets(), &payload).unwrap();
+        assert!(spent.key.starts_with("altcha:"));
+        assert!(spent.expires_at_ms > now_ms());
+        assert_eq!(verify_altcha(&Secrets { form_key: [4; 32] }, &payload), Err(ChallengeError::Invalid));
+        let mut forged: serde_json::Value = serde_json::from_slice(&BASE64.decode(&payload).unwrap()).unwrap();
+        let mut wrong_key = forged.clone();
+        wrong_key["solution"]["derivedKey"] = serde_json::json!("00".repeat(32));
+        assert_eq!(verify_altcha(&secrets(), &BASE64.encode(wrong_key.to_string())), Err(ChallengeError::Invalid));
+        // A longer life written into the challenge breaks its signature.
+        forged["challenge"]["parameters"]["expiresAt"] = serde_json::json!(now_ms() / 1000 + 86_400 * 365);
+        assert_eq!(verify_altcha(&secrets(), &BASE64.encode(forged.to_string())), Err(ChallengeError::Invalid));
+        for junk in ["", "pas du base64 !", &BASE64.encode("{}")] {
+            assert_eq!(verify_altcha(&secrets(), junk), Err(ChallengeError::Invalid), "{junk}");
+        }
+    }
+
+    #[test]
+    fn questions_are_signed_and_answered_in_digits() {
+        let q = new_question(&secrets());
+        let parts: Vec<&str> = q.token.split('.').collect();
+        let sum: u32 = parts[2].parse::<u32>().unwrap() + parts[3].parse::<u32>().unwrap();
+        assert!(q.text.starts_with("Combien font "));
+        assert_eq!(verify_question(&secrets(), &q.token, "999"), Err(ChallengeError::WrongAnswer));
+        let spent = verify_question(&secrets(), &q.token, &format!(" {sum} ")).unwrap();
+        assert!(spent.key.starts_with("question:"));
+        // Changing the numbers breaks the signature.
+        let tampered = format!("{}.{}.1.1.{}", parts[0], parts[1], parts[4]);
+        assert_eq!(verify_question(&secrets(), &tampered, "2"), Err(ChallengeError::Invalid));
+        assert_eq!(verify_question(&secrets(), "1.2.3", "5"), Err(ChallengeError::Invalid));
+    }
+
+    #[test]
+    fn an_old_question_has_expired() {
+        let body = format!("{}.00ff.2.3", now_ms() / 1000 - CHALLENGE_TTL.as_secs() as i64 - 5);
+        let token = format!("{body}.{}", question_mac(&secrets(), &body));
+        assert_eq!(verify_question(&secrets(), &token, "5"), Err(ChallengeError::Expired));
+    }
+
+    #[test]
+    fn a_form_must_carry_one_challenge() {
+        assert_eq!(verify_form_challenge(&secrets(), None, None, None), Err(ChallengeError::Missing));
+        assert_eq!(verify_form_challenge(&secrets(), Some(" "), Some("t"), Some("")), Err(ChallengeError::Missing));
+        assert!(verify_form_challenge(&secrets(), Some(&solved(&secrets())), None, None).is_ok());
+    }
+}

@@ -1,0 +1,210 @@
+//! Writing to the France Num team or to one adviser. The message is saved
+//! with its mails (to the recipient, and a receipt to the sender) in one
+//! transaction before the page says it was sent; the mail worker delivers
+//! them. Robots meet a honeypot, a minimum fill time, a per-address limit
+//! and a challenge (see `antispam`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use osez_core::Adviser;
+use osez_core::contact::{MAX_MESSAGE_CHARS, Need, RawContact};
+use osez_store::{Recipient, Recorded};
+
+use super::FormList;
+use crate::antispam::{self, HONEYPOT};
+use crate::error::render;
+use crate::security::{ClientIp, check_form_token, form_token, now_ms, token_issued};
+use crate::views::ContactPage;
+use crate::{AppState, PageError, Ready, mail};
+
+const TEAM_PATH: &str = "/contact";
+
+fn adviser_path(id: &str) -> String {
+    format!("/conseillers/{id}/contact")
+}
+
+fn is_demo(state: &AppState) -> bool {
+    state.ready().is_some_and(|r| r.directory().figures.demo > 0)
+}
+
+fn blank(state: &AppState, ready: &Ready, adviser: Option<&Adviser>) -> ContactPage {
+    let (title, action) = match adviser {
+        Some(a) => (format!("Contacter « {} »", a.name), adviser_path(a.id.as_str())),
+        None => ("Contacter l'équipe France Num".to_string(), TEAM_PATH.to_string()),
+    };
+    ContactPage {
+        demo: is_demo(state),
+        title,
+        adviser: adviser.map(|a| (a.id.as_str().to_string(), a.name.clone())),
+        token: form_token(&ready.secrets, &action),
+        action,
+        raw: RawContact::default(),
+        errors: Vec::new(),
+        error: None,
+        needs: Need::all().map(|n| (n.slug(), n.label())).collect(),
+        question: antispam::new_question(&ready.secrets),
+        honeypot: HONEYPOT,
+        sent: false,
+        via_team: false,
+        retention: mail::retention_label(state.config.retention_days),
+        max_message: MAX_MESSAGE_CHARS,
+    }
+}
+
+pub async fn team_form(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    Ok(render(StatusCode::OK, &blank(&state, ready, None)))
+}
+
+pub async fn adviser_form(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let directory = ready.directory();
+    let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
+    Ok(render(StatusCode::OK, &blank(&state, ready, Some(a))))
+}
+
+pub async fn team_submit(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    form: FormList,
+) -> Result<Response, PageError> {
+    submit(&state, ip, None, form).await
+}
+
+pub async fn adviser_submit(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    form: FormList,
+) -> Result<Response, PageError> {
+    submit(&state, ip, Some(id), form).await
+}
+
+async fn submit(
+    state: &Arc<AppState>,
+    ip: std::net::IpAddr,
+    adviser_id: Option<String>,
+    form: FormList,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let directory = ready.directory();
+    let adviser = match &adviser_id {
+        Some(id) => Some(directory.engine.find(id).ok_or(PageError::NotFound)?),
+        None => None,
+    };
+    let mut page = blank(state, ready, adviser);
+    page.raw = RawContact {
+        name: form.text("name"),
+        email: form.text("email"),
+        company: form.text("company"),
+        commune: form.text("commune"),
+        need: form.text("need"),
+        message: form.text("message").chars().take(MAX_MESSAGE_CHARS + 1_000).collect(),
+    };
+    let refuse = |mut page: ContactPage, status: StatusCode, message: &str| {
+        page.error = Some(message.to_string());
+        Ok(render(status, &page))
+    };
+
+    let token = form.get("jeton");
+    if let Err(e) = check_form_token(&ready.secrets, &page.action, token) {
+        return refuse(page, StatusCode::FORBIDDEN, e.message());
+    }
+    if !form.get(HONEYPOT).unwrap_or("").is_empty() {
+        tracing::info!(%ip, "contact refused: honeypot filled");
+        return refuse(
+            page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Le message n'a pas pu être envoyé : un champ caché, que seuls les robots remplissent, l'a été. Si vous êtes une personne, rechargez la page et recommencez.",
+        );
+    }
+    let issued = token.and_then(token_issued).unwrap_or(0);
+    let min_fill = Duration::from_secs(state.config.min_fill_secs);
+    if (now_ms() / 1000) < (issued + min_fill.as_secs()) as i64 {
+        return refuse(
+            page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Le formulaire a été envoyé trop vite après son affichage. Relisez votre message, puis envoyez-le de nouveau.",
+        );
+    }
+    let checked = match page.raw.check(&state.geo) {
+        Ok(c) => c,
+        Err(errors) => {
+            page.errors = errors.into_iter().map(|e| (e.field, e.message)).collect();
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    let challenge = match antispam::verify_form_challenge(
+        &ready.secrets,
+        form.get("altcha"),
+        form.get("question"),
+        form.get("reponse"),
+    ) {
+        Ok(c) => c,
+        Err(e) => return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
+    };
+    if let Some(secs) = state.limits.contact_wait(ip) {
+        let minutes = secs.div_ceil(60);
+        let mut res = refuse(
+            page,
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "Trop de messages envoyés depuis votre adresse en une heure. Réessayez dans {minutes} minute{}.",
+                if minutes > 1 { "s" } else { "" }
+            ),
+        )?;
+        if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(res);
+    }
+
+    let config = &state.config;
+    let mut mails = Vec::new();
+    let (recipient, recipient_label) = match adviser {
+        Some(a) => {
+            let addresses = ready.store.adviser_addresses(&a.id).await?;
+            for to in &addresses {
+                mails.push(mail::to_adviser(config, to, &checked, &a.name));
+            }
+            let via_team = addresses.is_empty();
+            if via_team && let Some(team) = &config.team_email {
+                mails.push(mail::to_team(config, team, &checked, Some(&a.name)));
+            }
+            (Recipient::Adviser { id: a.id.clone(), via_team }, format!("« {} »", a.name))
+        }
+        None => {
+            if let Some(team) = &config.team_email {
+                mails.push(mail::to_team(config, team, &checked, None));
+            }
+            (Recipient::Team, "l'équipe France Num".to_string())
+        }
+    };
+    mails.push(mail::receipt(config, &checked, &recipient_label));
+    match ready.store.record_contact(&recipient, &checked, &mails, &challenge).await? {
+        Recorded::Saved(id) => {
+            tracing::info!(id, recipient = ?recipient, mails = mails.len(), "contact message saved");
+            state.mail_wake.notify_one();
+        }
+        Recorded::Replayed => {
+            return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, antispam::ChallengeError::Expired.message());
+        }
+    }
+    page.via_team = matches!(recipient, Recipient::Adviser { via_team: true, .. });
+    page.sent = true;
+    page.raw = RawContact::default();
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// A fresh proof-of-work challenge for the widget; never cached.
+pub async fn altcha_challenge(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    match antispam::new_altcha_challenge(&ready.secrets, state.config.altcha_cost) {
+        Ok(c) => Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(c)).into_response()),
+        Err(e) => Err(PageError::Internal(format!("cannot create an ALTCHA challenge: {e}"))),
+    }
+}

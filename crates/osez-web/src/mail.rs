@@ -1,0 +1,161 @@
+//! The e-mail Osez writes, in French, as outbox rows. Handlers write them
+//! in the same transaction as what causes them; `osez-mail` delivers them.
+//! Every header value here is either ours or was refused at the edge if it
+//! held a line break (see `osez_core::contact`).
+
+use osez_core::contact::ContactForm;
+use osez_store::NewMail;
+
+use crate::WebConfig;
+use crate::security::hex;
+
+/// A Message-ID fixed once for all the attempts at sending a mail.
+pub(crate) fn message_id(config: &WebConfig) -> String {
+    let domain = if config.mail_domain.is_empty() { "osez.invalid" } else { config.mail_domain.as_str() };
+    format!("<{}@{domain}>", hex(&rand::random::<[u8; 16]>()))
+}
+
+/// "12 mois", "30 jours": how long contact messages are kept.
+pub(crate) fn retention_label(days: u32) -> String {
+    match days {
+        0..=1 => "1 jour".into(),
+        2..=59 => format!("{days} jours"),
+        _ => format!("{} mois", (days as f64 / 30.4).round() as u32),
+    }
+}
+
+/// The public address of the site, without a trailing slash.
+pub(crate) fn base_url(config: &WebConfig) -> &str {
+    config.public_url.as_deref().unwrap_or("").trim_end_matches('/')
+}
+
+const SIGNATURE: &str = "--\nOsez – le numérique et l'IA pour les TPE et PME\nCe message a été envoyé automatiquement ; \
+                         vos données : voir la page « Mes données » du site.";
+
+fn about_sender(form: &ContactForm) -> String {
+    let company = form.company.as_deref().map(|c| format!("Entreprise : {c}\n")).unwrap_or_default();
+    format!(
+        "De : {} <{}>\n{company}Commune : {}\nBesoin : {}\n",
+        form.name,
+        form.email,
+        form.commune_label,
+        form.need.label()
+    )
+}
+
+fn quoted(text: &str) -> String {
+    text.lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// The message, to one address of the adviser; answering goes to the
+/// person who wrote.
+pub(crate) fn to_adviser(config: &WebConfig, to: &str, form: &ContactForm, adviser_name: &str) -> NewMail {
+    let base = base_url(config);
+    NewMail {
+        message_id: message_id(config),
+        kind: "contact_adviser",
+        to: to.to_string(),
+        reply_to: Some(form.email.to_string()),
+        subject: format!("Nouvelle demande via Osez : {}", form.need.label()),
+        body: format!(
+            "Bonjour,\n\nUne personne a trouvé « {adviser_name} » dans l'annuaire Osez et vous écrit.\n\n{}\n{}\n\n\
+             Répondez directement à ce message : votre réponse ira à {}.\n\
+             Quand la demande a abouti (ou non), indiquez-le dans votre espace : {base}/admin/demandes\n\n{SIGNATURE}\n",
+            about_sender(form),
+            quoted(&form.message),
+            form.email
+        ),
+    }
+}
+
+/// The message, to the team's address (a message to the team, or to an
+/// adviser who has no account yet, which the team passes on).
+pub(crate) fn to_team(config: &WebConfig, to: &str, form: &ContactForm, adviser: Option<&str>) -> NewMail {
+    let base = base_url(config);
+    let (subject, intro) = match adviser {
+        Some(name) => (
+            format!("Demande à transmettre à « {name} »"),
+            format!("Ce message est adressé à « {name} », qui n'a pas encore de compte sur Osez : transmettez-le.\n\n"),
+        ),
+        None => (format!("Nouveau message : {}", form.need.label()), String::new()),
+    };
+    NewMail {
+        message_id: message_id(config),
+        kind: "contact_team",
+        to: to.to_string(),
+        reply_to: Some(form.email.to_string()),
+        subject,
+        body: format!(
+            "Bonjour,\n\n{intro}{}\n{}\n\nSuivi dans la boîte de l'équipe : {base}/admin/messages\n\n{SIGNATURE}\n",
+            about_sender(form),
+            quoted(&form.message)
+        ),
+    }
+}
+
+/// The acknowledgement to the person, with a copy of the message.
+pub(crate) fn receipt(config: &WebConfig, form: &ContactForm, recipient: &str) -> NewMail {
+    let base = base_url(config);
+    NewMail {
+        message_id: message_id(config),
+        kind: "contact_receipt",
+        to: form.email.to_string(),
+        reply_to: None,
+        subject: format!("Votre message à {recipient} a bien été reçu"),
+        body: format!(
+            "Bonjour {},\n\nVotre message à {recipient} a bien été reçu ; la réponse vous parviendra à cette adresse.\n\n\
+             Votre message :\n{}\n\n\
+             Vos données sont conservées {} au plus. Pour les consulter ou les effacer : {base}/mes-donnees\n\n\
+             {SIGNATURE}\n",
+            form.name,
+            quoted(&form.message),
+            retention_label(config.retention_days)
+        ),
+    }
+}
+
+/// The team's answer to a message.
+#[expect(dead_code, reason = "the pages that send it come next")]
+pub(crate) fn answer(config: &WebConfig, to: &str, subject: &str, body: &str, original: &str) -> NewMail {
+    let reply_to = config.team_email.clone();
+    NewMail {
+        message_id: message_id(config),
+        kind: "answer",
+        to: to.to_string(),
+        reply_to,
+        subject: subject.to_string(),
+        body: format!("{body}\n\nVotre message :\n{}\n\n{SIGNATURE}\n", quoted(original)),
+    }
+}
+
+/// The single-use link to one's data.
+#[expect(dead_code, reason = "the pages that send it come next")]
+pub(crate) fn data_link(config: &WebConfig, to: &str, link: &str, minutes: u64) -> NewMail {
+    NewMail {
+        message_id: message_id(config),
+        kind: "data_access",
+        to: to.to_string(),
+        reply_to: None,
+        subject: "Vos données sur Osez : votre lien d'accès".into(),
+        body: format!(
+            "Bonjour,\n\nVous avez demandé à consulter ou effacer les données qu'Osez conserve sur vous.\n\
+             Ce lien sert une seule fois et pendant {minutes} minutes :\n{link}\n\n\
+             Si vous n'avez rien demandé, ignorez ce message : rien ne sera fait.\n\n{SIGNATURE}\n"
+        ),
+    }
+}
+
+/// The single-use link to choose a new password.
+pub(crate) fn password_reset(config: &WebConfig, to: &str, link: &str, minutes: u64) -> NewMail {
+    NewMail {
+        message_id: message_id(config),
+        kind: "password_reset",
+        to: to.to_string(),
+        reply_to: None,
+        subject: "Osez : choisir un nouveau mot de passe".into(),
+        body: format!(
+            "Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (une seule fois, pendant {minutes} minutes) :\n\
+             {link}\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n\n{SIGNATURE}\n"
+        ),
+    }
+}

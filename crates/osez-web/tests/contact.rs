@@ -1,0 +1,253 @@
+//! Writing to the team and to advisers: what is saved and queued for
+//! mail, and every refusal (bad fields, robots, replays, floods), on every
+//! backend. Delivery itself is tested in osez-mail and osez-cli against a
+//! real SMTP server.
+
+mod common;
+
+use std::sync::Arc;
+
+use altcha::{Payload, SolveChallengeOptions, solve_challenge};
+use axum::http::StatusCode;
+use base64::Engine;
+use common::*;
+use osez_core::account::{Email, Role, hash_password};
+use osez_store::{InboxQuery, Store};
+use osez_web::{AppState, WebConfig};
+
+fn config() -> WebConfig {
+    WebConfig {
+        secure_cookies: true,
+        team_email: Some("equipe@osez.test".into()),
+        public_url: Some("https://osez.example.fr".into()),
+        mail_domain: "osez.example.fr".into(),
+        altcha_cost: 20,
+        retention_days: 365,
+        ..WebConfig::default()
+    }
+}
+
+/// The answer to the question in words ("Combien font trois plus quatre ?").
+fn sum_asked(page: &str) -> String {
+    const WORDS: [&str; 10] = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"];
+    let text = page.split("Combien font ").nth(1).expect("a question").split(" ?").next().unwrap();
+    let (a, b) = text.split_once(" plus ").unwrap();
+    let n = |w: &str| WORDS.iter().position(|x| *x == w).unwrap();
+    (n(a) + n(b)).to_string()
+}
+
+struct Fields {
+    name: String,
+    email: String,
+    company: String,
+    commune: String,
+    need: String,
+    message: String,
+}
+
+fn good() -> Fields {
+    Fields {
+        name: "Camille Martin".into(),
+        email: "camille@exemple.fr".into(),
+        company: "Boulangerie Martin".into(),
+        commune: "69003".into(),
+        need: "ia_generative".into(),
+        message: "Bonjour,\nje voudrais de l'aide pour rédiger mes devis avec l'IA.".into(),
+    }
+}
+
+/// A filled form for the page just shown, answered through the question.
+fn body(page: &str, action: &str, f: &Fields) -> String {
+    format!(
+        "jeton={}&name={}&email={}&company={}&commune={}&need={}&message={}&site_web=&question={}&reponse={}",
+        enc(&token_in(page, action)),
+        enc(&f.name),
+        enc(&f.email),
+        enc(&f.company),
+        enc(&f.commune),
+        enc(&f.need),
+        enc(&f.message),
+        enc(&hidden(page, "question")),
+        sum_asked(page)
+    )
+}
+
+async fn messages(store: &Store) -> usize {
+    store.team_inbox(&InboxQuery::default()).await.unwrap().len()
+}
+
+async fn send_form(state: &Arc<AppState>, action: &str, f: &Fields) -> (StatusCode, String) {
+    let page = get(state, action, None).await.2;
+    let (status, _, answer) = post(state, action, body(&page, action, f), None).await;
+    (status, unescape(&answer))
+}
+
+#[tokio::test]
+async fn a_message_to_the_team_is_saved_with_its_mails() {
+    for (backend, state, store) in apps_with(config()).await {
+        let (status, _, page) = get(&state, "/contact", None).await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        for part in ["<altcha-widget", "/static/altcha.min.js", "Combien font ", "name=\"site_web\"", "Mes données"] {
+            assert!(page.contains(part), "{backend}: {part}");
+        }
+        let (status, answer) = send_form(&state, "/contact", &good()).await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {answer}");
+        assert!(answer.contains("Votre message a bien été envoyé"), "{backend}");
+        let inbox = store.team_inbox(&InboxQuery::default()).await.unwrap();
+        assert_eq!(inbox.len(), 1, "{backend}");
+        assert_eq!(inbox[0].email, "camille@exemple.fr", "{backend}");
+        assert_eq!(inbox[0].department, "69", "{backend}");
+        assert_eq!(inbox[0].message, "Bonjour,\nje voudrais de l'aide pour rédiger mes devis avec l'IA.", "{backend}");
+        let copy = store.personal_data("camille@exemple.fr").await.unwrap();
+        assert_eq!(copy.mails.len(), 1, "{backend}: the receipt");
+        assert!(copy.mails[0].body.contains("je voudrais de l'aide"), "{backend}");
+        assert!(copy.mails[0].body.contains("https://osez.example.fr/mes-donnees"), "{backend}");
+        assert_eq!(store.outbox_status().await.unwrap().pending, 2, "{backend}: receipt and team");
+    }
+}
+
+#[tokio::test]
+async fn a_message_to_an_adviser_goes_to_their_account_or_through_the_team() {
+    for (backend, state, store) in apps_with(config()).await {
+        let (a, b) = (&advisers()[0], &advisers()[1]);
+        let hash = hash_password(&osez_core::account::NewPassword::parse(PASSWORD).unwrap(), &[1; 16]);
+        let email = Email::parse("conseil@exemple.fr").unwrap();
+        let user = store.create_user(&email, &hash, Role::Adviser, "test").await.unwrap();
+        store.link_adviser(user.id, a.id.as_str(), "test").await.unwrap();
+
+        let profile = get(&state, &format!("/conseillers/{}", a.id), None).await.2;
+        assert!(profile.contains(&format!("/conseillers/{}/contact", a.id)), "{backend}");
+        let (status, answer) = send_form(&state, &format!("/conseillers/{}/contact", a.id), &good()).await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {answer}");
+        assert!(answer.contains("Le conseiller vous répondra directement"), "{backend}");
+        let requests = store.adviser_requests(a.id.as_str()).await.unwrap();
+        assert_eq!(requests.len(), 1, "{backend}");
+        assert!(!requests[0].via_team, "{backend}");
+        assert_eq!(messages(&store).await, 0, "{backend}: not in the team's inbox");
+
+        let (status, answer) = send_form(&state, &format!("/conseillers/{}/contact", b.id), &good()).await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        assert!(answer.contains("n'a pas encore de compte"), "{backend}");
+        let inbox = store.team_inbox(&InboxQuery::default()).await.unwrap();
+        assert_eq!(inbox.len(), 1, "{backend}");
+        assert!(inbox[0].via_team, "{backend}");
+        assert_eq!(inbox[0].adviser_id.as_deref(), Some(b.id.as_str()), "{backend}");
+        // Adviser, team (for b), and two receipts.
+        assert_eq!(store.outbox_status().await.unwrap().pending, 4, "{backend}");
+
+        let (status, _, _) = get(&state, "/conseillers/inconnu/contact", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn bad_fields_get_french_messages_and_save_nothing() {
+    for (backend, state, store) in apps_with(config()).await {
+        let cases: Vec<(Fields, &str)> = vec![
+            (Fields { name: String::new(), ..good() }, "Indiquez votre nom."),
+            (Fields { email: "camille.exemple.fr".into(), ..good() }, "Cette adresse e-mail n'est pas valide"),
+            (Fields { name: "Camille\r\nBcc: cible@exemple.fr".into(), ..good() }, "retirez les retours à la ligne"),
+            (Fields { email: "a@b.fr\r\nBcc: cible@exemple.fr".into(), ..good() }, "retirez les retours à la ligne"),
+            (Fields { company: "X\nSubject: promo".into(), ..good() }, "retirez les retours à la ligne"),
+            (Fields { commune: "Atlantide".into(), ..good() }, "Commune introuvable"),
+            (Fields { need: "rien".into(), ..good() }, "Choisissez votre besoin"),
+            (Fields { message: "Salut".into(), ..good() }, "10 caractères au moins"),
+            (Fields { message: "x".repeat(5_001), ..good() }, "dépasse 5000 caractères"),
+        ];
+        for (fields, expected) in cases {
+            let (status, answer) = send_form(&state, "/contact", &fields).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}: {expected}");
+            assert!(answer.contains(expected), "{backend}: {expected}");
+            assert!(answer.contains("Le message n'a pas été envoyé"), "{backend}");
+        }
+        // Kept in the form for correction.
+        let (_, answer) = send_form(&state, "/contact", &Fields { need: "rien".into(), ..good() }).await;
+        assert!(answer.contains("Boulangerie Martin"), "{backend}");
+        // A megabyte, and a body that is not a form.
+        let big = format!("message={}", "x".repeat(1 << 20));
+        let (status, _, answer) = post(&state, "/contact", big, None).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{backend}");
+        assert!(unescape(&answer).contains("trop volumineux"), "{backend}");
+        let req = axum::http::Request::post("/contact")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from("{\"name\":\"x\"}"))
+            .unwrap();
+        let (status, _, answer) = send(&state, req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{backend}");
+        assert!(unescape(&answer).contains("illisible"), "{backend}");
+        assert_eq!(messages(&store).await, 0, "{backend}");
+        assert_eq!(store.outbox_status().await.unwrap().pending, 0, "{backend}: nothing sent");
+    }
+}
+
+#[tokio::test]
+async fn robots_are_refused() {
+    for (backend, state, store) in apps_with(config()).await {
+        let page = get(&state, "/contact", None).await.2;
+        let honeypot = body(&page, "/contact", &good()).replace("site_web=", "site_web=https%3A%2F%2Fpromo.example");
+        let (status, _, answer) = post(&state, "/contact", honeypot, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(unescape(&answer).contains("seuls les robots remplissent"), "{backend}");
+
+        let wrong = body(&page, "/contact", &good()).replace("&reponse=", "&reponse=99");
+        let (status, _, answer) = post(&state, "/contact", wrong, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(unescape(&answer).contains("réponse à la question de vérification est inexacte"), "{backend}");
+
+        let none = body(&page, "/contact", &good()).replace("&reponse=", "&autre=");
+        let (status, _, answer) = post(&state, "/contact", none, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(unescape(&answer).contains("Je ne suis pas un robot"), "{backend}");
+
+        let forged = base64::engine::general_purpose::STANDARD.encode(
+            r#"{"challenge":{"parameters":{"algorithm":"PBKDF2/SHA-256","cost":1,"keyLength":32,"keyPrefix":"00","nonce":"00","salt":"00"},"signature":"00"},"solution":{"counter":1,"derivedKey":"00"}}"#,
+        );
+        let forged = format!("{}&altcha={}", body(&page, "/contact", &good()), enc(&forged));
+        let (status, _, answer) = post(&state, "/contact", forged, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(unescape(&answer).contains("La vérification anti-robot a échoué"), "{backend}");
+
+        // A solved challenge passes once; replayed, it is refused.
+        let challenge: altcha::Challenge = serde_json::from_str(&get(&state, "/altcha/defi", None).await.2).unwrap();
+        let solution = solve_challenge(SolveChallengeOptions::new(&challenge)).unwrap().unwrap();
+        let payload = base64::engine::general_purpose::STANDARD
+            .encode(serde_json::to_vec(&Payload { challenge, solution }).unwrap());
+        let with_pow = |page: &str| {
+            body(page, "/contact", &good()).replace(&format!("&reponse={}", sum_asked(page)), "&reponse=")
+                + &format!("&altcha={}", enc(&payload))
+        };
+        let (status, _, answer1) = post(&state, "/contact", with_pow(&page), None).await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {answer1}");
+        let page2 = get(&state, "/contact", None).await.2;
+        let (status, _, answer2) = post(&state, "/contact", with_pow(&page2), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(unescape(&answer2).contains("a expiré ou a déjà servi"), "{backend}");
+
+        // The question too is spent once.
+        let page3 = get(&state, "/contact", None).await.2;
+        let once = body(&page3, "/contact", &good());
+        assert_eq!(post(&state, "/contact", once.clone(), None).await.0, StatusCode::OK, "{backend}");
+        let (status, _, _) = post(&state, "/contact", once, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert_eq!(messages(&store).await, 2, "{backend}: one by proof of work, one by the question");
+    }
+}
+
+#[tokio::test]
+async fn too_quick_or_too_many_is_refused() {
+    for (backend, state, store) in apps_with(WebConfig { min_fill_secs: 60, ..config() }).await {
+        let (status, answer) = send_form(&state, "/contact", &good()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(answer.contains("envoyé trop vite"), "{backend}");
+        assert_eq!(messages(&store).await, 0, "{backend}");
+    }
+    for (backend, state, store) in apps_with(WebConfig { contacts_per_hour: 2, ..config() }).await {
+        for _ in 0..2 {
+            assert_eq!(send_form(&state, "/contact", &good()).await.0, StatusCode::OK, "{backend}");
+        }
+        let (status, answer) = send_form(&state, "/contact", &good()).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{backend}");
+        assert!(answer.contains("Trop de messages envoyés depuis votre adresse"), "{backend}");
+        assert_eq!(messages(&store).await, 2, "{backend}");
+    }
+}
