@@ -571,21 +571,44 @@ impl Store {
         Ok(erased)
     }
 
-    /// Records a single-use link to one's data (hash only).
+    /// Records a single-use link to one's data (hash only) and the mail
+    /// that carries it, together; spends the anti-spam challenge. False if
+    /// the challenge was spent before (nothing saved). Without a mail
+    /// (nothing is held about the address), only the challenge is spent.
     pub async fn create_data_request(
         &self,
         token_hash: &str,
         email: &str,
         expires_at_ms: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO data_requests (token_hash, email, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        mail: Option<&NewMail>,
+        challenge: &SpentChallenge,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let fresh =
+            sqlx::query("INSERT INTO used_challenges (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                .bind(&challenge.key)
+                .bind(challenge.expires_at_ms)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+        if !fresh {
+            return Ok(false);
+        }
+        if let Some(mail) = mail {
+            sqlx::query(
+                "INSERT INTO data_requests (token_hash, email, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
             .bind(token_hash)
             .bind(email)
             .bind(now_ms())
             .bind(expires_at_ms)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+            enqueue(&mut tx, mail, None).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The address of a link still usable, without spending it.
@@ -747,16 +770,22 @@ mod tests {
             assert_eq!((copy.messages.len(), copy.mails.len()), (1, 1), "{backend}");
             assert_eq!(copy.messages[0].message, "Bonjour, j'aimerais un rendez-vous.", "{backend}");
 
-            store.create_data_request("h1", "camille@exemple.fr", now_ms() + 60_000).await.unwrap();
+            let (link, d1, d2) = (mail("link1", "camille@exemple.fr"), challenge("d1"), challenge("d2"));
+            let ask = store.create_data_request("h1", "camille@exemple.fr", now_ms() + 60_000, Some(&link), &d1);
+            assert!(ask.await.unwrap(), "{backend}");
+            let replay = store.create_data_request("h9", "camille@exemple.fr", now_ms() + 60_000, None, &d1);
+            assert!(!replay.await.unwrap(), "{backend}: the challenge was spent");
             assert_eq!(store.data_request_email("h1").await.unwrap().as_deref(), Some("camille@exemple.fr"));
             assert!(store.spend_data_request("h1").await.unwrap().is_some(), "{backend}");
             assert!(store.spend_data_request("h1").await.unwrap().is_none(), "{backend}: single use");
             assert!(store.spend_data_request("nope").await.unwrap().is_none(), "{backend}");
-            store.create_data_request("h2", "camille@exemple.fr", now_ms() - 1).await.unwrap();
+            let link = mail("link2", "camille@exemple.fr");
+            let ask = store.create_data_request("h2", "camille@exemple.fr", now_ms() - 1, Some(&link), &d2);
+            assert!(ask.await.unwrap(), "{backend}");
             assert!(store.spend_data_request("h2").await.unwrap().is_none(), "{backend}: expired");
 
             let erased = store.erase_personal_data("camille@exemple.fr").await.unwrap();
-            assert_eq!((erased.messages, erased.mails), (1, 2), "{backend}: both mails about the message");
+            assert_eq!((erased.messages, erased.mails), (1, 4), "{backend}: the two about the message, the two links");
             assert!(store.personal_data("camille@exemple.fr").await.unwrap().is_empty(), "{backend}");
             assert_eq!(store.team_inbox(&InboxQuery::default()).await.unwrap().len(), 1, "{backend}");
 

@@ -186,7 +186,7 @@ impl AppState {
 
 /// Every route of Osez.
 pub fn router(state: Arc<AppState>) -> Router {
-    use controllers::{admin, api, applications, backoffice, contact, health, pages};
+    use controllers::{admin, api, applications, backoffice, contact, health, my_data, pages};
     Router::new()
         .route("/", get(pages::home))
         .route("/recherche", get(pages::search))
@@ -197,6 +197,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/contact", get(contact::team_form).post(contact::team_submit))
         .route("/conseillers/{id}/contact", get(contact::adviser_form).post(contact::adviser_submit))
         .route("/altcha/defi", get(contact::altcha_challenge))
+        .route("/mes-donnees", get(my_data::ask_form).post(my_data::ask))
+        .route("/mes-donnees/acces", get(my_data::access_form).post(my_data::access))
         .route("/connexion", get(admin::sign_in_form).post(admin::sign_in))
         .route("/connexion/code", post(admin::sign_in_code))
         .route("/connexion/activation", post(admin::sign_in_enrol))

@@ -129,7 +129,6 @@ pub(crate) fn answer(config: &WebConfig, to: &str, subject: &str, body: &str, or
 }
 
 /// The single-use link to one's data.
-#[expect(dead_code, reason = "the pages that send it come next")]
 pub(crate) fn data_link(config: &WebConfig, to: &str, link: &str, minutes: u64) -> NewMail {
     NewMail {
         message_id: message_id(config),

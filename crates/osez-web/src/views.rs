@@ -372,6 +372,35 @@ pub struct LegalPage {
     pub demo: bool,
 }
 
+/// Where a person is on the "Mes données" pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MyDataStep {
+    Ask,
+    Asked,
+    Access,
+    Erased,
+    Gone,
+}
+
+#[derive(Template)]
+#[template(path = "my_data.html")]
+pub struct MyDataPage {
+    pub demo: bool,
+    pub step: MyDataStep,
+    pub token: String,
+    pub question: crate::antispam::Question,
+    pub honeypot: &'static str,
+    pub email: String,
+    pub error: Option<String>,
+    pub retention: String,
+    /// The single-use link's token, carried by the access forms.
+    pub link: String,
+    pub access_token: String,
+    pub messages: usize,
+    pub mails: usize,
+    pub account: bool,
+}
+
 /// The contact form, to the team or to one adviser, and its confirmation.
 #[derive(Template)]
 #[template(path = "contact.html")]

@@ -251,3 +251,92 @@ async fn too_quick_or_too_many_is_refused() {
         assert_eq!(messages(&store).await, 2, "{backend}");
     }
 }
+
+/// The link of the last mail to `to` in the outbox (what the person
+/// receives), as the path on this site.
+async fn link_sent_to(store: &Store, to: &str) -> String {
+    let data = store.personal_data(to).await.unwrap();
+    let mail = data.mails.iter().rev().find(|m| m.subject.contains("lien d'accès")).expect("a link mail");
+    let url = mail.body.split_whitespace().find(|w| w.starts_with("https://")).unwrap();
+    url.strip_prefix("https://osez.example.fr").unwrap().to_string()
+}
+
+async fn ask_link(state: &Arc<AppState>, email: &str) -> (StatusCode, String) {
+    let page = get(state, "/mes-donnees", None).await.2;
+    let body = format!(
+        "jeton={}&email={}&site_web=&question={}&reponse={}",
+        enc(&token_in(&page, "/mes-donnees")),
+        enc(email),
+        enc(&hidden(&page, "question")),
+        sum_asked(&page)
+    );
+    let (status, _, answer) = post(state, "/mes-donnees", body, None).await;
+    (status, unescape(&answer))
+}
+
+#[tokio::test]
+async fn a_person_downloads_then_erases_their_data_with_single_use_links() {
+    for (backend, state, store) in apps_with(config()).await {
+        assert_eq!(send_form(&state, "/contact", &good()).await.0, StatusCode::OK, "{backend}");
+        let before = store.outbox_status().await.unwrap().pending;
+        // Nothing held: the same answer, and no mail.
+        let (status, answer) = ask_link(&state, "inconnu@exemple.fr").await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        assert!(answer.contains("Si des données sont associées"), "{backend}");
+        assert_eq!(store.outbox_status().await.unwrap().pending, before, "{backend}: no mail to a stranger");
+        let (status, _) = ask_link(&state, "pas une adresse").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+
+        let (status, answer) = ask_link(&state, "Camille@Exemple.fr").await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        assert!(answer.contains("Si des données sont associées"), "{backend}");
+        let link = link_sent_to(&store, "camille@exemple.fr").await;
+        let (status, _, page) = get(&state, &link, None).await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        let page = unescape(&page);
+        assert!(page.contains("1 message envoyé"), "{backend}: {page}");
+        let form = |page: &str, action: &str, extra: &str| {
+            format!(
+                "jeton={}&lien={}&action={action}{extra}",
+                enc(&token_in(page, "/mes-donnees/acces")),
+                enc(&hidden(page, "lien"))
+            )
+        };
+        let (status, headers, json) = post(&state, "/mes-donnees/acces", form(&page, "telecharger", ""), None).await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        assert!(headers[axum::http::header::CONTENT_DISPOSITION].to_str().unwrap().contains("attachment"));
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(json["donnees"]["email"], "camille@exemple.fr", "{backend}");
+        assert_eq!(json["donnees"]["messages"][0]["company"], "Boulangerie Martin", "{backend}");
+        assert!(json["donnees"]["mails"].as_array().unwrap().len() >= 2, "{backend}: receipt and link");
+        // Used once: gone.
+        let (status, _, answer) = post(&state, "/mes-donnees/acces", form(&page, "telecharger", ""), None).await;
+        assert_eq!(status, StatusCode::GONE, "{backend}");
+        assert!(unescape(&answer).contains("Ce lien n'est plus valable"), "{backend}");
+        assert_eq!(get(&state, &link, None).await.0, StatusCode::GONE, "{backend}");
+
+        // A second link to erase; without the confirmation nothing happens.
+        ask_link(&state, "camille@exemple.fr").await;
+        let link = link_sent_to(&store, "camille@exemple.fr").await;
+        let page = get(&state, &link, None).await.2;
+        let (status, _, answer) = post(&state, "/mes-donnees/acces", form(&page, "effacer", ""), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(unescape(&answer).contains("Cochez la case de confirmation"), "{backend}");
+        assert_eq!(store.team_inbox(&InboxQuery::default()).await.unwrap().len(), 1, "{backend}");
+        let (status, _, answer) =
+            post(&state, "/mes-donnees/acces", form(&page, "effacer", "&confirmer=oui"), None).await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        assert!(unescape(&answer).contains("Vos données ont été effacées"), "{backend}");
+        assert!(store.personal_data("camille@exemple.fr").await.unwrap().is_empty(), "{backend}");
+        assert_eq!(store.team_inbox(&InboxQuery::default()).await.unwrap().len(), 0, "{backend}");
+        assert_eq!(
+            store.contact_outcomes(0).await.unwrap().len(),
+            0,
+            "{backend}: team messages are not adviser counts"
+        );
+        let (status, _, _) = post(&state, "/mes-donnees/acces", form(&page, "effacer", "&confirmer=oui"), None).await;
+        assert_eq!(status, StatusCode::GONE, "{backend}: used twice");
+        // A forged link.
+        assert_eq!(get(&state, "/mes-donnees/acces?jeton=abc", None).await.0, StatusCode::GONE, "{backend}");
+    }
+}

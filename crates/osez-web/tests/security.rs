@@ -51,6 +51,8 @@ fn paths() -> Vec<String> {
         "/contact".into(),
         format!("/conseillers/{id}/contact"),
         "/altcha/defi".into(),
+        "/mes-donnees".into(),
+        "/mes-donnees/acces?jeton=abc".into(),
         "/static/altcha.min.js".into(),
         "/healthz".into(),
         "/api/v1/advisers".into(),

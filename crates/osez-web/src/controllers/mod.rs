@@ -6,6 +6,7 @@ pub mod applications;
 pub mod backoffice;
 pub mod contact;
 pub mod health;
+pub mod my_data;
 pub mod pages;
 
 use std::time::Instant;
@@ -57,7 +58,7 @@ pub(crate) fn run_search(
 }
 
 /// The French page for a form that cannot be read (400) or is too big (413).
-fn unreadable_form(status: axum::http::StatusCode) -> axum::response::Response {
+pub(crate) fn unreadable_form(status: axum::http::StatusCode) -> axum::response::Response {
     let page = crate::views::ErrorPage {
         title: "Formulaire illisible",
         message: "Le formulaire envoyé est illisible ou trop volumineux. Revenez à la page précédente et réessayez."

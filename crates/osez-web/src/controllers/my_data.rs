@@ -1,0 +1,210 @@
+//! "Mes données": a person enters their address, receives a single-use
+//! link, and with it downloads everything held about them (JSON) or erases
+//! it. The answer to the request is the same whether anything is held or
+//! not, so the page tells nobody who wrote to whom. Erasure keeps the
+//! anonymous counts (see `osez_store::contacts`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use osez_core::account::Email;
+
+use super::FormList;
+use super::admin::no_store;
+use crate::antispam::{self, HONEYPOT};
+use crate::auth::{new_token, token_hash};
+use crate::error::render;
+use crate::security::{ClientIp, check_form_token, form_token, now_ms};
+use crate::views::{MyDataPage, MyDataStep};
+use crate::{AppState, PageError, Ready, mail};
+
+const ASK: &str = "/mes-donnees";
+const ACCESS: &str = "/mes-donnees/acces";
+/// How long a link can be used.
+pub const LINK_TTL: Duration = Duration::from_secs(30 * 60);
+
+fn page(state: &AppState, ready: &Ready, step: MyDataStep) -> MyDataPage {
+    MyDataPage {
+        demo: false,
+        step,
+        token: form_token(&ready.secrets, ASK),
+        question: antispam::new_question(&ready.secrets),
+        honeypot: HONEYPOT,
+        email: String::new(),
+        error: None,
+        retention: mail::retention_label(state.config.retention_days),
+        link: String::new(),
+        access_token: String::new(),
+        messages: 0,
+        mails: 0,
+        account: false,
+    }
+}
+
+pub async fn ask_form(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    Ok(no_store(render(StatusCode::OK, &page(&state, ready, MyDataStep::Ask))))
+}
+
+pub async fn ask(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    form: FormList,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let mut p = page(&state, ready, MyDataStep::Ask);
+    p.email = form.text("email").chars().take(254).collect();
+    let refuse = |mut p: MyDataPage, status: StatusCode, message: &str| {
+        p.error = Some(message.to_string());
+        Ok(no_store(render(status, &p)))
+    };
+    if let Err(e) = check_form_token(&ready.secrets, ASK, form.get("jeton")) {
+        return refuse(p, StatusCode::FORBIDDEN, e.message());
+    }
+    if !form.get(HONEYPOT).unwrap_or("").is_empty() {
+        return refuse(
+            p,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "La demande n'a pas pu être envoyée : un champ caché, que seuls les robots remplissent, l'a été.",
+        );
+    }
+    let email = match Email::parse(&p.email) {
+        Ok(e) if !osez_core::contact::breaks_header(&p.email) => e,
+        _ => {
+            return refuse(
+                p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Indiquez une adresse e-mail valide (ex. prenom.nom@exemple.fr).",
+            );
+        }
+    };
+    let challenge = match antispam::verify_form_challenge(
+        &ready.secrets,
+        form.get("altcha"),
+        form.get("question"),
+        form.get("reponse"),
+    ) {
+        Ok(c) => c,
+        Err(e) => return refuse(p, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
+    };
+    if let Some(secs) = state.limits.contact_wait(ip) {
+        let minutes = secs.div_ceil(60);
+        return refuse(
+            p,
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "Trop de demandes depuis votre adresse en une heure. Réessayez dans {minutes} minute{}.",
+                if minutes > 1 { "s" } else { "" }
+            ),
+        );
+    }
+    let held = !ready.store.personal_data(email.as_str()).await?.is_empty();
+    let link_token = new_token();
+    let link = format!("{}{ACCESS}?jeton={link_token}", mail::base_url(&state.config));
+    let letter = held.then(|| mail::data_link(&state.config, email.as_str(), &link, LINK_TTL.as_secs() / 60));
+    let expires = now_ms() + LINK_TTL.as_millis() as i64;
+    let fresh = ready
+        .store
+        .create_data_request(&token_hash(&link_token), email.as_str(), expires, letter.as_ref(), &challenge)
+        .await?;
+    if !fresh {
+        return refuse(p, StatusCode::UNPROCESSABLE_ENTITY, antispam::ChallengeError::Expired.message());
+    }
+    if held {
+        state.mail_wake.notify_one();
+    }
+    tracing::info!(sent = held, "data access requested");
+    p.step = MyDataStep::Asked;
+    p.email = email.to_string();
+    Ok(no_store(render(StatusCode::OK, &p)))
+}
+
+fn link_of(query: Option<&str>) -> String {
+    query
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "jeton").map(|(_, v)| v.into_owned()))
+        .unwrap_or_default()
+}
+
+fn access_binding(link: &str) -> String {
+    format!("{ACCESS}|{link}")
+}
+
+fn gone(state: &AppState, ready: &Ready) -> Response {
+    no_store(render(StatusCode::GONE, &page(state, ready, MyDataStep::Gone)))
+}
+
+/// What the link opens; the link is not spent by looking (mail scanners
+/// open links), only by the download or the erasure.
+pub async fn access_form(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let link = link_of(query.as_deref());
+    let Some(email) = ready.store.data_request_email(&token_hash(&link)).await? else { return Ok(gone(&state, ready)) };
+    let held = ready.store.personal_data(&email).await?;
+    let mut p = page(&state, ready, MyDataStep::Access);
+    p.email = email;
+    p.messages = held.messages.len();
+    p.mails = held.mails.len();
+    p.account = held.account.is_some();
+    p.access_token = form_token(&ready.secrets, &access_binding(&link));
+    p.link = link;
+    Ok(no_store(render(StatusCode::OK, &p)))
+}
+
+pub async fn access(State(state): State<Arc<AppState>>, form: FormList) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let link = form.text("lien");
+    if let Err(e) = check_form_token(&ready.secrets, &access_binding(&link), form.get("jeton")) {
+        let mut p = page(&state, ready, MyDataStep::Gone);
+        p.error = Some(e.message().into());
+        return Ok(no_store(render(StatusCode::FORBIDDEN, &p)));
+    }
+    let action = form.text("action");
+    if action == "effacer" && form.get("confirmer") != Some("oui") {
+        let Some(email) = ready.store.data_request_email(&token_hash(&link)).await? else {
+            return Ok(gone(&state, ready));
+        };
+        let held = ready.store.personal_data(&email).await?;
+        let mut p = page(&state, ready, MyDataStep::Access);
+        p.email = email;
+        p.messages = held.messages.len();
+        p.mails = held.mails.len();
+        p.account = held.account.is_some();
+        p.access_token = form_token(&ready.secrets, &access_binding(&link));
+        p.link = link;
+        p.error = Some("Cochez la case de confirmation pour effacer vos données.".into());
+        return Ok(no_store(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
+    }
+    if action != "telecharger" && action != "effacer" {
+        return Ok(super::unreadable_form(StatusCode::BAD_REQUEST));
+    }
+    let Some(email) = ready.store.spend_data_request(&token_hash(&link)).await? else {
+        return Ok(gone(&state, ready));
+    };
+    if action == "telecharger" {
+        let data = ready.store.personal_data(&email).await?;
+        let body = serde_json::json!({
+            "service": "Osez",
+            "genere_le_ms": now_ms(),
+            "conservation": mail::retention_label(state.config.retention_days),
+            "donnees": data,
+        });
+        let json = serde_json::to_string_pretty(&body).map_err(|e| PageError::Internal(e.to_string()))?;
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"mes-donnees-osez.json\""),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            json,
+        )
+            .into_response());
+    }
+    let erased = ready.store.erase_personal_data(&email).await?;
+    tracing::info!(messages = erased.messages, mails = erased.mails, "personal data erased on request");
+    let mut p = page(&state, ready, MyDataStep::Erased);
+    p.messages = erased.messages as usize;
+    Ok(no_store(render(StatusCode::OK, &p)))
+}
