@@ -186,7 +186,7 @@ impl AppState {
 
 /// Every route of Osez.
 pub fn router(state: Arc<AppState>) -> Router {
-    use controllers::{admin, api, applications, backoffice, contact, health, my_data, pages};
+    use controllers::{admin, api, applications, backoffice, contact, health, messages, my_data, pages};
     Router::new()
         .route("/", get(pages::home))
         .route("/recherche", get(pages::search))
@@ -217,6 +217,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin/candidatures", get(applications::applications))
         .route("/admin/candidatures/{id}", get(applications::application).post(applications::review))
         .route("/admin/appels", get(applications::calls).post(applications::create_call))
+        .route("/admin/messages", get(messages::inbox))
+        .route("/admin/messages/{id}", get(messages::message).post(messages::message_act))
+        .route("/admin/demandes", get(messages::requests))
+        .route("/admin/demandes/{id}", post(messages::request_outcome))
+        .route("/admin/suivi", get(messages::outcomes))
         .route("/admin/moderation", get(backoffice::moderation))
         .route("/admin/moderation/{id}", post(backoffice::moderation_decide))
         .route("/admin/recherches", get(backoffice::zero_results))

@@ -115,7 +115,6 @@ pub(crate) fn receipt(config: &WebConfig, form: &ContactForm, recipient: &str) -
 }
 
 /// The team's answer to a message.
-#[expect(dead_code, reason = "the pages that send it come next")]
 pub(crate) fn answer(config: &WebConfig, to: &str, subject: &str, body: &str, original: &str) -> NewMail {
     let reply_to = config.team_email.clone();
     NewMail {

@@ -372,6 +372,104 @@ pub struct LegalPage {
     pub demo: bool,
 }
 
+/// One message in a list of the back office.
+pub struct MessageRow {
+    pub id: i64,
+    pub at: String,
+    pub name: String,
+    pub company: String,
+    pub commune: String,
+    pub need: &'static str,
+    pub status: &'static str,
+    pub assigned_to: String,
+    /// For a message passed on by the team: the adviser's name.
+    pub adviser: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_messages.html")]
+pub struct InboxPage {
+    pub chrome: Chrome,
+    pub rows: Vec<MessageRow>,
+    pub statuses: Vec<(&'static str, &'static str)>,
+    pub status: &'static str,
+    pub mine: bool,
+    pub outbox: Option<String>,
+    pub demo: bool,
+}
+
+pub struct ReplyView {
+    pub author: String,
+    pub at: String,
+    pub subject: String,
+    pub body: String,
+}
+
+pub struct TeamMember {
+    pub id: i64,
+    pub email: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_message.html")]
+pub struct MessagePage {
+    pub chrome: Chrome,
+    pub row: MessageRow,
+    pub email: String,
+    pub message: String,
+    pub replies: Vec<ReplyView>,
+    pub statuses: Vec<(&'static str, &'static str, bool)>,
+    pub team: Vec<TeamMember>,
+    pub token: String,
+    pub subject: String,
+    pub body: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub outbox: Option<String>,
+    pub demo: bool,
+}
+
+pub struct RequestRow {
+    pub row: MessageRow,
+    pub email: String,
+    pub message: String,
+    pub outcome: Option<&'static str>,
+    pub token: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_requests.html")]
+pub struct RequestsPage {
+    pub chrome: Chrome,
+    pub has_profile: bool,
+    pub rows: Vec<RequestRow>,
+    pub outcomes: Vec<(&'static str, &'static str)>,
+    pub notice: Option<String>,
+    pub demo: bool,
+}
+
+pub struct OutcomeRow {
+    pub department: String,
+    pub need: &'static str,
+    pub total: i64,
+    pub met: i64,
+    pub quote_sent: i64,
+    pub no_follow_up: i64,
+    pub unknown: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin_outcomes.html")]
+pub struct OutcomesPage {
+    pub chrome: Chrome,
+    pub from: String,
+    pub rows: Vec<OutcomeRow>,
+    pub total: OutcomeRow,
+    pub error: Option<String>,
+    pub demo: bool,
+}
+
 /// Where a person is on the "Mes données" pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MyDataStep {

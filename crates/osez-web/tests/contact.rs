@@ -340,3 +340,107 @@ async fn a_person_downloads_then_erases_their_data_with_single_use_links() {
         assert_eq!(get(&state, "/mes-donnees/acces?jeton=abc", None).await.0, StatusCode::GONE, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn the_team_answers_and_advisers_record_what_came_of_requests() {
+    for (backend, state, store) in apps_with(config()).await {
+        assert_eq!(send_form(&state, "/contact", &good()).await.0, StatusCode::OK, "{backend}");
+        let team = signed_in(&state, &store, "moderatrice@exemple.fr", Role::Moderator).await;
+        let (status, _, page) = get(&state, "/admin/messages", Some(&team)).await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        let page = unescape(&page);
+        assert!(page.contains("Camille Martin (Boulangerie Martin)"), "{backend}");
+        assert!(page.contains("Aucun serveur d'envoi (SMTP) n'est configuré"), "{backend}: said plainly");
+        assert!(page.contains("2 courriels attendent"), "{backend}");
+        let id = store.team_inbox(&InboxQuery::default()).await.unwrap()[0].id;
+        let path = format!("/admin/messages/{id}");
+        let (status, _, page) = get(&state, &path, Some(&team)).await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        assert!(unescape(&page).contains("je voudrais de l'aide"), "{backend}");
+        let token = token_in(&page, &path);
+        let me = store.user_by_email(&Email::parse("moderatrice@exemple.fr").unwrap()).await.unwrap().unwrap();
+
+        let follow = format!("jeton={}&action=suivi&statut=open&attribue={}", enc(&token), me.id);
+        let (status, _, answer) = post(&state, &path, follow, Some(&team)).await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        assert!(unescape(&answer).contains("Suivi enregistré : En cours."), "{backend}");
+        let mine = store.team_inbox(&InboxQuery { status: None, assigned_to: Some(me.id) }).await.unwrap();
+        assert_eq!(mine.len(), 1, "{backend}");
+        let editor = store.user_by_email(&Email::parse("editrice@exemple.fr").unwrap()).await.unwrap().unwrap();
+        let stranger = format!("jeton={}&action=suivi&statut=open&attribue=999999", enc(&token));
+        assert_eq!(post(&state, &path, stranger, Some(&team)).await.0, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        let other = format!("jeton={}&action=suivi&statut=closed&attribue={}", enc(&token), editor.id);
+        assert_eq!(post(&state, &path, other, Some(&team)).await.0, StatusCode::OK, "{backend}");
+
+        let pending = store.outbox_status().await.unwrap().pending;
+        let injected = format!(
+            "jeton={}&action=repondre&objet={}&reponse={}",
+            enc(&token),
+            enc("Re : devis\r\nBcc: cible@exemple.fr"),
+            enc("Bonjour, voici un conseiller près de chez vous.")
+        );
+        let (status, _, answer) = post(&state, &path, injected, Some(&team)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(unescape(&answer).contains("retirez les retours à la ligne"), "{backend}");
+        assert_eq!(store.outbox_status().await.unwrap().pending, pending, "{backend}: nothing sent");
+        let reply = format!(
+            "jeton={}&action=repondre&objet={}&reponse={}",
+            enc(&token),
+            enc("Votre demande d'aide pour vos devis"),
+            enc("Bonjour,\nvoici un conseiller près de chez vous.")
+        );
+        let (status, _, answer) = post(&state, &path, reply, Some(&team)).await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        assert!(unescape(&answer).contains("Réponse envoyée à camille@exemple.fr"), "{backend}");
+        let m = store.contact_message(id).await.unwrap().unwrap();
+        assert_eq!(m.replies.len(), 1, "{backend}: kept with the thread");
+        let copy = store.personal_data("camille@exemple.fr").await.unwrap();
+        let sent = copy.mails.iter().find(|m| m.subject == "Votre demande d'aide pour vos devis").unwrap();
+        assert!(sent.body.starts_with("Bonjour,\nvoici un conseiller"), "{backend}");
+        assert!(sent.body.contains("> je voudrais de l'aide"), "{backend}: the message quoted");
+
+        // The adviser's side.
+        let a = &advisers()[0];
+        let adviser = signed_in(&state, &store, "conseil@exemple.fr", Role::Adviser).await;
+        let user = store.user_by_email(&Email::parse("conseil@exemple.fr").unwrap()).await.unwrap().unwrap();
+        store.link_adviser(user.id, a.id.as_str(), "test").await.unwrap();
+        let contact_path = format!("/conseillers/{}/contact", a.id);
+        for commune in ["69003", "69001", "13001"] {
+            let f = Fields { commune: commune.into(), ..good() };
+            assert_eq!(send_form(&state, &contact_path, &f).await.0, StatusCode::OK, "{backend}");
+        }
+        let (status, _, page) = get(&state, "/admin/demandes", Some(&adviser)).await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        let ids: Vec<i64> = store.adviser_requests(a.id.as_str()).await.unwrap().iter().map(|m| m.id).collect();
+        assert_eq!(ids.len(), 3, "{backend}");
+        for (id, outcome) in ids.iter().zip(["met", "quote_sent"]) {
+            let action = format!("/admin/demandes/{id}");
+            let body = format!("jeton={}&suite={outcome}", enc(&token_in(&page, &action)));
+            let (status, _, answer) = post(&state, &action, body, Some(&adviser)).await;
+            assert_eq!(status, StatusCode::OK, "{backend}");
+            assert!(unescape(&answer).contains("Suite enregistrée"), "{backend}");
+        }
+        // Another adviser's request, or a message to the team: not found.
+        let action = format!("/admin/demandes/{id}");
+        let body = format!("jeton={}&suite=met", enc(&token_in(&page, &format!("/admin/demandes/{}", ids[2]))));
+        assert_ne!(post(&state, &action, body, Some(&adviser)).await.0, StatusCode::OK, "{backend}");
+        // The team may not read an adviser's messages.
+        assert_eq!(get(&state, &format!("/admin/messages/{}", ids[0]), Some(&team)).await.0, StatusCode::NOT_FOUND);
+
+        let (status, _, page) = get(&state, "/admin/suivi", Some(&team)).await;
+        assert_eq!(status, StatusCode::OK, "{backend}");
+        let page = unescape(&page);
+        // Newest first: Marseille met, Lyon 1er quote sent, Lyon 3e unknown.
+        assert!(
+            page.contains("(13)</th><td>IA générative</td><td>1</td><td>1</td><td>0</td><td>0</td><td>0</td>"),
+            "{backend}"
+        );
+        assert!(
+            page.contains("(69)</th><td>IA générative</td><td>2</td><td>0</td><td>1</td><td>0</td><td>1</td>"),
+            "{backend}"
+        );
+        assert!(page.contains("<td>3</td><td>1</td><td>1</td><td>0</td><td>1</td>"), "{backend}: totals");
+        let (status, _, _) = get(&state, "/admin/suivi?depuis=hier", Some(&team)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+    }
+}

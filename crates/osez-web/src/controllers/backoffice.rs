@@ -44,6 +44,9 @@ const SECTIONS: &[Section] = &[
     Section { href: "/admin", label: "Accueil", roles: Role::ALL },
     Section { href: "/admin/candidature", label: "Mes candidatures", roles: &[Role::Adviser] },
     Section { href: "/admin/profil", label: "Mon profil", roles: &[Role::Adviser] },
+    Section { href: "/admin/demandes", label: "Demandes reçues", roles: &[Role::Adviser] },
+    Section { href: "/admin/messages", label: "Messages", roles: TEAM },
+    Section { href: "/admin/suivi", label: "Suite des contacts", roles: TEAM },
     Section { href: "/admin/candidatures", label: "Candidatures", roles: EDITORS },
     Section { href: "/admin/appels", label: "Appels", roles: EDITORS },
     Section { href: "/admin/moderation", label: "Modération", roles: MODERATION },
@@ -113,7 +116,7 @@ pub(crate) fn today() -> Date {
 }
 
 /// Start of a day in Paris, as Unix milliseconds.
-fn day_start_ms(day: Date) -> Option<i64> {
+pub(crate) fn day_start_ms(day: Date) -> Option<i64> {
     day.to_zoned_datetime(paris().clone()).ok().map(|z| z.timestamp().as_millisecond())
 }
 

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod backoffice;
 pub mod contact;
 pub mod health;
+pub mod messages;
 pub mod my_data;
 pub mod pages;
 
