@@ -63,14 +63,14 @@ async fn outbox_notice(state: &AppState, ready: &Ready) -> Result<Option<String>
             if s.failed > 1 { "ont" } else { "a" },
             waiting(s.pending)
         ))
-    } else if let Some(oldest) = s.oldest_pending_ms.filter(|t| crate::security::now_ms() - t > 15 * 60_000) {
-        Some(format!(
-            "{} dans la file d'envoi, le plus ancien depuis le {} : le serveur d'envoi ne répond pas.",
-            waiting(s.pending),
-            format_time(oldest)
-        ))
     } else {
-        None
+        s.oldest_pending_ms.filter(|t| crate::security::now_ms() - t > 15 * 60_000).map(|oldest| {
+            format!(
+                "{} dans la file d'envoi, le plus ancien depuis le {} : le serveur d'envoi ne répond pas.",
+                waiting(s.pending),
+                format_time(oldest)
+            )
+        })
     })
 }
 
