@@ -4,7 +4,7 @@ Every message accepted is appended to OUT as one JSON line: envelope,
 the headers the tests look at, and the text body decoded from its MIME
 transfer encoding. Prints "listening PORT" once ready.
 
-    python3 tests/smtp/sink.py --port 0 --out /tmp/mail.jsonl
+    python3 tests/smtp/sink.py --port 0 --out /tmp/mail.jsonl [--delay-ms 150]
 """
 
 import argparse
@@ -19,10 +19,17 @@ from aiosmtpd.controller import Controller
 
 
 class Sink:
-    def __init__(self, out):
+    def __init__(self, out, delay_ms):
         self.out = out
+        self.delay = delay_ms / 1000
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            # A slow server, so that a client can be killed mid-batch.
+            await asyncio.sleep(self.delay)
+            if server.transport is None or server.transport.is_closing():
+                # The client is gone before hearing "250": not accepted.
+                return "451 client gone"
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         body = msg.get_body(preferencelist=("plain",))
         record = {
@@ -48,13 +55,14 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--out", required=True)
+    p.add_argument("--delay-ms", type=int, default=0)
     a = p.parse_args()
     port = a.port
     if port == 0:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-    controller = Controller(Sink(a.out), hostname="127.0.0.1", port=port, decode_data=False)
+    controller = Controller(Sink(a.out, a.delay_ms), hostname="127.0.0.1", port=port, decode_data=False)
     controller.start()
     print(f"listening {port}", flush=True)
     try:

@@ -79,6 +79,12 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// SIGKILL: no chance to finish anything.
+    fn kill_hard(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     /// SIGTERM, then the exit status and what it logged.
     fn stop(mut self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
@@ -421,4 +427,115 @@ fn a_profile_reported_three_times_leaves_the_directory_at_once() {
     let (status, log) = server.stop();
     assert!(status.success());
     assert!(log.contains("profile hidden pending review") && log.contains("directory reloaded"), "{log}");
+}
+
+/// The answer to the question in words of a contact form.
+fn sum_asked(page: &str) -> u32 {
+    const WORDS: [&str; 10] = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"];
+    let text = page.split("Combien font ").nth(1).expect("a question").split(" ?").next().unwrap();
+    let (a, b) = text.split_once(" plus ").unwrap();
+    let n = |w: &str| WORDS.iter().position(|x| *x == w).unwrap() as u32;
+    n(a) + n(b)
+}
+
+/// Writes to the team through the running binary, as a person without
+/// JavaScript would; the status.
+fn write_to_team(addr: &str, n: usize) -> u16 {
+    let page = http_get(addr, "/contact").1;
+    let body = format!(
+        "jeton={}&name=Personne+{n}&email=personne{n}%40exemple.fr&company=&commune=69003&need=autre\
+         &message=Bonjour%2C+voici+mon+message+num%C3%A9ro+{n}.&site_web=&question={}&reponse={}",
+        hidden(&page, "jeton"),
+        hidden(&page, "question"),
+        sum_asked(&page)
+    );
+    http_post(addr, "/contact", &body, None).0
+}
+
+fn contact_args(sink: &SmtpSink) -> Vec<String> {
+    [
+        "--smtp-url",
+        &sink.url(),
+        "--mail-from",
+        "Osez (test) <ne-pas-repondre@osez.test>",
+        "--team-email",
+        "equipe@osez.test",
+        "--public-url",
+        "https://osez.example.fr",
+        "--contacts-per-hour",
+        "0",
+        "--forms-per-minute",
+        "0",
+        "--min-fill-secs",
+        "0",
+        "--mail-retry-secs",
+        "1",
+        "--mail-lease-secs",
+        "2",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// A message written on the site reaches a real SMTP server: the team's
+/// copy answers to the person, the person's receipt quotes the message.
+#[test]
+fn a_contact_message_reaches_the_smtp_server() {
+    let Some(sink) = SmtpSink::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let args = contact_args(&sink);
+    let server = Server::start_with(dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(write_to_team(&server.addr, 1), 200, "{}", server.log());
+    let got = sink.wait_for(2, Duration::from_secs(30));
+    assert_eq!(got.len(), 2, "{}", server.log());
+    let team = got.iter().find(|m| m.rcpt_tos == ["equipe@osez.test"]).expect("the team's copy");
+    assert_eq!(team.reply_to, "personne1@exemple.fr");
+    assert_eq!(team.mail_from, "ne-pas-repondre@osez.test");
+    assert!(team.message_id.ends_with("@osez.test>"), "{}", team.message_id);
+    assert!(team.body.contains("> Bonjour, voici mon message numéro 1."), "{}", team.body);
+    assert!(team.body.contains("https://osez.example.fr/admin/messages"));
+    let receipt = got.iter().find(|m| m.rcpt_tos == ["personne1@exemple.fr"]).expect("the receipt");
+    assert_eq!(receipt.subject, "Votre message à l'équipe France Num a bien été reçu");
+    assert!(receipt.body.contains("https://osez.example.fr/mes-donnees"));
+    assert!(!receipt.header_names.iter().any(|h| h.eq_ignore_ascii_case("bcc")));
+}
+
+/// `osez` killed (SIGKILL) while it delivers a batch, then started again:
+/// every mail of every acknowledged message arrives. Exactly once as far
+/// as SMTP allows: the one mail in flight at the kill may be sent again,
+/// with the same Message-ID, which receivers use to drop the copy.
+#[test]
+fn acknowledged_messages_arrive_after_a_kill_mid_batch() {
+    let Some(sink) = SmtpSink::start_slow(150) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let args = contact_args(&sink);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = Server::start_with(dir.path(), &args);
+    let acknowledged: Vec<usize> = (0..12).filter(|&n| write_to_team(&server.addr, n) == 200).collect();
+    assert_eq!(acknowledged.len(), 12, "{}", server.log());
+    // 24 mails at 150 ms each: kill once a few have arrived.
+    let before = sink.wait_for(5, Duration::from_secs(30)).len();
+    server.kill_hard();
+    let at_kill = sink.received().len();
+    assert!((5..24).contains(&at_kill), "the kill came mid-batch ({before}, then {at_kill} of 24)");
+
+    let again = Server::start_with(dir.path(), &args);
+    let got = sink.wait_for(24, Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(500));
+    let got = if sink.received().len() > got.len() { sink.received() } else { got };
+    for n in &acknowledged {
+        let to = format!("personne{n}@exemple.fr");
+        let receipts: std::collections::BTreeSet<&str> =
+            got.iter().filter(|m| m.rcpt_tos == [to.as_str()]).map(|m| m.message_id.as_str()).collect();
+        assert_eq!(receipts.len(), 1, "one receipt for message {n}: {receipts:?}\n{}", again.log());
+        let team: std::collections::BTreeSet<&str> = got
+            .iter()
+            .filter(|m| m.rcpt_tos == ["equipe@osez.test"] && m.reply_to == to)
+            .map(|m| m.message_id.as_str())
+            .collect();
+        assert_eq!(team.len(), 1, "one team copy for message {n}");
+    }
+    let distinct: std::collections::BTreeSet<&str> = got.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(distinct.len(), 24, "24 different mails");
+    assert!(got.len() - distinct.len() <= 1, "at most the mail in flight sent again: {} copies", got.len());
 }

@@ -25,6 +25,7 @@ pub struct Received {
 
 pub struct SmtpSink {
     pub port: u16,
+    delay_ms: u64,
     child: Option<Child>,
     out: PathBuf,
     _dir: tempfile::TempDir,
@@ -47,6 +48,11 @@ impl SmtpSink {
     /// Starts the server on a free loopback port; `None` (with a note) when
     /// aiosmtpd is not installed, outside CI.
     pub fn start() -> Option<SmtpSink> {
+        SmtpSink::start_slow(0)
+    }
+
+    /// Same, with a server that takes `delay_ms` to accept each message.
+    pub fn start_slow(delay_ms: u64) -> Option<SmtpSink> {
         if !aiosmtpd_present() {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
@@ -57,7 +63,7 @@ impl SmtpSink {
         }
         let dir = tempfile::tempdir().expect("temporary directory");
         let out = dir.path().join("received.jsonl");
-        let mut sink = SmtpSink { port: 0, child: None, out, _dir: dir };
+        let mut sink = SmtpSink { port: 0, delay_ms, child: None, out, _dir: dir };
         sink.launch(0);
         Some(sink)
     }
@@ -65,7 +71,7 @@ impl SmtpSink {
     fn launch(&mut self, port: u16) {
         let mut child = Command::new("python3")
             .arg(script())
-            .args(["--port", &port.to_string(), "--out"])
+            .args(["--port", &port.to_string(), "--delay-ms", &self.delay_ms.to_string(), "--out"])
             .arg(&self.out)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
