@@ -498,6 +498,8 @@ fn a_contact_message_reaches_the_smtp_server() {
     assert_eq!(receipt.subject, "Votre message à l'équipe France Num a bien été reçu");
     assert!(receipt.body.contains("https://osez.example.fr/mes-donnees"));
     assert!(!receipt.header_names.iter().any(|h| h.eq_ignore_ascii_case("bcc")));
+    let log = server.log();
+    assert!(log.contains("retention purge") && log.contains("days=365"), "the retention job ran at start: {log}");
 }
 
 /// `osez` killed (SIGKILL) while it delivers a batch, then started again:

@@ -202,6 +202,22 @@ mod tests {
     }
 
     #[test]
+    fn an_expired_challenge_is_refused() {
+        let challenge = altcha::create_challenge(CreateChallengeOptions {
+            cost: 20,
+            counter: Some(20),
+            expires_at: Some(now_ms() / 1000 - 1),
+            hmac_signature_secret: Some(challenge_key(&secrets(), "altcha-signature")),
+            hmac_key_signature_secret: Some(challenge_key(&secrets(), "altcha-key")),
+            ..Default::default()
+        })
+        .unwrap();
+        let solution = solve_challenge(SolveChallengeOptions::new(&challenge)).unwrap().unwrap();
+        let payload = BASE64.encode(serde_json::to_vec(&Payload { challenge, solution }).unwrap());
+        assert_eq!(verify_altcha(&secrets(), &payload), Err(ChallengeError::Expired));
+    }
+
+    #[test]
     fn questions_are_signed_and_answered_in_digits() {
         let q = new_question(&secrets());
         let parts: Vec<&str> = q.token.split('.').collect();

@@ -370,6 +370,8 @@ pub struct AccessibilityPage {
 #[template(path = "legal.html")]
 pub struct LegalPage {
     pub demo: bool,
+    /// How long contact messages are kept ("12 mois").
+    pub retention: String,
 }
 
 /// One message in a list of the back office.

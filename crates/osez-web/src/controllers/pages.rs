@@ -331,7 +331,8 @@ pub async fn accessibility(State(state): State<Arc<AppState>>) -> Response {
 }
 
 pub async fn legal(State(state): State<Arc<AppState>>) -> Response {
-    render(StatusCode::OK, &LegalPage { demo: is_demo(&state) })
+    let retention = crate::mail::retention_label(state.config.retention_days);
+    render(StatusCode::OK, &LegalPage { demo: is_demo(&state), retention })
 }
 
 pub async fn not_found() -> PageError {
