@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Browser test suite for Osez: accessibility (axe-core, WCAG 2.1 A/AA), page
-// conventions, keyboard-only navigation, search without JavaScript, no
-// third-party requests, no console errors, screenshots.
+// conventions, keyboard-only navigation, search without JavaScript, contact
+// forms (ALTCHA widget with JavaScript, the question in words without), no
+// CSP violation, no third-party requests, no console errors, screenshots.
 //
 // Usage:  npm ci && node run.mjs
 //   OSEZ_BASE_URL   test an already running server (e.g. http://127.0.0.1:8080);
@@ -580,6 +581,309 @@ async function liveTypingTest(base) {
   return problems;
 }
 
+// ---------------------------------------------------------------- contact forms
+
+// The server refuses a contact form sent less than 3 s after it was shown.
+const CONTACT_MIN_FILL_MS = 3_500;
+// The ALTCHA proof of work runs in the page; slow on a busy machine.
+const ALTCHA_SOLVE_TIMEOUT_MS = 60_000;
+const NUMBER_WORDS = ['zéro', 'un', 'deux', 'trois', 'quatre', 'cinq', 'six', 'sept', 'huit', 'neuf'];
+
+let adviserContact = null; // path of the form, found once
+
+/**
+ * The contact form of the first adviser found for "marketing", reached by
+ * the "Contacter ce conseiller" link of the profile page.
+ */
+async function adviserContactPath(base) {
+  if (adviserContact) return adviserContact;
+  const profile = await firstResultHref(base, 'marketing');
+  const context = await newContext();
+  try {
+    const page = await context.newPage();
+    const res = await page.goto(new URL(profile, base).href);
+    if (!res || res.status() !== 200) throw new Error(`${profile} answered ${res && res.status()}`);
+    const link = page.getByRole('link', { name: /Contacter ce conseiller/ });
+    if ((await link.count()) !== 1) {
+      throw new Error(`${profile} has ${await link.count()} link(s) named "Contacter ce conseiller", expected 1`);
+    }
+    const u = new URL(await link.getAttribute('href'), page.url());
+    const expected = `${new URL(profile, base).pathname}/contact`;
+    if (u.origin !== new URL(base).origin || u.pathname !== expected) {
+      throw new Error(`"Contacter ce conseiller" on ${profile} leads to ${u.href}, expected ${expected}`);
+    }
+    adviserContact = u.pathname;
+    return u.pathname;
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * Records the document's CSP violations (inline style or script, a worker
+ * from blob: …) in window.__osezCsp. Chromium also logs each one as a
+ * console error, which watch() reports, including those inside workers.
+ */
+async function recordCspViolations(context) {
+  await context.addInitScript(() => {
+    window.__osezCsp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__osezCsp.push(`${e.effectiveDirective} refused ${e.blockedURI || '(inline)'} at ${e.sourceFile || '?'}:${e.lineNumber}`);
+    });
+  });
+}
+
+async function cspViolations(page, where) {
+  const found = await page.evaluate(() => window.__osezCsp || []).catch((err) => [`(could not read: ${err.message})`]);
+  return found.map((v) => `CSP violation on ${where}: ${v}`);
+}
+
+async function fillContact(page, fields) {
+  const values = {
+    name: 'Camille Martin',
+    email: 'camille.martin@exemple.fr',
+    company: 'Boulangerie Martin',
+    commune: '69003',
+    need: 'ia_generative',
+    message: "Bonjour, j'aimerais savoir comment l'IA générative peut aider ma boulangerie à répondre aux clients.",
+    ...fields,
+  };
+  await page.fill('#name', values.name);
+  await page.fill('#email', values.email);
+  await page.fill('#company', values.company);
+  await page.fill('#commune', values.commune);
+  await page.selectOption('#need', values.need);
+  await page.fill('#message', values.message);
+}
+
+/** Answers "Combien font trois plus quatre ? Répondez en chiffres." in #reponse; returns problems. */
+async function answerQuestion(page) {
+  const label = ((await page.textContent('label[for="reponse"]')) || '').trim().replace(/\s+/g, ' ');
+  const m = /Combien font (\p{L}+) plus (\p{L}+) \?/u.exec(label);
+  const a = m ? NUMBER_WORDS.indexOf(m[1].toLowerCase()) : -1;
+  const b = m ? NUMBER_WORDS.indexOf(m[2].toLowerCase()) : -1;
+  if (a < 0 || b < 0) return [`the label of #reponse is ${JSON.stringify(label)}, expected "Combien font <nombre> plus <nombre> ? …"`];
+  if (!/Répondez en chiffres/.test(label)) return [`the label of #reponse does not say "Répondez en chiffres": ${JSON.stringify(label)}`];
+  await page.fill('#reponse', String(a + b));
+  log(`# question: ${JSON.stringify(label)} -> ${a + b}`);
+  return [];
+}
+
+/**
+ * Waits until the form has been shown CONTACT_MIN_FILL_MS, then sends it
+ * with "Envoyer le message"; returns the response to the POST.
+ */
+async function sendContact(page, shownAt) {
+  const wait = shownAt + CONTACT_MIN_FILL_MS - Date.now();
+  if (wait > 0) await page.waitForTimeout(wait);
+  const posted = page.waitForResponse(
+    (r) => r.request().isNavigationRequest() && r.request().frame() === page.mainFrame() && r.request().method() === 'POST',
+    { timeout: NAV_TIMEOUT_MS },
+  );
+  await page.getByRole('button', { name: 'Envoyer le message' }).click();
+  const res = await posted;
+  await page.waitForLoadState('load');
+  return res;
+}
+
+/** What the server said, for a failure message. */
+async function pageNotices(page) {
+  const notices = await page.locator('[role="alert"], .field-error').allTextContents().catch(() => []);
+  return notices.length ? ` (the page says: ${notices.map((t) => t.trim().replace(/\s+/g, ' ')).join(' | ')})` : '';
+}
+
+async function contactWithJavaScriptTest(base) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const context = await newContext();
+  await recordCspViolations(context);
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin);
+    const challenges = [];
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/altcha/defi') challenges.push(r.status());
+    });
+    page.on('worker', (w) => {
+      const u = new URL(w.url());
+      if (u.origin !== baseOrigin) problems.push(`the widget started a worker from ${w.url()}, not from the site`);
+    });
+    const res = await page.goto(new URL('/contact', base).href);
+    const shownAt = Date.now();
+    if (!res || res.status() !== 200) return [`/contact answered ${res && res.status()}`];
+
+    const hidden = await page
+      .locator('#question-verification')
+      .waitFor({ state: 'hidden', timeout: 5_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (!hidden) {
+      const q = await page.evaluate(() => {
+        const el = document.getElementById('question-verification');
+        if (!el) return null;
+        const r = el.getBoundingClientRect();
+        return { hidden: el.hidden, display: getComputedStyle(el).display, height: Math.round(r.height) };
+      });
+      problems.push(
+        'the question for browsers without JavaScript (#question-verification) is still shown once the widget runs' +
+          (q ? ` (hidden attribute ${q.hidden}, computed display ${JSON.stringify(q.display)}, height ${q.height} px)` : ''),
+      );
+    }
+    await fillContact(page);
+
+    const checkbox = page.locator('altcha-widget').getByLabel('Je ne suis pas un robot');
+    if ((await checkbox.count()) !== 1 || (await checkbox.getAttribute('type')) !== 'checkbox') {
+      problems.push(`no checkbox labelled "Je ne suis pas un robot" in <altcha-widget> (found ${await checkbox.count()})`);
+      problems.push(...(await cspViolations(page, '/contact')), ...watched);
+      return problems;
+    }
+    // The widget's (invisible until checked) tick mark lies over the middle
+    // of the box; a person's click there works too, but playwright's
+    // hit-target check wants the input itself on top: click near a corner.
+    await checkbox.click({ position: { x: 3, y: 3 } });
+    const started = Date.now();
+    const solved = await page
+      .waitForFunction(() => !!document.querySelector('#contact-form input[name="altcha"]')?.value, null, {
+        timeout: ALTCHA_SOLVE_TIMEOUT_MS,
+      })
+      .then(() => true)
+      .catch(() => false);
+    const widgetText = ((await page.locator('altcha-widget').textContent()) || '').trim().replace(/\s+/g, ' ');
+    if (!solved) {
+      problems.push(
+        `the widget did not fill the hidden "altcha" input within ${ALTCHA_SOLVE_TIMEOUT_MS / 1000} s; ` +
+          `it says ${JSON.stringify(widgetText)}; GET /altcha/defi answered: ${JSON.stringify(challenges)}`,
+      );
+      problems.push(...(await cspViolations(page, '/contact')), ...watched);
+      return problems;
+    }
+    await page
+      .locator('altcha-widget')
+      .filter({ hasText: 'Vérifié' })
+      .waitFor({ timeout: 5_000 })
+      .catch(async () => problems.push(`the widget does not say "Vérifié": ${JSON.stringify(((await page.locator('altcha-widget').textContent()) || '').trim())}`));
+    const announced = (await page.locator('altcha-widget ~ [role="status"]').first().textContent().catch(() => '')) || '';
+    if (!/réussie/.test(announced)) problems.push(`the success is not announced in the widget's live region: ${JSON.stringify(announced)}`);
+    log(`# ALTCHA solved in ${((Date.now() - started) / 1000).toFixed(1)} s; GET /altcha/defi answered ${challenges.join(', ')}`);
+    problems.push(...(await cspViolations(page, '/contact')));
+
+    const sent = await sendContact(page, shownAt);
+    const text = (await page.textContent('main')) || '';
+    if (sent.status() !== 200) problems.push(`sending the form answered ${sent.status()}, expected 200${await pageNotices(page)}`);
+    if (!/Votre message a bien été envoyé/.test(text)) {
+      problems.push(`the page after sending does not say "Votre message a bien été envoyé"${await pageNotices(page)}`);
+    }
+    problems.push(...(await cspViolations(page, 'the page after sending')));
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
+async function contactAdviserWithoutJavaScriptTest(base) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const contactPath = await adviserContactPath(base);
+  const context = await newContext({ javaScriptEnabled: false });
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin);
+    const res = await page.goto(new URL(contactPath, base).href);
+    const shownAt = Date.now();
+    if (!res || res.status() !== 200) return [`${contactPath} answered ${res && res.status()}`];
+    if (!(await page.locator('#reponse').isVisible())) problems.push('without JavaScript, the question field #reponse is not shown');
+    await fillContact(page, { email: 'dominique.petit@exemple.fr', company: '', commune: 'Lyon', need: 'ia_generative' });
+    const answered = await answerQuestion(page);
+    if (answered.length) return [...answered, ...watched];
+    const sent = await sendContact(page, shownAt);
+    const text = ((await page.textContent('main')) || '').replace(/\s+/g, ' ');
+    if (sent.status() !== 200) problems.push(`sending the form answered ${sent.status()}, expected 200${await pageNotices(page)}`);
+    if (!/Votre message a bien été envoyé/.test(text)) {
+      problems.push(`the page after sending does not say "Votre message a bien été envoyé"${await pageNotices(page)}`);
+    } else if (!/n'a pas encore de compte/.test(text)) {
+      problems.push(`the page does not say the demo adviser "n'a pas encore de compte": ${JSON.stringify(text.slice(0, 400))}`);
+    }
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
+/**
+ * Sends /contact with an empty name and an invalid address. The browser's
+ * own checks (required, type=email) would stop it first: they are switched
+ * off (form.noValidate) to reach the server's, which every browser gets.
+ */
+async function sendInvalidContact(page, base, { answer }) {
+  const res = await page.goto(new URL('/contact', base).href);
+  const shownAt = Date.now();
+  if (!res || res.status() !== 200) return { problems: [`/contact answered ${res && res.status()}`] };
+  await fillContact(page, { name: '', email: 'camille.exemple.fr' });
+  const problems = answer ? await answerQuestion(page) : [];
+  await page.$eval('#contact-form', (form) => {
+    form.noValidate = true;
+  });
+  const sent = await sendContact(page, shownAt);
+  return { sent, problems };
+}
+
+async function contactErrorsTest(base) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+
+  // 1. Without JavaScript: status, summary, French field errors, aria-invalid.
+  const context = await newContext({ javaScriptEnabled: false });
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin, { allowMainDocumentStatus: 422 });
+    const { sent, problems: sending } = await sendInvalidContact(page, base, { answer: true });
+    problems.push(...sending);
+    if (!sent) return problems;
+    if (sent.status() !== 422) problems.push(`the invalid form answered ${sent.status()}, expected 422${await pageNotices(page)}`);
+    const alerts = (await page.getByRole('alert').allTextContents()).map((t) => t.trim().replace(/\s+/g, ' '));
+    if (!alerts.some((t) => /Le message n'a pas été envoyé/.test(t))) {
+      problems.push(`no role="alert" summary "Le message n'a pas été envoyé"; alerts: ${JSON.stringify(alerts)}`);
+    }
+    const expected = { name: /nom/i, email: /adresse e-mail.*valide/i };
+    for (const [field, french] of Object.entries(expected)) {
+      const input = page.locator(`#${field}`);
+      if ((await input.getAttribute('aria-invalid')) !== 'true') problems.push(`#${field} is not aria-invalid="true"`);
+      const describedBy = (await input.getAttribute('aria-describedby')) || '';
+      const error = describedBy ? ((await page.locator(`[id="${describedBy}"]`).textContent().catch(() => '')) || '').trim() : '';
+      if (!error) problems.push(`#${field} has no error message tied to it by aria-describedby (${JSON.stringify(describedBy)})`);
+      else if (!french.test(error)) problems.push(`the error of #${field} is ${JSON.stringify(error)}, expected French text matching ${french}`);
+    }
+    if ((await page.inputValue('#email')) !== 'camille.exemple.fr') problems.push('the page with errors lost what was typed in #email');
+    const others = await page.locator('[aria-invalid="true"]').evaluateAll((els) => els.map((e) => e.id));
+    const unexpected = others.filter((id) => !['name', 'email'].includes(id));
+    if (unexpected.length) problems.push(`other fields marked invalid: ${unexpected.join(', ')}`);
+    if (!problems.length) log(`# errors without JavaScript: 422, ${alerts.join(' | ')}`);
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+
+  // 2. axe on the same error page, with JavaScript (axe runs in the page;
+  // CSP bypassed for its injection only, as in checkPage).
+  const axeContext = await newContext({ bypassCSP: true });
+  try {
+    const page = await axeContext.newPage();
+    const { sent, problems: sending } = await sendInvalidContact(page, base, { answer: false });
+    problems.push(...sending.map((p) => `with JavaScript: ${p}`));
+    if (!sent) return problems;
+    if (sent.status() !== 422) {
+      problems.push(`with JavaScript, the invalid form answered ${sent.status()}, expected 422${await pageNotices(page)}`);
+    }
+    problems.push(...(await pageConventions(page)).map((p) => `page with errors: ${p}`));
+    problems.push(...(await runAxe(page)).map((p) => `page with errors: ${p}`));
+  } finally {
+    await axeContext.close();
+  }
+  return problems;
+}
+
 // ---------------------------------------------------------------- main
 
 
@@ -807,6 +1111,9 @@ async function main() {
     { path: '/connexion/oubli' },
     { path: '/candidature' },
     { path: '/appels' },
+    { path: '/contact' },
+    { path: '/mes-donnees' },
+    { path: null, adviserContact: true, label: 'contact form of that adviser (its "Contacter ce conseiller" link)' },
     { path: '/nexiste-pas', status: 404 },
   ];
   for (const p of pages) {
@@ -814,7 +1121,10 @@ async function main() {
     const label = p.label || p.path;
     await test(`page ${label}: status ${status}, lang/title/h1, axe ${AXE_TAGS.join(',')}, no console error, no third party`, async () => {
       let urlPath = p.path;
-      if (!urlPath) {
+      if (!urlPath && p.adviserContact) {
+        urlPath = await adviserContactPath(base);
+        log(`# adviser contact form: ${urlPath}`);
+      } else if (!urlPath) {
         urlPath = await firstResultHref(base, 'marketing');
         log(`# first adviser profile: ${urlPath}`);
       }
@@ -827,6 +1137,15 @@ async function main() {
   );
   await test('without JavaScript: search "cybersecurite bordeaux" from / lists results', () => noJavaScriptTest(base));
   await test('with JavaScript: results appear on / while typing "cybers", count announced', () => liveTypingTest(base));
+  await test('contact the team with JavaScript: the ALTCHA widget solves its challenge, the message is sent, no CSP violation', () =>
+    contactWithJavaScriptTest(base),
+  );
+  await test('contact an adviser without JavaScript: the question in words, the message is sent via the team', () =>
+    contactAdviserWithoutJavaScriptTest(base),
+  );
+  await test('contact form errors: 422, role="alert" summary, French field errors, aria-invalid, axe', () =>
+    contactErrorsTest(base),
+  );
 
   let cookies = null;
   await test('back office: an admin signs in with a password and sets up the second factor', async () => {
@@ -837,6 +1156,8 @@ async function main() {
   });
   const backOffice = [
     '/admin',
+    '/admin/messages',
+    '/admin/suivi',
     '/admin/candidatures',
     '/admin/appels',
     '/admin/moderation',
