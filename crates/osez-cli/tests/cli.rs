@@ -439,7 +439,7 @@ fn sum_asked(page: &str) -> u32 {
 }
 
 /// Writes to the team through the running binary, as a person without
-/// JavaScript would; the status.
+/// JavaScript would; the status (303 to the confirmation when saved).
 fn write_to_team(addr: &str, n: usize) -> u16 {
     let page = http_get(addr, "/contact").1;
     let body = format!(
@@ -485,7 +485,7 @@ fn a_contact_message_reaches_the_smtp_server() {
     let dir = tempfile::tempdir().unwrap();
     let args = contact_args(&sink);
     let server = Server::start_with(dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>());
-    assert_eq!(write_to_team(&server.addr, 1), 200, "{}", server.log());
+    assert_eq!(write_to_team(&server.addr, 1), 303, "{}", server.log());
     let got = sink.wait_for(2, Duration::from_secs(30));
     assert_eq!(got.len(), 2, "{}", server.log());
     let team = got.iter().find(|m| m.rcpt_tos == ["equipe@osez.test"]).expect("the team's copy");
@@ -513,7 +513,7 @@ fn acknowledged_messages_arrive_after_a_kill_mid_batch() {
     let args = contact_args(&sink);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let server = Server::start_with(dir.path(), &args);
-    let acknowledged: Vec<usize> = (0..12).filter(|&n| write_to_team(&server.addr, n) == 200).collect();
+    let acknowledged: Vec<usize> = (0..12).filter(|&n| write_to_team(&server.addr, n) == 303).collect();
     assert_eq!(acknowledged.len(), 12, "{}", server.log());
     // 24 mails at 150 ms each: kill once a few have arrived.
     let before = sink.wait_for(5, Duration::from_secs(30)).len();

@@ -105,7 +105,7 @@ impl Outcome {
     pub fn label(self) -> &'static str {
         match self {
             Outcome::Met => "Rendez-vous ou échange réalisé",
-            Outcome::QuoteSent => "Devis ou proposition envoyé",
+            Outcome::QuoteSent => "Devis ou proposition envoyés",
             Outcome::NoFollowUp => "Sans suite",
         }
     }

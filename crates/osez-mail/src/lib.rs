@@ -146,28 +146,38 @@ impl Mailer {
         self.config.retry_base.saturating_mul(2u32.saturating_pow(doublings)).min(self.config.retry_max)
     }
 
-    /// Sends what is due now; returns how many mails were taken.
+    /// Sends what is due now, up to 20 mails; returns how many were taken.
+    /// Each mail is leased just before it is sent, so that the lease
+    /// (minutes) always outlasts one send (a 20 s timeout at most), and
+    /// another node never takes a mail this one is sending.
     pub async fn deliver_due(&self, store: &Store) -> Result<usize, osez_store::StoreError> {
-        let batch = store.take_due_mail(20, self.config.lease.as_millis() as i64).await?;
-        for mail in &batch {
-            match self.send(mail).await {
-                Ok(()) => {
-                    store.mail_sent(mail.id).await?;
-                    tracing::info!(target: "osez::mail", id = mail.id, kind = %mail.kind, message_id = %mail.message_id, attempts = mail.attempts, "mail sent");
-                }
-                Err(SendError::Permanent(error)) => {
-                    tracing::warn!(target: "osez::mail", id = mail.id, kind = %mail.kind, %error, "mail refused, given up");
-                    store.mail_failed(mail.id, &error, None).await?;
-                }
-                Err(SendError::Transient(error)) => {
-                    let too_old = now_ms() - mail.created_at_ms > self.config.give_up_after.as_millis() as i64;
-                    let retry_at = (!too_old).then(|| now_ms() + self.retry_delay(mail.attempts).as_millis() as i64);
-                    tracing::warn!(target: "osez::mail", id = mail.id, attempts = mail.attempts, %error, given_up = too_old, "mail not sent");
-                    store.mail_failed(mail.id, &error, retry_at).await?;
-                }
+        let mut taken = 0;
+        while taken < 20 {
+            let Some(mail) = store.take_due_mail(1, self.config.lease.as_millis() as i64).await?.pop() else { break };
+            taken += 1;
+            self.deliver(store, &mail).await?;
+        }
+        Ok(taken)
+    }
+
+    async fn deliver(&self, store: &Store, mail: &OutboxMail) -> Result<(), osez_store::StoreError> {
+        match self.send(mail).await {
+            Ok(()) => {
+                store.mail_sent(mail.id).await?;
+                tracing::info!(target: "osez::mail", id = mail.id, kind = %mail.kind, message_id = %mail.message_id, attempts = mail.attempts, "mail sent");
+            }
+            Err(SendError::Permanent(error)) => {
+                tracing::warn!(target: "osez::mail", id = mail.id, kind = %mail.kind, %error, "mail refused, given up");
+                store.mail_failed(mail.id, &error, None).await?;
+            }
+            Err(SendError::Transient(error)) => {
+                let too_old = now_ms() - mail.created_at_ms > self.config.give_up_after.as_millis() as i64;
+                let retry_at = (!too_old).then(|| now_ms() + self.retry_delay(mail.attempts).as_millis() as i64);
+                tracing::warn!(target: "osez::mail", id = mail.id, attempts = mail.attempts, %error, given_up = too_old, "mail not sent");
+                store.mail_failed(mail.id, &error, retry_at).await?;
             }
         }
-        Ok(batch.len())
+        Ok(())
     }
 
     /// Delivers for ever: at once when `wake` is notified (a mail was just

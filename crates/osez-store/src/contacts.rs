@@ -180,6 +180,45 @@ fn message_from_row(r: &AnyRow) -> Result<ContactMessage, StoreError> {
     })
 }
 
+async fn erase_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, email: &str) -> Result<Erased, StoreError> {
+    // Writes first (see `update_contact`).
+    sqlx::query("DELETE FROM data_requests WHERE email = $1 AND used_at IS NULL")
+        .bind(email)
+        .execute(&mut **tx)
+        .await?;
+    let mut erased = erase_where(tx, "email = $1 AND $2 = 0", email, 0).await?;
+    erased.mails += sqlx::query(&format!("DELETE FROM outbox WHERE to_addr = $1 AND {OWN_MAIL}"))
+        .bind(email)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM data_requests WHERE email = $1").bind(email).execute(&mut **tx).await?;
+    let after = serde_json::json!({ "messages": erased.messages, "courriels": erased.mails }).to_string();
+    audit(tx, "anonyme", "donnees.effacement", "personne", None, Some(&after)).await?;
+    Ok(erased)
+}
+
+/// Spends a link in `tx`: its address, once.
+async fn spend_link(tx: &mut sqlx::Transaction<'_, sqlx::Any>, token_hash: &str) -> Result<Option<String>, StoreError> {
+    let now = now_ms();
+    let spent = sqlx::query(
+        "UPDATE data_requests SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !spent {
+        return Ok(None);
+    }
+    Ok(sqlx::query_scalar("SELECT email FROM data_requests WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
 /// Blanks the personal fields of the messages `filter` selects (a `WHERE`
 /// on `contact_messages`, binding `$1` and `$2`), deletes their answers and
 /// mails; counts stay.
@@ -214,6 +253,22 @@ async fn erase_where(
     Ok(erased)
 }
 
+/// Spends a challenge in `tx`; false if it was spent before.
+async fn spend(tx: &mut sqlx::Transaction<'_, sqlx::Any>, challenge: &SpentChallenge) -> Result<bool, StoreError> {
+    Ok(sqlx::query("INSERT INTO used_challenges (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(&challenge.key)
+        .bind(challenge.expires_at_ms)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Mails sent to a person about their own requests: their receipts, the
+/// team's answers, their data links. Mails they received as an adviser or
+/// as the team are about other people, and are not theirs to copy or erase.
+const OWN_MAIL: &str = "kind IN ('contact_receipt', 'answer', 'data_access')";
+
 impl Store {
     /// The addresses that receive an adviser's messages: its accounts that
     /// are not disabled.
@@ -235,14 +290,7 @@ impl Store {
     ) -> Result<Recorded, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let fresh =
-            sqlx::query("INSERT INTO used_challenges (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-                .bind(&challenge.key)
-                .bind(challenge.expires_at_ms)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
+        let fresh = spend(&mut tx, challenge).await?;
         if !fresh {
             return Ok(Recorded::Replayed);
         }
@@ -279,13 +327,10 @@ impl Store {
     /// Spends a challenge on its own (forms that save nothing else). False
     /// if it was spent before.
     pub async fn spend_challenge(&self, challenge: &SpentChallenge) -> Result<bool, StoreError> {
-        Ok(sqlx::query("INSERT INTO used_challenges (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(&challenge.key)
-            .bind(challenge.expires_at_ms)
-            .execute(&self.pool)
-            .await?
-            .rows_affected()
-            == 1)
+        let mut tx = self.pool.begin().await?;
+        let fresh = spend(&mut tx, challenge).await?;
+        tx.commit().await?;
+        Ok(fresh)
     }
 
     /// The team's inbox: messages to the team, and those to advisers
@@ -362,6 +407,13 @@ impl Store {
         actor: &str,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // Write first: on SQLite a transaction that reads then writes fails
+        // at once (busy) if another write committed in between.
+        sqlx::query("UPDATE contact_messages SET updated_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let before = sqlx::query(
             "SELECT m.status, u.email FROM contact_messages m LEFT JOIN users u ON u.id = m.assigned_to \
              WHERE m.id = $1 AND m.erased_at IS NULL",
@@ -486,6 +538,19 @@ impl Store {
             .collect()
     }
 
+    /// Whether anything is held about an address (lower-cased).
+    pub async fn holds_personal_data(&self, email: &str) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT (SELECT COUNT(*) FROM contact_messages WHERE email = $1 AND erased_at IS NULL) \
+             + (SELECT COUNT(*) FROM outbox WHERE to_addr = $1 AND {OWN_MAIL}) \
+             + (SELECT COUNT(*) FROM users WHERE email = $1)"
+        ))
+        .bind(email)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// Everything held about an address (lower-cased).
     pub async fn personal_data(&self, email: &str) -> Result<PersonalData, StoreError> {
         let rows = sqlx::query(&format!(
@@ -500,22 +565,27 @@ impl Store {
             m.replies = self.replies(m.id).await?;
             // Who in the team handled it is not the person's data.
             m.assigned_to = None;
+            for r in &mut m.replies {
+                r.author = "l'équipe France Num".into();
+            }
             messages.push(m);
         }
-        let mails = sqlx::query("SELECT subject, body, created_at, sent_at FROM outbox WHERE to_addr = $1 ORDER BY id")
-            .bind(email)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(MailCopy {
-                    subject: r.try_get("subject")?,
-                    body: r.try_get("body")?,
-                    created_at_ms: r.try_get("created_at")?,
-                    sent_at_ms: r.try_get("sent_at")?,
-                })
+        let mails = sqlx::query(&format!(
+            "SELECT subject, body, created_at, sent_at FROM outbox WHERE to_addr = $1 AND {OWN_MAIL} ORDER BY id"
+        ))
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(MailCopy {
+                subject: r.try_get("subject")?,
+                body: r.try_get("body")?,
+                created_at_ms: r.try_get("created_at")?,
+                sent_at_ms: r.try_get("sent_at")?,
             })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
         let account = sqlx::query(
             "SELECT role, adviser_id, created_at, (SELECT COUNT(*) FROM applications p WHERE p.user_id = u.id) AS n \
              FROM users u WHERE email = $1",
@@ -535,21 +605,24 @@ impl Store {
         Ok(PersonalData { email: email.to_string(), messages, mails, account })
     }
 
-    /// Erases the messages of an address and the mails sent to it; the
-    /// anonymous counts stay. Logged without the address.
+    /// Erases the messages of an address and the mails sent to it about
+    /// them; the anonymous counts stay. Logged without the address.
     pub async fn erase_personal_data(&self, email: &str) -> Result<Erased, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut erased = erase_where(&mut tx, "email = $1 AND $2 = 0", email, 0).await?;
-        erased.mails += sqlx::query("DELETE FROM outbox WHERE to_addr = $1 OR reply_to = $1")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query("DELETE FROM data_requests WHERE email = $1").bind(email).execute(&mut *tx).await?;
-        let after = serde_json::json!({ "messages": erased.messages, "courriels": erased.mails }).to_string();
-        audit(&mut tx, "anonyme", "donnees.effacement", "personne", None, Some(&after)).await?;
+        let erased = erase_in(&mut tx, email).await?;
         tx.commit().await?;
         Ok(erased)
+    }
+
+    /// Spends a single-use link and erases the data of its address, in one
+    /// transaction: `None` (nothing done) if the link was used, expired or
+    /// never existed.
+    pub async fn erase_by_link(&self, token_hash: &str) -> Result<Option<Erased>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let Some(email) = spend_link(&mut tx, token_hash).await? else { return Ok(None) };
+        let erased = erase_in(&mut tx, &email).await?;
+        tx.commit().await?;
+        Ok(Some(erased))
     }
 
     /// The end of retention: messages older than `cutoff_ms` lose their
@@ -558,6 +631,8 @@ impl Store {
     pub async fn purge_before(&self, cutoff_ms: i64) -> Result<Erased, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
+        // Writes first (see `update_contact`).
+        sqlx::query("DELETE FROM used_challenges WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
         let mut erased = erase_where(&mut tx, "created_at < $2 AND $1 = ''", "", cutoff_ms).await?;
         erased.mails +=
             sqlx::query("DELETE FROM outbox WHERE created_at < $1 AND (sent_at IS NOT NULL OR failed_at IS NOT NULL)")
@@ -565,7 +640,6 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-        sqlx::query("DELETE FROM used_challenges WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM data_requests WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(erased)
@@ -584,14 +658,7 @@ impl Store {
         challenge: &SpentChallenge,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let fresh =
-            sqlx::query("INSERT INTO used_challenges (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-                .bind(&challenge.key)
-                .bind(challenge.expires_at_ms)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
+        let fresh = spend(&mut tx, challenge).await?;
         if !fresh {
             return Ok(false);
         }
@@ -625,25 +692,8 @@ impl Store {
     /// Spends a link: its address, once; `None` if it was used, expired or
     /// never existed.
     pub async fn spend_data_request(&self, token_hash: &str) -> Result<Option<String>, StoreError> {
-        let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let spent = sqlx::query(
-            "UPDATE data_requests SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        let email = if spent {
-            sqlx::query_scalar("SELECT email FROM data_requests WHERE token_hash = $1")
-                .bind(token_hash)
-                .fetch_optional(&mut *tx)
-                .await?
-        } else {
-            None
-        };
+        let email = spend_link(&mut tx, token_hash).await?;
         tx.commit().await?;
         Ok(email)
     }

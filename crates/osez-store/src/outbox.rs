@@ -41,6 +41,7 @@ pub struct OutboxMail {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OutboxStatus {
     pub pending: i64,
+    /// Given up in the last 7 days.
     pub failed: i64,
     pub sent: i64,
     pub oldest_pending_ms: Option<i64>,
@@ -170,11 +171,12 @@ impl Store {
         let r = sqlx::query(
             "SELECT \
                COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS pending, \
-               COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed, \
+               COALESCE(SUM(CASE WHEN failed_at > $1 THEN 1 ELSE 0 END), 0) AS failed, \
                COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS sent, \
                MIN(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN created_at END) AS oldest \
              FROM outbox",
         )
+        .bind(now_ms() - 7 * 24 * 3600 * 1000)
         .fetch_one(&self.pool)
         .await?;
         Ok(OutboxStatus {

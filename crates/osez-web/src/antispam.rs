@@ -22,8 +22,6 @@ use crate::security::{Secrets, hex, now_ms, unhex};
 
 /// How long a challenge may wait before it is used.
 pub const CHALLENGE_TTL: Duration = Duration::from_secs(2 * 3600);
-/// Less than this between showing the form and sending it: a robot.
-pub const MIN_FILL_TIME: Duration = Duration::from_secs(3);
 /// The honeypot: a field people do not see and robots fill.
 pub const HONEYPOT: &str = "site_web";
 
@@ -104,52 +102,65 @@ pub fn verify_altcha(secrets: &Secrets, payload: &str) -> Result<SpentChallenge,
 const NUMBERS: [&str; 10] = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"];
 
 /// The question for people without JavaScript: a sum in words, and the
-/// signed token that carries it (`ISSUED.NONCE.A.B.HMAC`).
+/// signed token that carries it (`ISSUED.NONCE.HMAC`). The token does not
+/// hold the numbers: the HMAC covers the sum, so only the right answer
+/// checks, and a robot must read the French to find it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
     pub text: String,
     pub token: String,
 }
 
-fn question_mac(secrets: &Secrets, body: &str) -> String {
+fn question_mac(secrets: &Secrets, head: &str, sum: u32) -> Vec<u8> {
     let mut mac =
         <HmacSha256 as KeyInit>::new_from_slice(challenge_key(secrets, "question").as_bytes()).expect("any key");
-    mac.update(body.as_bytes());
-    hex(&mac.finalize().into_bytes())
+    mac.update(format!("{head}.{sum}").as_bytes());
+    mac.finalize().into_bytes().to_vec()
 }
 
 pub fn new_question(secrets: &Secrets) -> Question {
     let mut rng = rand::rng();
     let (a, b) = (rng.random_range(1..=9usize), rng.random_range(1..=9usize));
     let nonce: [u8; 12] = rng.random();
-    let body = format!("{}.{}.{a}.{b}", now_ms() / 1000, hex(&nonce));
+    let head = format!("{}.{}", now_ms() / 1000, hex(&nonce));
     Question {
         text: format!("Combien font {} plus {} ? Répondez en chiffres.", NUMBERS[a], NUMBERS[b]),
-        token: format!("{body}.{}", question_mac(secrets, &body)),
+        token: format!("{head}.{}", hex(&question_mac(secrets, &head, (a + b) as u32))),
     }
 }
 
-/// Checks an answer to a question; the key to spend.
-pub fn verify_question(secrets: &Secrets, token: &str, answer: &str) -> Result<SpentChallenge, ChallengeError> {
-    let (body, sig) = token.trim().rsplit_once('.').ok_or(ChallengeError::Invalid)?;
-    let sig = unhex(sig).ok_or(ChallengeError::Invalid)?;
-    let mut mac =
-        <HmacSha256 as KeyInit>::new_from_slice(challenge_key(secrets, "question").as_bytes()).expect("any key");
-    mac.update(body.as_bytes());
-    mac.verify_slice(&sig).map_err(|_| ChallengeError::Invalid)?;
-    let parts: Vec<&str> = body.split('.').collect();
-    let [issued, nonce, a, b] = parts[..] else { return Err(ChallengeError::Invalid) };
+/// The key a question's token is spent under, and until when; `None` if
+/// the token is not one, is expired or comes from the future. A wrong
+/// answer spends it too: a robot cannot try every sum on one question.
+pub fn question_key(token: &str) -> Result<SpentChallenge, ChallengeError> {
+    let mut parts = token.trim().split('.');
+    let (Some(issued), Some(nonce), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(ChallengeError::Invalid);
+    };
     let issued: i64 = issued.parse().map_err(|_| ChallengeError::Invalid)?;
-    let sum = a.parse::<u32>().ok().zip(b.parse::<u32>().ok()).map(|(a, b)| a + b).ok_or(ChallengeError::Invalid)?;
+    if unhex(nonce).is_none_or(|n| n.len() != 12) || issued > now_ms() / 1000 + 60 {
+        return Err(ChallengeError::Invalid);
+    }
     let expires_at_ms = (issued + CHALLENGE_TTL.as_secs() as i64) * 1000;
     if expires_at_ms < now_ms() {
         return Err(ChallengeError::Expired);
     }
-    let given: String = answer.chars().filter(|c| !c.is_whitespace()).collect();
-    if given.parse::<u32>().ok() != Some(sum) {
-        return Err(ChallengeError::WrongAnswer);
-    }
     Ok(SpentChallenge { key: format!("question:{nonce}"), expires_at_ms })
+}
+
+/// Checks an answer to a question; the key to spend.
+pub fn verify_question(secrets: &Secrets, token: &str, answer: &str) -> Result<SpentChallenge, ChallengeError> {
+    let spent = question_key(token)?;
+    let (head, sig) = token.trim().rsplit_once('.').ok_or(ChallengeError::Invalid)?;
+    let sig = unhex(sig).ok_or(ChallengeError::Invalid)?;
+    let given: String = answer.chars().filter(|c| !c.is_whitespace()).collect();
+    let Ok(sum) = given.parse::<u32>() else { return Err(ChallengeError::WrongAnswer) };
+    let mut mac =
+        <HmacSha256 as KeyInit>::new_from_slice(challenge_key(secrets, "question").as_bytes()).expect("any key");
+    mac.update(format!("{head}.{sum}").as_bytes());
+    // A wrong sum and a forged token look the same: neither checks.
+    mac.verify_slice(&sig).map_err(|_| ChallengeError::WrongAnswer)?;
+    Ok(spent)
 }
 
 /// The challenge a form sent: the widget's payload if there is one, else
@@ -165,6 +176,21 @@ pub fn verify_form_challenge(
         (None, Some(token), Some(answer)) => verify_question(secrets, token, answer),
         _ => Err(ChallengeError::Missing),
     }
+}
+
+/// Checks the challenge a posted form carries. A wrong answer to the
+/// question spends it, so that the next try needs a new question.
+pub(crate) async fn checked_challenge(
+    ready: &crate::Ready,
+    form: &crate::controllers::FormList,
+) -> Result<Result<SpentChallenge, ChallengeError>, osez_store::StoreError> {
+    let outcome = verify_form_challenge(&ready.secrets, form.get("altcha"), form.get("question"), form.get("reponse"));
+    if outcome == Err(ChallengeError::WrongAnswer)
+        && let Some(Ok(key)) = form.get("question").map(question_key)
+    {
+        ready.store.spend_challenge(&key).await?;
+    }
+    Ok(outcome)
 }
 
 #[cfg(test)]
@@ -217,25 +243,37 @@ mod tests {
         assert_eq!(verify_altcha(&secrets(), &payload), Err(ChallengeError::Expired));
     }
 
+    fn sum_of(text: &str) -> u32 {
+        let words = text.trim_start_matches("Combien font ").split(" ?").next().unwrap();
+        let (a, b) = words.split_once(" plus ").unwrap();
+        let n = |w: &str| NUMBERS.iter().position(|x| *x == w).unwrap() as u32;
+        n(a) + n(b)
+    }
+
     #[test]
     fn questions_are_signed_and_answered_in_digits() {
         let q = new_question(&secrets());
-        let parts: Vec<&str> = q.token.split('.').collect();
-        let sum: u32 = parts[2].parse::<u32>().unwrap() + parts[3].parse::<u32>().unwrap();
         assert!(q.text.starts_with("Combien font "));
-        assert_eq!(verify_question(&secrets(), &q.token, "999"), Err(ChallengeError::WrongAnswer));
+        assert_eq!(q.token.split('.').count(), 3, "the numbers are not in the token");
+        let sum = sum_of(&q.text);
+        assert_eq!(verify_question(&secrets(), &q.token, &(sum + 1).to_string()), Err(ChallengeError::WrongAnswer));
+        assert_eq!(verify_question(&secrets(), &q.token, "dix"), Err(ChallengeError::WrongAnswer));
         let spent = verify_question(&secrets(), &q.token, &format!(" {sum} ")).unwrap();
         assert!(spent.key.starts_with("question:"));
-        // Changing the numbers breaks the signature.
-        let tampered = format!("{}.{}.1.1.{}", parts[0], parts[1], parts[4]);
-        assert_eq!(verify_question(&secrets(), &tampered, "2"), Err(ChallengeError::Invalid));
-        assert_eq!(verify_question(&secrets(), "1.2.3", "5"), Err(ChallengeError::Invalid));
+        assert_eq!(question_key(&q.token), Ok(spent), "a wrong answer spends the same key");
+        assert_eq!(
+            verify_question(&Secrets { form_key: [4; 32] }, &q.token, &sum.to_string()),
+            Err(ChallengeError::WrongAnswer)
+        );
+        for forged in ["1.2.3", "", "a.b.c", &format!("{}.{}.00", now_ms() / 1000 + 3600, "00".repeat(12))] {
+            assert_eq!(verify_question(&secrets(), forged, "5"), Err(ChallengeError::Invalid), "{forged}");
+        }
     }
 
     #[test]
     fn an_old_question_has_expired() {
-        let body = format!("{}.00ff.2.3", now_ms() / 1000 - CHALLENGE_TTL.as_secs() as i64 - 5);
-        let token = format!("{body}.{}", question_mac(&secrets(), &body));
+        let head = format!("{}.{}", now_ms() / 1000 - CHALLENGE_TTL.as_secs() as i64 - 5, "00".repeat(12));
+        let token = format!("{head}.{}", hex(&question_mac(&secrets(), &head, 5)));
         assert_eq!(verify_question(&secrets(), &token, "5"), Err(ChallengeError::Expired));
     }
 

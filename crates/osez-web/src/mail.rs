@@ -29,8 +29,14 @@ pub(crate) fn base_url(config: &WebConfig) -> &str {
     config.public_url.as_deref().unwrap_or("").trim_end_matches('/')
 }
 
-const SIGNATURE: &str = "--\nOsez – le numérique et l'IA pour les TPE et PME\nCe message a été envoyé automatiquement ; \
-                         vos données : voir la page « Mes données » du site.";
+/// The end of every mail: where to see or erase one's data.
+fn signature(config: &WebConfig) -> String {
+    format!(
+        "-- \nOsez – le numérique et l'IA pour les TPE et PME\n\
+         Message envoyé automatiquement. Vos données : {}/mes-donnees",
+        base_url(config)
+    )
+}
 
 fn about_sender(form: &ContactForm) -> String {
     let company = form.company.as_deref().map(|c| format!("Entreprise : {c}\n")).unwrap_or_default();
@@ -50,6 +56,7 @@ fn quoted(text: &str) -> String {
 /// The message, to one address of the adviser; answering goes to the
 /// person who wrote.
 pub(crate) fn to_adviser(config: &WebConfig, to: &str, form: &ContactForm, adviser_name: &str) -> NewMail {
+    let sig = signature(config);
     let base = base_url(config);
     NewMail {
         message_id: message_id(config),
@@ -60,7 +67,7 @@ pub(crate) fn to_adviser(config: &WebConfig, to: &str, form: &ContactForm, advis
         body: format!(
             "Bonjour,\n\nUne personne a trouvé « {adviser_name} » dans l'annuaire Osez et vous écrit.\n\n{}\n{}\n\n\
              Répondez directement à ce message : votre réponse ira à {}.\n\
-             Quand la demande a abouti (ou non), indiquez-le dans votre espace : {base}/admin/demandes\n\n{SIGNATURE}\n",
+             Quand la demande a abouti (ou non), indiquez-le dans votre espace : {base}/admin/demandes\n\n{sig}\n",
             about_sender(form),
             quoted(&form.message),
             form.email
@@ -71,6 +78,7 @@ pub(crate) fn to_adviser(config: &WebConfig, to: &str, form: &ContactForm, advis
 /// The message, to the team's address (a message to the team, or to an
 /// adviser who has no account yet, which the team passes on).
 pub(crate) fn to_team(config: &WebConfig, to: &str, form: &ContactForm, adviser: Option<&str>) -> NewMail {
+    let sig = signature(config);
     let base = base_url(config);
     let (subject, intro) = match adviser {
         Some(name) => (
@@ -86,7 +94,7 @@ pub(crate) fn to_team(config: &WebConfig, to: &str, form: &ContactForm, adviser:
         reply_to: Some(form.email.to_string()),
         subject,
         body: format!(
-            "Bonjour,\n\n{intro}{}\n{}\n\nSuivi dans la boîte de l'équipe : {base}/admin/messages\n\n{SIGNATURE}\n",
+            "Bonjour,\n\n{intro}{}\n{}\n\nSuivi dans la boîte de l'équipe : {base}/admin/messages\n\n{sig}\n",
             about_sender(form),
             quoted(&form.message)
         ),
@@ -95,27 +103,29 @@ pub(crate) fn to_team(config: &WebConfig, to: &str, form: &ContactForm, adviser:
 
 /// The acknowledgement to the person, with a copy of the message.
 pub(crate) fn receipt(config: &WebConfig, form: &ContactForm, recipient: &str) -> NewMail {
-    let base = base_url(config);
+    let sig = signature(config);
     NewMail {
         message_id: message_id(config),
         kind: "contact_receipt",
         to: form.email.to_string(),
         reply_to: None,
         subject: format!("Votre message à {recipient} a bien été reçu"),
+        // No copy of the text: the form must not let anyone send any text
+        // to any address from this site.
         body: format!(
-            "Bonjour {},\n\nVotre message à {recipient} a bien été reçu ; la réponse vous parviendra à cette adresse.\n\n\
-             Votre message :\n{}\n\n\
-             Vos données sont conservées {} au plus. Pour les consulter ou les effacer : {base}/mes-donnees\n\n\
-             {SIGNATURE}\n",
-            form.name,
-            quoted(&form.message),
-            retention_label(config.retention_days)
+            "Bonjour,\n\nVotre message à {recipient} (besoin : {}) a bien été reçu ; la réponse vous parviendra à cette \
+             adresse.\n\nSi vous n'avez rien envoyé, ignorez ce courriel.\n\n\
+             Vos données sont conservées {} au plus. Pour les consulter ou les effacer : {}/mes-donnees\n\n{sig}\n",
+            form.need.label(),
+            retention_label(config.retention_days),
+            base_url(config)
         ),
     }
 }
 
 /// The team's answer to a message.
 pub(crate) fn answer(config: &WebConfig, to: &str, subject: &str, body: &str, original: &str) -> NewMail {
+    let sig = signature(config);
     let reply_to = config.team_email.clone();
     NewMail {
         message_id: message_id(config),
@@ -123,12 +133,13 @@ pub(crate) fn answer(config: &WebConfig, to: &str, subject: &str, body: &str, or
         to: to.to_string(),
         reply_to,
         subject: subject.to_string(),
-        body: format!("{body}\n\nVotre message :\n{}\n\n{SIGNATURE}\n", quoted(original)),
+        body: format!("{body}\n\nVotre message :\n{}\n\n{sig}\n", quoted(original)),
     }
 }
 
 /// The single-use link to one's data.
 pub(crate) fn data_link(config: &WebConfig, to: &str, link: &str, minutes: u64) -> NewMail {
+    let sig = signature(config);
     NewMail {
         message_id: message_id(config),
         kind: "data_access",
@@ -138,13 +149,14 @@ pub(crate) fn data_link(config: &WebConfig, to: &str, link: &str, minutes: u64) 
         body: format!(
             "Bonjour,\n\nVous avez demandé à consulter ou effacer les données qu'Osez conserve sur vous.\n\
              Ce lien sert une seule fois et pendant {minutes} minutes :\n{link}\n\n\
-             Si vous n'avez rien demandé, ignorez ce message : rien ne sera fait.\n\n{SIGNATURE}\n"
+             Si vous n'avez rien demandé, ignorez ce message : rien ne sera fait.\n\n{sig}\n"
         ),
     }
 }
 
 /// The single-use link to choose a new password.
 pub(crate) fn password_reset(config: &WebConfig, to: &str, link: &str, minutes: u64) -> NewMail {
+    let sig = signature(config);
     NewMail {
         message_id: message_id(config),
         kind: "password_reset",
@@ -153,7 +165,7 @@ pub(crate) fn password_reset(config: &WebConfig, to: &str, link: &str, minutes: 
         subject: "Osez : choisir un nouveau mot de passe".into(),
         body: format!(
             "Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (une seule fois, pendant {minutes} minutes) :\n\
-             {link}\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n\n{SIGNATURE}\n"
+             {link}\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n\n{sig}\n"
         ),
     }
 }

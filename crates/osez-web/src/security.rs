@@ -214,11 +214,7 @@ impl Limits {
     /// Counts a contact message from `ip`; the seconds to wait if there were
     /// too many.
     pub(crate) fn contact_wait(&self, ip: IpAddr) -> Option<u64> {
-        let limiter = self.contacts.as_ref()?;
-        limiter.check_key(&ip).err().map(|not_until| {
-            not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default())).as_secs()
-                + 1
-        })
+        self.contacts.as_ref()?.check_key(&ip).err().map(|n| wait_secs(&n))
     }
 
     /// Forgets addresses that have not been seen for a while.
@@ -250,12 +246,27 @@ impl Limits {
     }
 }
 
+/// Whole seconds until a limiter lets the next request through (1 at least).
+fn wait_secs(not_until: &governor::NotUntil<governor::clock::QuantaInstant>) -> u64 {
+    not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default())).as_secs().max(1)
+}
+
+/// "Trop de … depuis votre adresse en une heure. Réessayez dans 12 minutes."
+pub(crate) fn hourly_limit_message(what: &str, secs: u64) -> String {
+    let minutes = secs.div_ceil(60);
+    format!(
+        "Trop de {what} depuis votre adresse en une heure. Réessayez dans {minutes} minute{}.",
+        if minutes > 1 { "s" } else { "" }
+    )
+}
+
 pub async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let limits = &state.limits;
     let path = req.uri().path();
     let limiter = if !is_safe(req.method()) {
         limits.forms.as_ref()
-    } else if path.starts_with("/api/v1/") || path == "/recherche" {
+    } else if path.starts_with("/api/v1/") || path == "/recherche" || path == "/altcha/defi" {
+        // A challenge costs the server a key derivation: limited like a search.
         limits.search.as_ref()
     } else {
         None
@@ -263,8 +274,7 @@ pub async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: 
     if let Some(limiter) = limiter {
         let ip = limits.client(&req);
         if let Err(not_until) = limiter.check_key(&ip) {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-            let secs = wait.as_secs().max(1);
+            let secs = wait_secs(&not_until);
             let mut res = refusal(
                 path,
                 StatusCode::TOO_MANY_REQUESTS,

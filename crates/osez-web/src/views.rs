@@ -448,6 +448,7 @@ pub struct RequestsPage {
     pub rows: Vec<RequestRow>,
     pub outcomes: Vec<(&'static str, &'static str)>,
     pub notice: Option<String>,
+    pub error: Option<String>,
     pub demo: bool,
 }
 
@@ -499,6 +500,8 @@ pub struct MyDataPage {
     pub messages: usize,
     pub mails: usize,
     pub account: bool,
+    /// How long a link can be used.
+    pub link_minutes: u64,
 }
 
 /// The contact form, to the team or to one adviser, and its confirmation.

@@ -76,9 +76,17 @@ async fn messages(store: &Store) -> usize {
     store.team_inbox(&InboxQuery::default()).await.unwrap().len()
 }
 
+/// Shows the form, sends it filled, and follows the redirect of a success
+/// (so that reloading the confirmation sends nothing again).
 async fn send_form(state: &Arc<AppState>, action: &str, f: &Fields) -> (StatusCode, String) {
     let page = get(state, action, None).await.2;
-    let (status, _, answer) = post(state, action, body(&page, action, f), None).await;
+    let (status, headers, answer) = post(state, action, body(&page, action, f), None).await;
+    if status == StatusCode::SEE_OTHER {
+        let to = headers[axum::http::header::LOCATION].to_str().unwrap().to_string();
+        assert_eq!(to, format!("{action}?envoye=1"));
+        let (status, _, page) = get(state, &to, None).await;
+        return (status, unescape(&page));
+    }
     (status, unescape(&answer))
 }
 
@@ -100,7 +108,7 @@ async fn a_message_to_the_team_is_saved_with_its_mails() {
         assert_eq!(inbox[0].message, "Bonjour,\nje voudrais de l'aide pour rédiger mes devis avec l'IA.", "{backend}");
         let copy = store.personal_data("camille@exemple.fr").await.unwrap();
         assert_eq!(copy.mails.len(), 1, "{backend}: the receipt");
-        assert!(copy.mails[0].body.contains("je voudrais de l'aide"), "{backend}");
+        assert!(!copy.mails[0].body.contains("je voudrais de l'aide"), "{backend}: no copy of the text to any address");
         assert!(copy.mails[0].body.contains("https://osez.example.fr/mes-donnees"), "{backend}");
         assert_eq!(store.outbox_status().await.unwrap().pending, 2, "{backend}: receipt and team");
     }
@@ -189,10 +197,16 @@ async fn robots_are_refused() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
         assert!(unescape(&answer).contains("seuls les robots remplissent"), "{backend}");
 
-        let wrong = body(&page, "/contact", &good()).replace("&reponse=", "&reponse=99");
+        let wrong_page = get(&state, "/contact", None).await.2;
+        let right = body(&wrong_page, "/contact", &good());
+        let wrong = right.replace("&reponse=", "&reponse=99");
         let (status, _, answer) = post(&state, "/contact", wrong, None).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
         assert!(unescape(&answer).contains("réponse à la question de vérification est inexacte"), "{backend}");
+        // That question is spent: the right answer now comes too late.
+        let (status, _, answer) = post(&state, "/contact", right, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(unescape(&answer).contains("a expiré ou a déjà servi"), "{backend}");
 
         let none = body(&page, "/contact", &good()).replace("&reponse=", "&autre=");
         let (status, _, answer) = post(&state, "/contact", none, None).await;
@@ -217,7 +231,7 @@ async fn robots_are_refused() {
                 + &format!("&altcha={}", enc(&payload))
         };
         let (status, _, answer1) = post(&state, "/contact", with_pow(&page), None).await;
-        assert_eq!(status, StatusCode::OK, "{backend}: {answer1}");
+        assert_eq!(status, StatusCode::SEE_OTHER, "{backend}: {answer1}");
         let page2 = get(&state, "/contact", None).await.2;
         let (status, _, answer2) = post(&state, "/contact", with_pow(&page2), None).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
@@ -226,7 +240,7 @@ async fn robots_are_refused() {
         // The question too is spent once.
         let page3 = get(&state, "/contact", None).await.2;
         let once = body(&page3, "/contact", &good());
-        assert_eq!(post(&state, "/contact", once.clone(), None).await.0, StatusCode::OK, "{backend}");
+        assert_eq!(post(&state, "/contact", once.clone(), None).await.0, StatusCode::SEE_OTHER, "{backend}");
         let (status, _, _) = post(&state, "/contact", once, None).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
         assert_eq!(messages(&store).await, 2, "{backend}: one by proof of work, one by the question");

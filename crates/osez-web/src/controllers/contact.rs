@@ -7,9 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use osez_core::Adviser;
 use osez_core::contact::{MAX_MESSAGE_CHARS, Need, RawContact};
 use osez_store::{Recipient, Recorded};
@@ -17,7 +17,7 @@ use osez_store::{Recipient, Recorded};
 use super::FormList;
 use crate::antispam::{self, HONEYPOT};
 use crate::error::render;
-use crate::security::{ClientIp, check_form_token, form_token, now_ms, token_issued};
+use crate::security::{ClientIp, check_form_token, form_token, hourly_limit_message, now_ms, token_issued};
 use crate::views::ContactPage;
 use crate::{AppState, PageError, Ready, mail};
 
@@ -55,16 +55,33 @@ fn blank(state: &AppState, ready: &Ready, adviser: Option<&Adviser>) -> ContactP
     }
 }
 
-pub async fn team_form(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
-    let ready = state.ready().ok_or(PageError::Starting)?;
-    Ok(render(StatusCode::OK, &blank(&state, ready, None)))
+/// `?envoye=1`: the page a successful post redirects to, so that reloading
+/// it sends nothing again.
+fn sent(query: Option<&str>) -> bool {
+    query.is_some_and(|q| q.split('&').any(|p| p == "envoye=1"))
 }
 
-pub async fn adviser_form(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn team_form(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let mut page = blank(&state, ready, None);
+    page.sent = sent(query.as_deref());
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub async fn adviser_form(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
-    Ok(render(StatusCode::OK, &blank(&state, ready, Some(a))))
+    let mut page = blank(&state, ready, Some(a));
+    if sent(query.as_deref()) {
+        page.sent = true;
+        page.via_team = ready.store.adviser_addresses(&a.id).await?.is_empty();
+    }
+    Ok(render(StatusCode::OK, &page))
 }
 
 pub async fn team_submit(
@@ -115,7 +132,7 @@ async fn submit(
         return refuse(page, StatusCode::FORBIDDEN, e.message());
     }
     if !form.get(HONEYPOT).unwrap_or("").is_empty() {
-        tracing::info!(%ip, "contact refused: honeypot filled");
+        tracing::info!("contact refused: honeypot filled");
         return refuse(
             page,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -138,25 +155,13 @@ async fn submit(
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    let challenge = match antispam::verify_form_challenge(
-        &ready.secrets,
-        form.get("altcha"),
-        form.get("question"),
-        form.get("reponse"),
-    ) {
+    let challenge = match antispam::checked_challenge(ready, &form).await? {
         Ok(c) => c,
         Err(e) => return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
     };
     if let Some(secs) = state.limits.contact_wait(ip) {
-        let minutes = secs.div_ceil(60);
-        let mut res = refuse(
-            page,
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!(
-                "Trop de messages envoyés depuis votre adresse en une heure. Réessayez dans {minutes} minute{}.",
-                if minutes > 1 { "s" } else { "" }
-            ),
-        )?;
+        let message = hourly_limit_message("messages envoyés", secs);
+        let mut res = refuse(page, StatusCode::TOO_MANY_REQUESTS, &message)?;
         if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -194,10 +199,7 @@ async fn submit(
             return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, antispam::ChallengeError::Expired.message());
         }
     }
-    page.via_team = matches!(recipient, Recipient::Adviser { via_team: true, .. });
-    page.sent = true;
-    page.raw = RawContact::default();
-    Ok(render(StatusCode::OK, &page))
+    Ok(Redirect::to(&format!("{}?envoye=1", page.action)).into_response())
 }
 
 /// A fresh proof-of-work challenge for the widget; never cached.

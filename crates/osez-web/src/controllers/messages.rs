@@ -145,7 +145,7 @@ async fn message_page(
         statuses: ContactStatus::ALL.iter().map(|s| (s.slug(), s.label(), *s == m.status())).collect(),
         team,
         token,
-        subject: if draft.0.is_empty() { "Votre message à l'équipe France Num".into() } else { draft.0 },
+        subject: if draft.0.is_empty() { "Votre message sur Osez".into() } else { draft.0 },
         body: draft.1,
         notice,
         error,
@@ -167,8 +167,9 @@ async fn team_message(ready: &Ready, id: i64) -> Result<ContactMessage, PageErro
 pub async fn message(
     State(state): State<Arc<AppState>>,
     current: CurrentUser,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
     if let Some(res) = refused(&current, TEAM) {
         return Ok(res);
     }
@@ -180,9 +181,10 @@ pub async fn message(
 pub async fn message_act(
     State(state): State<Arc<AppState>>,
     current: CurrentUser,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
     if let Some(res) = refused(&current, TEAM) {
         return Ok(res);
     }
@@ -262,6 +264,7 @@ async fn requests_page(
     current: &CurrentUser,
     status: StatusCode,
     notice: Option<String>,
+    error: Option<String>,
 ) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let requests = match &current.user.adviser_id {
@@ -284,6 +287,7 @@ async fn requests_page(
         rows,
         outcomes: Outcome::ALL.iter().map(|o| (o.slug(), o.label())).collect(),
         notice,
+        error,
         demo: false,
     };
     Ok(no_store(render(status, &page)))
@@ -293,15 +297,16 @@ pub async fn requests(State(state): State<Arc<AppState>>, current: CurrentUser) 
     if let Some(res) = refused(&current, ADVISER) {
         return Ok(res);
     }
-    requests_page(&state, &current, StatusCode::OK, None).await
+    requests_page(&state, &current, StatusCode::OK, None, None).await
 }
 
 pub async fn request_outcome(
     State(state): State<Arc<AppState>>,
     current: CurrentUser,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
     if let Some(res) = refused(&current, ADVISER) {
         return Ok(res);
     }
@@ -311,13 +316,14 @@ pub async fn request_outcome(
     let ready = state.ready().ok_or(PageError::Starting)?;
     let Some(outcome) = form.get("suite").and_then(|s| Outcome::from_slug(s)) else {
         let n = Some("Choisissez ce qui est advenu de la demande.".to_string());
-        return requests_page(&state, &current, StatusCode::UNPROCESSABLE_ENTITY, n).await;
+        return requests_page(&state, &current, StatusCode::UNPROCESSABLE_ENTITY, None, n).await;
     };
     let Some(adviser) = &current.user.adviser_id else { return Err(PageError::NotFound) };
     if !ready.store.record_outcome(id, adviser, outcome).await? {
         return Err(PageError::NotFound);
     }
-    requests_page(&state, &current, StatusCode::OK, Some(format!("Suite enregistrée : {}.", outcome.label()))).await
+    requests_page(&state, &current, StatusCode::OK, Some(format!("Suite enregistrée : {}.", outcome.label())), None)
+        .await
 }
 
 // ------------------------------------------------------------------ outcomes

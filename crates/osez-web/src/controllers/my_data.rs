@@ -17,7 +17,7 @@ use super::admin::no_store;
 use crate::antispam::{self, HONEYPOT};
 use crate::auth::{new_token, token_hash};
 use crate::error::render;
-use crate::security::{ClientIp, check_form_token, form_token, now_ms};
+use crate::security::{ClientIp, check_form_token, form_token, hourly_limit_message, now_ms};
 use crate::views::{MyDataPage, MyDataStep};
 use crate::{AppState, PageError, Ready, mail};
 
@@ -41,6 +41,7 @@ fn page(state: &AppState, ready: &Ready, step: MyDataStep) -> MyDataPage {
         messages: 0,
         mails: 0,
         account: false,
+        link_minutes: LINK_TTL.as_secs() / 60,
     }
 }
 
@@ -81,27 +82,14 @@ pub async fn ask(
             );
         }
     };
-    let challenge = match antispam::verify_form_challenge(
-        &ready.secrets,
-        form.get("altcha"),
-        form.get("question"),
-        form.get("reponse"),
-    ) {
+    let challenge = match antispam::checked_challenge(ready, &form).await? {
         Ok(c) => c,
         Err(e) => return refuse(p, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
     };
     if let Some(secs) = state.limits.contact_wait(ip) {
-        let minutes = secs.div_ceil(60);
-        return refuse(
-            p,
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!(
-                "Trop de demandes depuis votre adresse en une heure. Réessayez dans {minutes} minute{}.",
-                if minutes > 1 { "s" } else { "" }
-            ),
-        );
+        return refuse(p, StatusCode::TOO_MANY_REQUESTS, &hourly_limit_message("demandes", secs));
     }
-    let held = !ready.store.personal_data(email.as_str()).await?.is_empty();
+    let held = ready.store.holds_personal_data(email.as_str()).await?;
     let link_token = new_token();
     let link = format!("{}{ACCESS}?jeton={link_token}", mail::base_url(&state.config));
     let letter = held.then(|| mail::data_link(&state.config, email.as_str(), &link, LINK_TTL.as_secs() / 60));
@@ -136,21 +124,26 @@ fn gone(state: &AppState, ready: &Ready) -> Response {
     no_store(render(StatusCode::GONE, &page(state, ready, MyDataStep::Gone)))
 }
 
-/// What the link opens; the link is not spent by looking (mail scanners
-/// open links), only by the download or the erasure.
-pub async fn access_form(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, PageError> {
-    let ready = state.ready().ok_or(PageError::Starting)?;
-    let link = link_of(query.as_deref());
-    let Some(email) = ready.store.data_request_email(&token_hash(&link)).await? else { return Ok(gone(&state, ready)) };
+/// The summary a valid link opens, with the forms that spend it.
+async fn summary(state: &AppState, ready: &Ready, link: String, email: String) -> Result<MyDataPage, PageError> {
     let held = ready.store.personal_data(&email).await?;
-    let mut p = page(&state, ready, MyDataStep::Access);
+    let mut p = page(state, ready, MyDataStep::Access);
     p.email = email;
     p.messages = held.messages.len();
     p.mails = held.mails.len();
     p.account = held.account.is_some();
     p.access_token = form_token(&ready.secrets, &access_binding(&link));
     p.link = link;
-    Ok(no_store(render(StatusCode::OK, &p)))
+    Ok(p)
+}
+
+/// What the link opens; the link is not spent by looking (mail scanners
+/// open links), only by the download or the erasure.
+pub async fn access_form(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let link = link_of(query.as_deref());
+    let Some(email) = ready.store.data_request_email(&token_hash(&link)).await? else { return Ok(gone(&state, ready)) };
+    Ok(no_store(render(StatusCode::OK, &summary(&state, ready, link, email).await?)))
 }
 
 pub async fn access(State(state): State<Arc<AppState>>, form: FormList) -> Result<Response, PageError> {
@@ -162,49 +155,44 @@ pub async fn access(State(state): State<Arc<AppState>>, form: FormList) -> Resul
         return Ok(no_store(render(StatusCode::FORBIDDEN, &p)));
     }
     let action = form.text("action");
-    if action == "effacer" && form.get("confirmer") != Some("oui") {
-        let Some(email) = ready.store.data_request_email(&token_hash(&link)).await? else {
-            return Ok(gone(&state, ready));
-        };
-        let held = ready.store.personal_data(&email).await?;
-        let mut p = page(&state, ready, MyDataStep::Access);
-        p.email = email;
-        p.messages = held.messages.len();
-        p.mails = held.mails.len();
-        p.account = held.account.is_some();
-        p.access_token = form_token(&ready.secrets, &access_binding(&link));
-        p.link = link;
-        p.error = Some("Cochez la case de confirmation pour effacer vos données.".into());
-        return Ok(no_store(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
-    }
     if action != "telecharger" && action != "effacer" {
         return Ok(super::unreadable_form(StatusCode::BAD_REQUEST));
     }
-    let Some(email) = ready.store.spend_data_request(&token_hash(&link)).await? else {
-        return Ok(gone(&state, ready));
-    };
-    if action == "telecharger" {
-        let data = ready.store.personal_data(&email).await?;
-        let body = serde_json::json!({
-            "service": "Osez",
-            "genere_le_ms": now_ms(),
-            "conservation": mail::retention_label(state.config.retention_days),
-            "donnees": data,
-        });
-        let json = serde_json::to_string_pretty(&body).map_err(|e| PageError::Internal(e.to_string()))?;
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "application/json; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"mes-donnees-osez.json\""),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            json,
-        )
-            .into_response());
+    let hash = token_hash(&link);
+    if action == "effacer" {
+        if form.get("confirmer") != Some("oui") {
+            let Some(email) = ready.store.data_request_email(&hash).await? else { return Ok(gone(&state, ready)) };
+            let mut p = summary(&state, ready, link, email).await?;
+            p.error = Some("Cochez la case de confirmation pour effacer vos données.".into());
+            return Ok(no_store(render(StatusCode::UNPROCESSABLE_ENTITY, &p)));
+        }
+        // Spent and erased in one transaction: never one without the other.
+        let Some(erased) = ready.store.erase_by_link(&hash).await? else { return Ok(gone(&state, ready)) };
+        tracing::info!(messages = erased.messages, mails = erased.mails, "personal data erased on request");
+        let mut p = page(&state, ready, MyDataStep::Erased);
+        p.messages = erased.messages as usize;
+        return Ok(no_store(render(StatusCode::OK, &p)));
     }
-    let erased = ready.store.erase_personal_data(&email).await?;
-    tracing::info!(messages = erased.messages, mails = erased.mails, "personal data erased on request");
-    let mut p = page(&state, ready, MyDataStep::Erased);
-    p.messages = erased.messages as usize;
-    Ok(no_store(render(StatusCode::OK, &p)))
+    // The copy is made before the link is spent: a failure leaves it usable.
+    let Some(email) = ready.store.data_request_email(&hash).await? else { return Ok(gone(&state, ready)) };
+    let data = ready.store.personal_data(&email).await?;
+    let body = serde_json::json!({
+        "service": "Osez",
+        "genere_le_ms": now_ms(),
+        "conservation": mail::retention_label(state.config.retention_days),
+        "donnees": data,
+    });
+    let json = serde_json::to_string_pretty(&body).map_err(|e| PageError::Internal(e.to_string()))?;
+    if ready.store.spend_data_request(&hash).await?.is_none() {
+        return Ok(gone(&state, ready));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"mes-donnees-osez.json\""),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        json,
+    )
+        .into_response())
 }
