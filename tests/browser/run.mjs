@@ -769,7 +769,8 @@ async function contactWithJavaScriptTest(base) {
 
     const sent = await sendContact(page, shownAt);
     const text = (await page.textContent('main')) || '';
-    if (sent.status() !== 200) problems.push(`sending the form answered ${sent.status()}, expected 200${await pageNotices(page)}`);
+    if (sent.status() !== 303) problems.push(`sending the form answered ${sent.status()}, expected 303 to the confirmation${await pageNotices(page)}`);
+    if (!page.url().endsWith('?envoye=1')) problems.push(`the confirmation is not the page redirected to: ${page.url()}`);
     if (!/Votre message a bien été envoyé/.test(text)) {
       problems.push(`the page after sending does not say "Votre message a bien été envoyé"${await pageNotices(page)}`);
     }
@@ -798,7 +799,8 @@ async function contactAdviserWithoutJavaScriptTest(base) {
     if (answered.length) return [...answered, ...watched];
     const sent = await sendContact(page, shownAt);
     const text = ((await page.textContent('main')) || '').replace(/\s+/g, ' ');
-    if (sent.status() !== 200) problems.push(`sending the form answered ${sent.status()}, expected 200${await pageNotices(page)}`);
+    if (sent.status() !== 303) problems.push(`sending the form answered ${sent.status()}, expected 303 to the confirmation${await pageNotices(page)}`);
+    if (!page.url().endsWith('?envoye=1')) problems.push(`the confirmation is not the page redirected to: ${page.url()}`);
     if (!/Votre message a bien été envoyé/.test(text)) {
       problems.push(`the page after sending does not say "Votre message a bien été envoyé"${await pageNotices(page)}`);
     } else if (!/n'a pas encore de compte/.test(text)) {
