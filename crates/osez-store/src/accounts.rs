@@ -122,11 +122,7 @@ impl Store {
     /// it receives; logged.
     pub async fn link_adviser(&self, user_id: i64, adviser: &str, actor: &str) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET adviser_id = $1 WHERE id = $2")
-            .bind(adviser)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        set_user_adviser(&mut tx, user_id, adviser).await?;
         audit(&mut tx, actor, "compte.profil", &format!("user:{user_id}"), None, Some(adviser)).await?;
         tx.commit().await?;
         Ok(())
@@ -489,6 +485,20 @@ pub(crate) async fn insert_user(
 
 /// Writes an audit entry inside the caller's transaction, so that a change
 /// and its record commit together or not at all.
+/// Links an account to the profile it may edit and whose messages it gets.
+pub(crate) async fn set_user_adviser(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+    adviser: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET adviser_id = $1 WHERE id = $2")
+        .bind(adviser)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 pub(crate) async fn audit(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     actor: &str,

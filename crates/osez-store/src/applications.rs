@@ -10,7 +10,7 @@ use osez_core::{Adviser, AdviserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::{audit, insert_user};
+use crate::accounts::{audit, insert_user, set_user_adviser};
 use crate::advisers::{bump_version, write_adviser};
 use crate::{CreateUserError, Store, StoreError, now_ms};
 
@@ -317,11 +317,7 @@ impl Store {
             .bind(app.id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE users SET adviser_id = $1 WHERE id = $2")
-            .bind(adviser.id.as_str())
-            .bind(app.user_id)
-            .execute(&mut *tx)
-            .await?;
+        set_user_adviser(&mut tx, app.user_id, adviser.id.as_str()).await?;
         bump_version(&mut tx).await?;
         let before = before.map(|name| serde_json::json!({ "nom": name }).to_string());
         let after = serde_json::json!({ "profil": adviser.id.as_str(), "nom": adviser.name, "siret": app.form.siret });

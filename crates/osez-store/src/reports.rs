@@ -162,12 +162,8 @@ impl Store {
         note: &str,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let hidden: Option<i64> = sqlx::query_scalar("SELECT hidden FROM advisers WHERE id = $1")
-            .bind(adviser.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(hidden) = hidden else { return Ok(false) };
-        let was_hidden = hidden != 0;
+        // Write first: on SQLite a transaction that reads then writes fails
+        // at once (busy) if another write committed in between.
         let decided = sqlx::query(
             "UPDATE abuse_reports SET status = $1, decided_at = $2, decided_by = $3 \
              WHERE adviser_id = $4 AND status = 'open'",
@@ -179,6 +175,13 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        let hidden: Option<i64> = sqlx::query_scalar("SELECT hidden FROM advisers WHERE id = $1")
+            .bind(adviser.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        // No such profile: nothing was decided (the transaction rolls back).
+        let Some(hidden) = hidden else { return Ok(false) };
+        let was_hidden = hidden != 0;
         let now_hidden = decision == Decision::Uphold;
         if now_hidden != was_hidden {
             sqlx::query("UPDATE advisers SET hidden = $1 WHERE id = $2")
