@@ -35,7 +35,7 @@ struct Section {
     roles: &'static [Role],
 }
 
-const TEAM: &[Role] = &[Role::Admin, Role::Editor, Role::Moderator];
+pub(crate) const TEAM: &[Role] = &[Role::Admin, Role::Editor, Role::Moderator];
 const MODERATION: &[Role] = &[Role::Admin, Role::Moderator];
 const EDITORS: &[Role] = &[Role::Admin, Role::Editor];
 const ADMINS: &[Role] = &[Role::Admin];

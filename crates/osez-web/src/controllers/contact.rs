@@ -15,6 +15,7 @@ use osez_core::contact::{MAX_MESSAGE_CHARS, Need, RawContact};
 use osez_store::{Recipient, Recorded};
 
 use super::FormList;
+use super::pages::is_demo;
 use crate::antispam::{self, HONEYPOT};
 use crate::error::render;
 use crate::security::{ClientIp, check_form_token, form_token, hourly_limit_message, now_ms, token_issued};
@@ -25,10 +26,6 @@ const TEAM_PATH: &str = "/contact";
 
 fn adviser_path(id: &str) -> String {
     format!("/conseillers/{id}/contact")
-}
-
-fn is_demo(state: &AppState) -> bool {
-    state.ready().is_some_and(|r| r.directory().figures.demo > 0)
 }
 
 fn blank(state: &AppState, ready: &Ready, adviser: Option<&Adviser>) -> ContactPage {

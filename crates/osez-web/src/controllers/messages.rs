@@ -13,7 +13,7 @@ use osez_store::{ContactMessage, InboxQuery};
 
 use super::FormFields;
 use super::admin::{checked, no_store, session_binding};
-use super::backoffice::{chrome, format_time, refused, today};
+use super::backoffice::{TEAM, chrome, format_time, refused, today};
 use crate::auth::CurrentUser;
 use crate::error::render;
 use crate::params::RawParams;
@@ -23,7 +23,6 @@ use crate::views::{
 };
 use crate::{AppState, PageError, Ready, mail};
 
-pub(crate) const TEAM: &[Role] = &[Role::Admin, Role::Editor, Role::Moderator];
 const ADVISER: &[Role] = &[Role::Adviser];
 
 fn need_label(slug: &str) -> &'static str {

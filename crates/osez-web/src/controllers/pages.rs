@@ -21,7 +21,7 @@ use crate::views::{
 };
 use crate::{AppState, Directory, PageError};
 
-fn is_demo(state: &AppState) -> bool {
+pub(crate) fn is_demo(state: &AppState) -> bool {
     state.ready().is_some_and(|r| r.directory().figures.demo > 0)
 }
 
