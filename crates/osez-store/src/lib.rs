@@ -44,6 +44,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// A test store's files or database, removed with its last clone.
+    #[cfg(any(test, feature = "test-support"))]
+    cleanup: Option<std::sync::Arc<testing::Cleanup>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -91,7 +94,12 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            #[cfg(any(test, feature = "test-support"))]
+            cleanup: None,
+        })
     }
 
     pub fn backend(&self) -> Backend {
