@@ -497,6 +497,12 @@ async function keyboardTest(base) {
       );
     } else {
       log(`# keyboard: #q after ${reachedAt[0]} Tab, .facets after ${reachedAt[1]}, a.result-link after ${reachedAt[2]}`);
+      // Closed facet groups are one stop each: the first result is at most
+      // 10 Tab presses after the search field (it took 42 with every facet
+      // link in the way).
+      const fromQ = reachedAt[2] - reachedAt[0];
+      log(`# keyboard: first result ${fromQ} Tab presses after the search field`);
+      if (fromQ > 10) problems.push(`the first result is ${fromQ} Tab presses after the search field (at most 10)`);
       const before = page.url();
       await Promise.all([
         page.waitForURL((u) => u.pathname.startsWith('/conseillers/'), { timeout: NAV_TIMEOUT_MS }),
