@@ -90,6 +90,10 @@ pub struct Geography {
     department_by_key: HashMap<String, usize>,
     region_by_key: HashMap<String, usize>,
     longest_name_words: usize,
+    /// Point of a commune with coordinates of its own → that commune (the
+    /// most populous where several share one), to name the chief town whose
+    /// point an approximate commune borrows.
+    by_point: HashMap<(u64, u64), usize>,
 }
 
 /// Normal form of a place name for look-ups: folded, "st"/"ste" expanded,
@@ -182,6 +186,7 @@ impl Geography {
             department_by_key: HashMap::new(),
             region_by_key: HashMap::new(),
             longest_name_words: 1,
+            by_point: HashMap::new(),
         };
         geo.build_indexes();
         Ok(geo)
@@ -222,6 +227,12 @@ impl Geography {
 
         for (i, c) in self.communes.iter().enumerate() {
             self.by_insee.insert(c.insee.clone(), i);
+            if !c.approx && c.kind == CommuneKind::Commune {
+                let slot = self.by_point.entry((c.lat.to_bits(), c.lon.to_bits())).or_insert(i);
+                if self.communes[*slot].population < c.population {
+                    *slot = i;
+                }
+            }
             for p in &c.postal_codes {
                 self.by_postal.entry(p.clone()).or_default().push(i);
             }
@@ -247,6 +258,28 @@ impl Geography {
 
     pub fn commune_by_insee(&self, insee: &str) -> Option<&Commune> {
         self.by_insee.get(insee).map(|&i| &self.communes[i])
+    }
+
+    /// For a commune without coordinates of its own, the chief town whose
+    /// point it borrows ("Château-Thébaud" → Nantes); `None` for a commune
+    /// placed precisely. A distance from such a point is only a sector. The
+    /// few whose point is no commune's own (6 of about 20,000) stand for
+    /// their own sector.
+    pub fn sector_town<'a>(&'a self, commune: &'a Commune) -> Option<&'a Commune> {
+        if !commune.approx {
+            return None;
+        }
+        let town = self.by_point.get(&(commune.lat.to_bits(), commune.lon.to_bits())).map(|&i| &self.communes[i]);
+        Some(town.unwrap_or(commune))
+    }
+
+    /// The chief town of an approximate place (a commune or a postal code
+    /// that stands for one), as [`Geography::sector_town`].
+    pub fn place_sector_town(&self, place: Place) -> Option<&Commune> {
+        match place {
+            Place::Commune(i) | Place::PostalCode(i, _) => self.sector_town(&self.communes[i]),
+            Place::Department(_) | Place::Region(_) => None,
+        }
     }
 
     pub fn commune_index(&self, insee: &str) -> Option<usize> {
@@ -409,6 +442,19 @@ mod tests {
         assert_eq!(g.departments.len(), 101);
         assert!(g.communes.len() > 34_000, "{}", g.communes.len());
         assert!(g.communes.iter().all(|c| c.lat.is_finite() && c.lon.is_finite()));
+    }
+
+    #[test]
+    fn an_approximate_commune_names_the_chief_town_it_borrows_its_point_from() {
+        let g = geo();
+        let thebaud = g.commune_by_insee("44037").unwrap();
+        assert!(thebaud.approx);
+        assert_eq!(g.sector_town(thebaud).map(|c| c.name.as_str()), Some("Nantes"));
+        assert!(g.sector_town(g.commune_by_insee("44109").unwrap()).is_none(), "Nantes is placed precisely");
+        let approx: Vec<&Commune> = g.communes.iter().filter(|c| c.approx).collect();
+        let elsewhere = approx.iter().filter(|c| g.sector_town(c).is_some_and(|t| t.insee != c.insee)).count();
+        assert!(approx.iter().all(|c| g.sector_town(c).is_some()));
+        assert!(elsewhere * 100 > approx.len() * 99, "{elsewhere} of {} borrow a chief town's point", approx.len());
     }
 
     #[test]

@@ -143,6 +143,10 @@ pub struct PlaceInfo {
     pub radius_km: Option<f64>,
     /// Named in the query text rather than given as `near`.
     pub from_query: bool,
+    /// The chief town whose point stands in for a commune without
+    /// coordinates of its own: distances from it are only a sector.
+    #[serde(skip)]
+    pub sector: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -580,6 +584,7 @@ impl Engine {
                     _ => None,
                 },
                 from_query: req.near.is_none(),
+                sector: self.geo.place_sector_town(p).map(|c| c.name.clone()),
             }
         });
         SearchResults {

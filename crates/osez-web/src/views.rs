@@ -551,6 +551,23 @@ pub fn format_km(d: f64) -> String {
     }
 }
 
+/// Below this, a distance to or from a borrowed point says nothing more
+/// than "same sector": the chief town stands for communes up to about this
+/// far from it.
+const SECTOR_KM: f64 = 15.0;
+
+/// How far a result is, in words. `sector` is the chief town whose point
+/// stands in for the adviser's commune or the searched place, when one of
+/// them has no coordinates of its own: then no precise distance is given
+/// ("secteur de Nantes", "à environ 45 km").
+pub fn distance_phrase(d: f64, sector: Option<&str>) -> String {
+    match sector {
+        None => format!("à {}", format_km(d)),
+        Some(town) if d < SECTOR_KM => format!("secteur de {town}"),
+        Some(_) => format!("à environ {} km", ((d / 5.0).round() * 5.0) as u32),
+    }
+}
+
 /// A count written the French way: groups of three digits separated by a
 /// no-break space ("4\u{a0}300").
 pub fn format_count(n: usize) -> String {
@@ -578,6 +595,14 @@ mod tests {
         assert_eq!(format_km(0.4), "moins d'1 km");
         assert_eq!(format_km(3.25), "3,2 km");
         assert_eq!(format_km(12.6), "13 km");
+    }
+
+    #[test]
+    fn a_borrowed_point_gives_a_sector_never_a_precise_distance() {
+        assert_eq!(distance_phrase(0.4, None), "à moins d'1 km");
+        assert_eq!(distance_phrase(0.0, Some("Nantes")), "secteur de Nantes");
+        assert_eq!(distance_phrase(14.0, Some("Nantes")), "secteur de Nantes");
+        assert_eq!(distance_phrase(43.2, Some("Nantes")), "à environ 45 km");
     }
 }
 

@@ -8,8 +8,8 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use osez_core::{Kind, Sector, Specialty, StructureType};
-use osez_search::{FacetValue, SearchResults};
+use osez_core::{Geography, Kind, Sector, Specialty, StructureType};
+use osez_search::{FacetValue, Hit, PlaceInfo, SearchResults};
 
 use super::run_search;
 use crate::error::render;
@@ -17,7 +17,7 @@ use crate::params::RawParams;
 use crate::security::{check_form_token, form_token};
 use crate::views::{
     AccessibilityPage, ActiveFilter, FacetGroup, FacetLink, FiguresView, HitView, HomePage, LegalPage, PageLink,
-    ProfilePage, ReportPage, ResultsPage, format_count, format_km, specialty_links,
+    ProfilePage, ReportPage, ResultsPage, distance_phrase, format_count, specialty_links,
 };
 use crate::{AppState, Directory, PageError};
 
@@ -128,8 +128,13 @@ fn pagination(raw: &RawParams, page: usize, per_page: usize, total: usize) -> Ve
     out
 }
 
-fn hit_view(directory: &Directory, ord: usize, distance: Option<f64>) -> HitView {
-    let a = &directory.engine.advisers()[ord];
+fn hit_view(geo: &Geography, directory: &Directory, hit: &Hit, place: Option<&PlaceInfo>) -> HitView {
+    let a = &directory.engine.advisers()[hit.ord];
+    // A point borrowed from a chief town, the adviser's or the place's,
+    // gives only a sector.
+    let own_sector =
+        || geo.commune_by_insee(&a.commune_insee).and_then(|c| geo.sector_town(c)).map(|c| c.name.as_str());
+    let sector = own_sector().or_else(|| place.and_then(|p| p.sector.as_deref()));
     HitView {
         id: a.id.to_string(),
         name: a.name.clone(),
@@ -139,7 +144,7 @@ fn hit_view(directory: &Directory, ord: usize, distance: Option<f64>) -> HitView
         structure_type: a.structure_type.label(),
         commune: a.commune.clone(),
         department: a.department.clone(),
-        distance: distance.map(format_km),
+        distance: hit.distance_km.map(|d| distance_phrase(d, sector)),
         in_person: a.in_person,
         remote: a.remote,
         specialties: a.specialties.iter().map(|s| s.label()).collect::<Vec<_>>().join(" · "),
@@ -214,7 +219,7 @@ pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
     page.relaxed = r.relaxed.iter().map(|x| x.message()).collect();
     page.total = r.total;
     page.first_rank = (s.request.page - 1) * s.request.per_page + 1;
-    page.hits = r.hits.iter().map(|h| hit_view(&directory, h.ord, h.distance_km)).collect();
+    page.hits = r.hits.iter().map(|h| hit_view(&state.geo, &directory, h, r.place.as_ref())).collect();
     for (key, value) in &raw.pairs {
         if value.trim().is_empty() {
             continue;
