@@ -268,7 +268,13 @@ pub fn parse(q: &str, geo: &Geography, typing: bool) -> ParsedQuery {
         && last.fuzzy
         && ws.last() == Some(&last.text.as_str())
     {
-        last.prefix = true;
+        if last.text.chars().count() < 2 {
+            // "site w": one letter says nothing yet. Dropped here, silently,
+            // rather than by relaxation, which would announce it.
+            out.words.pop();
+        } else {
+            last.prefix = true;
+        }
     }
     if out.words.len() > MAX_WORDS {
         out.words.truncate(MAX_WORDS);
@@ -340,5 +346,16 @@ mod tests {
         let p = parse("marketing cyb", geo(), true);
         assert!(p.words.last().unwrap().prefix);
         assert!(!parse("marketing cyb ", geo(), true).words.last().unwrap().prefix);
+    }
+
+    #[test]
+    fn a_one_letter_last_word_is_dropped_silently_while_typing() {
+        let typing = parse("site w", geo(), true);
+        assert!(typing.words.iter().all(|w| w.text != "w"), "{:?}", typing.words);
+        assert!(!typing.words.is_empty());
+        // Sent as a whole, the letter is a word like any other (relaxation
+        // may drop it, and says so).
+        assert!(parse("site w", geo(), false).words.iter().any(|w| w.text == "w"));
+        assert!(parse("site w ", geo(), true).words.iter().any(|w| w.text == "w"));
     }
 }
