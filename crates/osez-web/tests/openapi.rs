@@ -1,0 +1,162 @@
+//! `openapi.json` is written by hand; this test keeps it true. Every answer
+//! the API really gives, for good requests and bad, while starting and when
+//! rate-limited, must be a status the description documents for that
+//! operation, with a body its schema accepts. Objects are checked strictly
+//! (a field the code adds and the description lacks fails), and every
+//! operation and every documented status must be met at least once.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use common::*;
+use osez_web::{AppState, WebConfig};
+use serde_json::Value;
+
+/// The spec, with `additionalProperties: false` on every object schema that
+/// lists its properties and says nothing of others.
+fn strict(mut schema: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                    map.insert("additionalProperties".into(), Value::Bool(false));
+                }
+                map.values_mut().for_each(walk);
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut schema);
+    schema
+}
+
+struct Spec {
+    doc: Value,
+    /// (operation path, status) met by a real answer.
+    met: BTreeSet<(String, String)>,
+}
+
+impl Spec {
+    async fn load(state: &Arc<AppState>) -> Spec {
+        let (status, _, body) = get(state, "/api/openapi.json", None).await;
+        assert_eq!(status, StatusCode::OK);
+        Spec { doc: strict(serde_json::from_str(&body).unwrap()), met: BTreeSet::new() }
+    }
+
+    /// Which documented path template `uri` answers to.
+    fn operation(&self, uri: &str) -> String {
+        let path = uri.split('?').next().unwrap();
+        let parts: Vec<&str> = path.split('/').collect();
+        self.doc["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .find(|template| {
+                let t: Vec<&str> = template.split('/').collect();
+                t.len() == parts.len() && t.iter().zip(&parts).all(|(a, b)| a == b || a.starts_with('{'))
+            })
+            .unwrap_or_else(|| panic!("{path} answers but is not in openapi.json"))
+            .clone()
+    }
+
+    /// Sends `uri` to `state` and checks the answer against the description.
+    async fn check(&mut self, state: &Arc<AppState>, uri: &str) -> StatusCode {
+        let (status, headers, body) = get(state, uri, None).await;
+        let op = self.operation(uri);
+        let code = status.as_u16().to_string();
+        let response = &self.doc["paths"][&op]["get"]["responses"][&code];
+        assert!(response.is_object(), "GET {uri} answered {status}, which openapi.json does not document for {op}");
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(content_type.starts_with("application/json"), "GET {uri}: {content_type}");
+        let schema = &response["content"]["application/json"]["schema"];
+        let instance: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {uri}: not JSON ({e})"));
+        let validator = jsonschema::validator_for(schema).unwrap();
+        let errors: Vec<String> =
+            validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "GET {uri} ({status}) does not match openapi.json:\n{}", errors.join("\n"));
+        self.met.insert((op, code));
+        status
+    }
+
+    fn documented(&self) -> BTreeSet<(String, String)> {
+        let mut out = BTreeSet::new();
+        for (path, item) in self.doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                assert_eq!(method, "get", "{path}: only GET operations are checked here");
+                for code in op["responses"].as_object().unwrap().keys() {
+                    out.insert((path.clone(), code.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A sample value for each documented query parameter.
+fn sample(param: &Value) -> String {
+    if let Some(values) = param["schema"]["enum"].as_array() {
+        return values[0].as_str().unwrap().to_string();
+    }
+    match param["name"].as_str().unwrap() {
+        "q" => "ia".into(),
+        "near" => "Lyon".into(),
+        "radius_km" => "25".into(),
+        "region" => "Bretagne".into(),
+        "department" => "2A".into(),
+        "remote" => "true".into(),
+        "page" | "per_page" => "2".into(),
+        other => panic!("no sample value for the documented parameter {other}"),
+    }
+}
+
+#[tokio::test]
+async fn every_api_answer_matches_openapi_json() {
+    let (_, state, _) = apps_with(WebConfig::default()).await.remove(0);
+    let mut spec = Spec::load(&state).await;
+    let id = advisers()[0].id.as_str().to_string();
+
+    // Good requests: every documented parameter, alone.
+    let params = spec.doc["paths"]["/api/v1/advisers"]["get"]["parameters"].as_array().unwrap().clone();
+    for p in &params {
+        let uri = format!("/api/v1/advisers?{}={}", p["name"].as_str().unwrap(), enc(&sample(p)));
+        assert_eq!(spec.check(&state, &uri).await, StatusCode::OK, "{uri}");
+    }
+    for uri in [
+        "/api/v1/advisers",
+        "/api/v1/advisers?q=comptabilite+pres+de+Rennes",
+        "/api/v1/advisers?q=methanisation+xyzzy+plop",
+        "/api/v1/advisers?q=ia&page=999",
+    ] {
+        assert_eq!(spec.check(&state, uri).await, StatusCode::OK, "{uri}");
+    }
+    assert_eq!(spec.check(&state, &format!("/api/v1/advisers/{id}")).await, StatusCode::OK);
+
+    // Bad requests.
+    for uri in ["/api/v1/advisers?radius_km=-3", "/api/v1/advisers?kind=robot", "/api/v1/advisers?page=0"] {
+        assert_eq!(spec.check(&state, uri).await, StatusCode::BAD_REQUEST, "{uri}");
+    }
+    assert_eq!(spec.check(&state, "/api/v1/advisers/inconnu").await, StatusCode::NOT_FOUND);
+
+    // Starting: not ready yet.
+    let starting = AppState::new(geo(), WebConfig::default());
+    for uri in ["/api/v1/advisers?q=ia", &format!("/api/v1/advisers/{id}")] {
+        assert_eq!(spec.check(&starting, uri).await, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
+    }
+
+    // Rate-limited.
+    let (_, limited, _) = apps_with(WebConfig { search_per_minute: 1, ..WebConfig::default() }).await.remove(0);
+    let mut last = StatusCode::OK;
+    for _ in 0..3 {
+        last = spec.check(&limited, "/api/v1/advisers?q=ia").await;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    let one = spec.check(&limited, &format!("/api/v1/advisers/{id}")).await;
+    assert_eq!(one, StatusCode::TOO_MANY_REQUESTS);
+
+    let unmet: Vec<_> = spec.documented().difference(&spec.met).cloned().collect();
+    assert!(unmet.is_empty(), "documented but never met by a real answer: {unmet:?}");
+}
