@@ -109,7 +109,13 @@ async fn retention(store: osez_store::Store, days: u32) {
         let cutoff = osez_web::security::now_ms() - i64::from(days) * 86_400_000;
         match store.purge_before(cutoff).await {
             Ok(done) => {
-                tracing::info!(days, messages = done.messages, mails = done.mails, searches = done.searches, "retention purge")
+                tracing::info!(
+                    days,
+                    messages = done.messages,
+                    mails = done.mails,
+                    searches = done.searches,
+                    "retention purge"
+                )
             }
             Err(e) => tracing::warn!(error = %e, "retention purge failed; will try again"),
         }

@@ -4,9 +4,9 @@
 //! two reviewers acting at once cannot both decide, and each goes to the
 //! audit log in its transaction.
 
+use jiff::civil::Date;
 use osez_core::account::{Email, Role};
 use osez_core::application::ApplicationForm;
-use jiff::civil::Date;
 use osez_core::{Adviser, AdviserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -658,10 +658,17 @@ mod tests {
 
             // Two saves from the same loaded version: the second is refused.
             let loaded = store.profile_version(&id).await.unwrap().unwrap();
-            let first = Adviser { description: "Première version de la présentation, assez longue.".into(), ..published.clone() };
-            let second = Adviser { description: "Seconde version, écrite dans un autre onglet.".into(), ..published.clone() };
+            let first = Adviser {
+                description: "Première version de la présentation, assez longue.".into(),
+                ..published.clone()
+            };
+            let second =
+                Adviser { description: "Seconde version, écrite dans un autre onglet.".into(), ..published.clone() };
             assert!(store.update_own_profile(&published, &first, "atelier@exemple.fr", loaded).await.unwrap());
-            assert!(!store.update_own_profile(&published, &second, "atelier@exemple.fr", loaded).await.unwrap(), "{name}");
+            assert!(
+                !store.update_own_profile(&published, &second, "atelier@exemple.fr", loaded).await.unwrap(),
+                "{name}"
+            );
             assert_eq!(store.adviser(&id).await.unwrap().unwrap().description, first.description, "{name}");
 
             // A change of name read before the adviser's next save, and
@@ -671,17 +678,27 @@ mod tests {
             let change = store.apply_for_change(user_id, "atelier@exemple.fr", &id, &renamed).await.unwrap();
             let stale = store.adviser(&id).await.unwrap().unwrap();
             let loaded = store.profile_version(&id).await.unwrap().unwrap();
-            let edited = Adviser { description: "Présentation enregistrée pendant l'examen du nouveau nom.".into(), ..stale.clone() };
+            let edited = Adviser {
+                description: "Présentation enregistrée pendant l'examen du nouveau nom.".into(),
+                ..stale.clone()
+            };
             assert!(store.update_own_profile(&stale, &edited, "atelier@exemple.fr", loaded).await.unwrap());
             let after_save = store.profile_version(&id).await.unwrap().unwrap();
             let pending = store.application(change).await.unwrap().unwrap();
             let accepted = Adviser { name: renamed.name.clone(), ..stale.clone() };
             assert!(store.accept_application(&pending, &accepted, "equipe@x.fr").await.unwrap());
             let now = store.adviser(&id).await.unwrap().unwrap();
-            assert_eq!((now.name.as_str(), now.description.as_str()), (renamed.name.as_str(), edited.description.as_str()), "{name}");
+            assert_eq!(
+                (now.name.as_str(), now.description.as_str()),
+                (renamed.name.as_str(), edited.description.as_str()),
+                "{name}"
+            );
             // And a form loaded before the rename cannot put the old name back.
             assert!(store.profile_version(&id).await.unwrap().unwrap() > after_save, "{name}: the rename bumps it");
-            assert!(!store.update_own_profile(&edited, &stale, "atelier@exemple.fr", after_save).await.unwrap(), "{name}");
+            assert!(
+                !store.update_own_profile(&edited, &stale, "atelier@exemple.fr", after_save).await.unwrap(),
+                "{name}"
+            );
         }
     }
 
@@ -715,7 +732,8 @@ mod tests {
             .await
             .unwrap();
             store.migrate().await.unwrap();
-            let stored: String = sqlx::query_scalar("SELECT closes_on FROM calls").fetch_one(&store.pool).await.unwrap();
+            let stored: String =
+                sqlx::query_scalar("SELECT closes_on FROM calls").fetch_one(&store.pool).await.unwrap();
             assert_eq!(stored, "2026-03-01", "{name}");
             let call = store.calls().await.unwrap().remove(0);
             assert_eq!((call.opens_on, call.closes_on), (jiff::civil::date(2026, 1, 1), jiff::civil::date(2026, 3, 1)));

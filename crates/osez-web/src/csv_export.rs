@@ -51,7 +51,11 @@ pub(crate) struct CsvExport {
 
 /// A cell that a spreadsheet will not run as a formula.
 pub(crate) fn defuse(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { Cow::Owned(format!("'{text}")) } else { Cow::Borrowed(text) }
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 fn encode<S: AsRef<str>>(rows: &[Vec<S>]) -> std::io::Result<Vec<u8>> {

@@ -48,12 +48,7 @@ impl ZeroResultLog {
 
     fn queue(capacity: usize) -> (Self, mpsc::Receiver<NewZeroResult>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        let log = ZeroResultLog {
-            tx,
-            counters: Arc::default(),
-            stop: Arc::default(),
-            task: Mutex::new(None),
-        };
+        let log = ZeroResultLog { tx, counters: Arc::default(), stop: Arc::default(), task: Mutex::new(None) };
         (log, rx)
     }
 

@@ -183,7 +183,8 @@ async fn ambassadeurs_ia_answer_a_call_and_are_appointed() {
         let (status, _, page) = post(&state, "/admin/appels", call("2000-01-01", "2999-12-31"), Some(&editor)).await;
         assert_eq!(status, StatusCode::OK, "{name}");
         assert!(unescape(&page).contains("enregistré"));
-        let closed = store.create_call("AMI clos", "Critères", date(2025, 6, 1), date(2025, 9, 30), &[], "test").await.unwrap();
+        let closed =
+            store.create_call("AMI clos", "Critères", date(2025, 6, 1), date(2025, 9, 30), &[], "test").await.unwrap();
         let open = store.calls().await.unwrap().into_iter().find(|c| c.title == "AMI ambassadeurs IA").unwrap().id;
 
         let page = get(&state, "/appels", None).await.2;

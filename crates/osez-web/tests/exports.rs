@@ -18,7 +18,10 @@ async fn the_audit_csv_of_more_rows_than_a_page_is_complete_and_well_formed() {
         let after = |i: usize| format!("n={i}; \"a\"\nb");
         for i in 0..ROWS {
             let target = format!("cible {i}");
-            store.record_audit("robot", "essai.export", &target, Some("=cmd|' /C calc'!A0"), Some(&after(i))).await.unwrap();
+            store
+                .record_audit("robot", "essai.export", &target, Some("=cmd|' /C calc'!A0"), Some(&after(i)))
+                .await
+                .unwrap();
         }
         let (status, headers, csv) = get(&state, "/admin/journal.csv?action=essai.", Some(&admin)).await;
         assert_eq!(status, StatusCode::OK, "{name}");

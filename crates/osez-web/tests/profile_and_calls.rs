@@ -61,7 +61,8 @@ async fn two_saves_from_one_loaded_profile_the_second_is_refused() {
         let (token, version) = (token_in(&page, "/admin/profil"), hidden(&page, "version"));
         let first = "Première version : nous formons aussi aux sauvegardes.";
         let second = "Seconde version, écrite dans l'autre onglet.";
-        let (status, _, page) = post(&state, "/admin/profil", profile_body(&token, &version, first), Some(&cookie)).await;
+        let (status, _, page) =
+            post(&state, "/admin/profil", profile_body(&token, &version, first), Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{name}");
         assert!(unescape(&page).contains("Vos changements sont publiés"), "{name}");
         let (status, _, page) =
@@ -101,18 +102,23 @@ async fn call_dates_are_parsed_at_the_edge_and_a_past_call_is_closed() {
                 enc(closes)
             )
         };
-        for (opens, closes) in
-            [("20250101", "20250301"), ("2025-01-01", "01/03/2025"), ("2025-1-1", "2025-03-01"), ("2025-02-30", "2025-03-01")]
-        {
+        for (opens, closes) in [
+            ("20250101", "20250301"),
+            ("2025-01-01", "01/03/2025"),
+            ("2025-1-1", "2025-03-01"),
+            ("2025-02-30", "2025-03-01"),
+        ] {
             let (status, _, page) = post(&state, "/admin/appels", call("AMI", opens, closes), Some(&editor)).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {opens} {closes}");
             assert!(unescape(&page).contains("Dates invalides") && page.contains("AAAA-MM-JJ"), "{name}");
         }
         assert!(store.calls().await.unwrap().is_empty(), "{name}: nothing saved");
 
-        let (status, _, _) = post(&state, "/admin/appels", call("AMI passé", "2025-01-01", "2025-03-01"), Some(&editor)).await;
+        let (status, _, _) =
+            post(&state, "/admin/appels", call("AMI passé", "2025-01-01", "2025-03-01"), Some(&editor)).await;
         assert_eq!(status, StatusCode::OK, "{name}");
-        let (status, _, _) = post(&state, "/admin/appels", call("AMI ouvert", "2025-01-01", "2999-12-31"), Some(&editor)).await;
+        let (status, _, _) =
+            post(&state, "/admin/appels", call("AMI ouvert", "2025-01-01", "2999-12-31"), Some(&editor)).await;
         assert_eq!(status, StatusCode::OK, "{name}");
         let calls = store.calls().await.unwrap();
         let id = |t: &str| calls.iter().find(|c| c.title == t).unwrap().id;

@@ -697,7 +697,10 @@ pub async fn audit_csv(
     // asked for. The count is of the rows the file will hold.
     let (_, total) = ready.store.search_audit(&form.query, 0, 0).await?;
     let rows = (total.max(0) as usize).min(AUDIT_EXPORT);
-    ready.store.record_audit(current.user.email.as_str(), "journal.export", &format!("{rows} entrées"), None, None).await?;
+    ready
+        .store
+        .record_audit(current.user.email.as_str(), "journal.export", &format!("{rows} entrées"), None, None)
+        .await?;
     let export = CsvExport {
         filename: format!("journal-{}.csv", zoned(now_ms()).strftime("%Y-%m-%d")),
         header: &["date", "auteur", "action", "cible", "avant", "apres"],
