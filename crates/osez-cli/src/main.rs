@@ -49,7 +49,7 @@ pub struct ContactArgs {
     /// Contact messages per hour and per IP address (0: no limit).
     #[arg(long, env = "OSEZ_CONTACTS_PER_HOUR", default_value_t = 5)]
     pub contacts_per_hour: u32,
-    /// Days after which contact messages lose their personal data (the counts stay).
+    /// Days after which contact messages lose their personal data (the counts stay) and searches without results are deleted.
     #[arg(long, env = "OSEZ_RETENTION_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..))]
     pub retention_days: u32,
     /// PBKDF2 iterations of the anti-robot challenge solved by the browser.

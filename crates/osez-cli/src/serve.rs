@@ -80,6 +80,9 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     println!("listening on http://{addr}");
 
     server.await.context("server task failed")?.context("server failed")?;
+    if let Some(ready) = state.ready() {
+        ready.zero_results.close().await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -97,14 +100,23 @@ async fn load_secrets(store: &osez_store::Store) -> anyhow::Result<Secrets> {
 }
 
 /// The end of retention, at start and every hour: contact messages older
-/// than `days` lose their personal data; spent challenges and dead links go.
+/// than `days` lose their personal data; searches without results older
+/// than that, spent challenges and dead links go.
 async fn retention(store: osez_store::Store, days: u32) {
     let mut ticks = tokio::time::interval(Duration::from_secs(3600));
     loop {
         ticks.tick().await;
         let cutoff = osez_web::security::now_ms() - i64::from(days) * 86_400_000;
         match store.purge_before(cutoff).await {
-            Ok(done) => tracing::info!(days, messages = done.messages, mails = done.mails, "retention purge"),
+            Ok(done) => {
+                tracing::info!(
+                    days,
+                    messages = done.messages,
+                    mails = done.mails,
+                    searches = done.searches,
+                    "retention purge"
+                )
+            }
             Err(e) => tracing::warn!(error = %e, "retention purge failed; will try again"),
         }
     }

@@ -36,6 +36,13 @@ pub struct AuditEntry {
     pub after: Option<String>,
 }
 
+/// Where a page of the audit log ends: the next page starts after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditCursor {
+    at_ms: i64,
+    id: i64,
+}
+
 /// An account as the back office lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserSummary {
@@ -334,6 +341,21 @@ impl Store {
             .collect()
     }
 
+    /// Enabled accounts with one of `roles`, by e-mail: whom a message can
+    /// be assigned to, read without loading every account.
+    pub async fn team_members(&self, roles: &[Role]) -> Result<Vec<User>, StoreError> {
+        if roles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let slots = (1..=roles.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE disabled = 0 AND role IN ({slots}) ORDER BY email");
+        let mut q = sqlx::query(&sql);
+        for role in roles {
+            q = q.bind(role.slug());
+        }
+        q.fetch_all(&self.pool).await?.iter().map(user_from_row).collect()
+    }
+
     /// Ends every session of `user`, logged as done by `actor`. Returns how
     /// many there were.
     pub async fn end_sessions_of(&self, user: &User, actor: &str) -> Result<u64, StoreError> {
@@ -374,37 +396,8 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<AuditEntry>, i64), StoreError> {
-        let mut clauses: Vec<String> = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
-        let mut numbers: Vec<i64> = Vec::new();
-        for word in q.text.split_whitespace().take(8) {
-            binds.push(contains_pattern(word));
-            let n = binds.len();
-            clauses.push(format!(
-                "(LOWER(actor) LIKE ${n} ESCAPE '\\' OR LOWER(action) LIKE ${n} ESCAPE '\\' \
-                 OR LOWER(target) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(before, '')) LIKE ${n} ESCAPE '\\' \
-                 OR LOWER(COALESCE(after, '')) LIKE ${n} ESCAPE '\\')"
-            ));
-        }
-        if !q.actor.trim().is_empty() {
-            binds.push(contains_pattern(q.actor.trim()));
-            clauses.push(format!("LOWER(actor) LIKE ${} ESCAPE '\\'", binds.len()));
-        }
-        if !q.action.trim().is_empty() {
-            let mut p = contains_pattern(q.action.trim());
-            p.remove(0);
-            binds.push(p);
-            clauses.push(format!("LOWER(action) LIKE ${} ESCAPE '\\'", binds.len()));
-        }
+        let AuditFilter { clauses, binds, numbers } = audit_filter(q);
         let first_number = binds.len() + 1;
-        if let Some(from) = q.from_ms {
-            numbers.push(from);
-            clauses.push(format!("at >= ${}", first_number + numbers.len() - 1));
-        }
-        if let Some(to) = q.to_ms {
-            numbers.push(to);
-            clauses.push(format!("at < ${}", first_number + numbers.len() - 1));
-        }
         let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
         let page = first_number + numbers.len();
         let select = format!(
@@ -428,6 +421,41 @@ impl Store {
         Ok((rows.iter().map(audit_from_row).collect::<Result<_, _>>()?, total))
     }
 
+    /// One page of the entries matching `q`, the most recent first, from
+    /// just after `after` (none: from the top). Keyset pagination: each page
+    /// costs one index walk however deep the export is, and an entry
+    /// written meanwhile neither shifts nor repeats a row.
+    pub async fn audit_page(
+        &self,
+        q: &AuditQuery,
+        after: Option<AuditCursor>,
+        limit: i64,
+    ) -> Result<Vec<(AuditCursor, AuditEntry)>, StoreError> {
+        let AuditFilter { mut clauses, binds, mut numbers } = audit_filter(q);
+        if let Some(c) = after {
+            let n = binds.len() + numbers.len() + 1;
+            clauses.push(format!("(at < ${n} OR (at = ${n} AND id < ${}))", n + 1));
+            numbers.extend([c.at_ms, c.id]);
+        }
+        let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        let sql = format!(
+            "SELECT id, at, actor, action, target, before, after FROM audit_log {filter} \
+             ORDER BY at DESC, id DESC LIMIT ${}",
+            binds.len() + numbers.len() + 1
+        );
+        let mut query = sqlx::query(&sql);
+        for b in &binds {
+            query = query.bind(b.as_str());
+        }
+        for n in &numbers {
+            query = query.bind(*n);
+        }
+        let rows = query.bind(limit).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| Ok((AuditCursor { at_ms: r.try_get("at")?, id: r.try_get("id")? }, audit_from_row(r)?)))
+            .collect()
+    }
+
     /// The most recent entries first.
     pub async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
@@ -438,6 +466,49 @@ impl Store {
         .await?;
         rows.iter().map(audit_from_row).collect()
     }
+}
+
+/// The conditions of an audit search, numbered from `$1`: the text
+/// patterns first, then the numbers.
+struct AuditFilter {
+    clauses: Vec<String>,
+    binds: Vec<String>,
+    numbers: Vec<i64>,
+}
+
+fn audit_filter(q: &AuditQuery) -> AuditFilter {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    let mut numbers: Vec<i64> = Vec::new();
+    for word in q.text.split_whitespace().take(8) {
+        binds.push(contains_pattern(word));
+        let n = binds.len();
+        clauses.push(format!(
+            "(LOWER(actor) LIKE ${n} ESCAPE '\\' OR LOWER(action) LIKE ${n} ESCAPE '\\' \
+             OR LOWER(target) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(before, '')) LIKE ${n} ESCAPE '\\' \
+             OR LOWER(COALESCE(after, '')) LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    if !q.actor.trim().is_empty() {
+        binds.push(contains_pattern(q.actor.trim()));
+        clauses.push(format!("LOWER(actor) LIKE ${} ESCAPE '\\'", binds.len()));
+    }
+    if !q.action.trim().is_empty() {
+        let mut p = contains_pattern(q.action.trim());
+        p.remove(0);
+        binds.push(p);
+        clauses.push(format!("LOWER(action) LIKE ${} ESCAPE '\\'", binds.len()));
+    }
+    let first_number = binds.len() + 1;
+    if let Some(from) = q.from_ms {
+        numbers.push(from);
+        clauses.push(format!("at >= ${}", first_number + numbers.len() - 1));
+    }
+    if let Some(to) = q.to_ms {
+        numbers.push(to);
+        clauses.push(format!("at < ${}", first_number + numbers.len() - 1));
+    }
+    AuditFilter { clauses, binds, numbers }
 }
 
 fn audit_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
@@ -607,6 +678,37 @@ mod tests {
             assert_eq!(store.search_audit(&q, 10, 0).await.unwrap().1, 0, "{name}");
             let q = AuditQuery { text: "desactive true".into(), to_ms: Some(i64::MAX), ..AuditQuery::default() };
             assert_eq!(store.search_audit(&q, 10, 0).await.unwrap().1, 1, "{name}: every word must match");
+        }
+    }
+
+    #[tokio::test]
+    async fn audit_pages_follow_each_other_and_team_members_leave_others_out() {
+        for (name, store) in stores().await {
+            for i in 0..7 {
+                store.record_audit("robot", "essai.page", &format!("cible {i}"), None, None).await.unwrap();
+            }
+            store.record_audit("robot", "autre", "hors filtre", None, None).await.unwrap();
+            let q = AuditQuery { action: "essai.".into(), ..AuditQuery::default() };
+            let mut seen = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store.audit_page(&q, after, 3).await.unwrap();
+                let Some((last, _)) = page.last() else { break };
+                after = Some(*last);
+                seen.extend(page.into_iter().map(|(_, e)| e.target));
+            }
+            let expected: Vec<String> = (0..7).rev().map(|i| format!("cible {i}")).collect();
+            assert_eq!(seen, expected, "{name}: every row once, most recent first");
+
+            let hash = "$argon2id$fake";
+            for (email, role) in [("a@x.fr", Role::Admin), ("c@x.fr", Role::Adviser), ("m@x.fr", Role::Moderator)] {
+                store.create_user(&Email::parse(email).unwrap(), hash, role, "test").await.unwrap();
+            }
+            let off = store.create_user(&Email::parse("e@x.fr").unwrap(), hash, Role::Editor, "test").await.unwrap();
+            store.set_user_disabled(&off, true, "test").await.unwrap();
+            let team = store.team_members(&[Role::Admin, Role::Editor, Role::Moderator]).await.unwrap();
+            let emails: Vec<&str> = team.iter().map(|u| u.email.as_str()).collect();
+            assert_eq!(emails, vec!["a@x.fr", "m@x.fr"], "{name}: no adviser, no disabled account");
         }
     }
 }

@@ -174,7 +174,7 @@ pub(crate) async fn write_adviser(
              approx_location = excluded.approx_location, specialties = excluded.specialties, sectors = excluded.sectors, \
              in_person = excluded.in_person, remote = excluded.remote, description = excluded.description, \
              website = excluded.website, source_url = excluded.source_url, is_demo = excluded.is_demo, \
-             updated_at = excluded.updated_at"
+             updated_at = excluded.updated_at, version = advisers.version + 1"
         ))
         .bind(a.id.as_str())
         .bind(a.kind.slug())

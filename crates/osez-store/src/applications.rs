@@ -4,6 +4,7 @@
 //! two reviewers acting at once cannot both decide, and each goes to the
 //! audit log in its transaction.
 
+use jiff::civil::Date;
 use osez_core::account::{Email, Role};
 use osez_core::application::ApplicationForm;
 use osez_core::{Adviser, AdviserId};
@@ -99,16 +100,18 @@ pub struct Call {
     pub id: i64,
     pub title: String,
     pub criteria: String,
-    pub opens_on: String,
-    pub closes_on: String,
+    pub opens_on: Date,
+    pub closes_on: Date,
     /// Region codes; empty: every region.
     pub regions: Vec<String>,
 }
 
 impl Call {
-    /// Open on `today` (`AAAA-MM-JJ`), both ends included.
-    pub fn is_open_on(&self, today: &str) -> bool {
-        self.opens_on.as_str() <= today && today <= self.closes_on.as_str()
+    /// Open on `today`, both ends included. Dates, not text: a date once
+    /// stored as typed (20260301) compared after every "2026-…" day and
+    /// never closed.
+    pub fn is_open_on(&self, today: Date) -> bool {
+        self.opens_on <= today && today <= self.closes_on
     }
 }
 
@@ -145,13 +148,21 @@ fn app_from_row(r: &AnyRow) -> Result<Application, StoreError> {
 }
 
 fn call_from_row(r: &AnyRow) -> Result<Call, StoreError> {
+    let id: i64 = r.try_get("id")?;
     let regions: String = r.try_get("regions")?;
+    // Stored as AAAA-MM-JJ (migration 0010 rewrote older forms); jiff's
+    // parser also reads the compact form, should one remain.
+    let date = |column: &str| -> Result<Date, StoreError> {
+        let text: String = r.try_get(column)?;
+        text.parse::<Date>()
+            .map_err(|e| StoreError::Corrupt { id: format!("call {id}"), reason: format!("{column} {text:?}: {e}") })
+    };
     Ok(Call {
-        id: r.try_get("id")?,
+        id,
         title: r.try_get("title")?,
         criteria: r.try_get("criteria")?,
-        opens_on: r.try_get("opens_on")?,
-        closes_on: r.try_get("closes_on")?,
+        opens_on: date("opens_on")?,
+        closes_on: date("closes_on")?,
         regions: regions.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
     })
 }
@@ -310,8 +321,25 @@ impl Store {
             .bind(adviser.id.as_str())
             .fetch_optional(&mut *tx)
             .await?;
-        // The row must exist before the application points at it (foreign key).
-        write_adviser(&mut tx, adviser, now).await?;
+        // An accepted change of name touches the name only: writing the
+        // whole profile as the reviewer's page read it would undo an edit
+        // the adviser saved meanwhile. The version bump refuses a form the
+        // adviser loaded before the rename.
+        let renamed = if app.kind == ApplicationKind::Modification {
+            sqlx::query("UPDATE advisers SET name = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+                .bind(&adviser.name)
+                .bind(now)
+                .bind(adviser.id.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        } else {
+            0
+        };
+        if renamed == 0 {
+            // The row must exist before the application points at it (foreign key).
+            write_adviser(&mut tx, adviser, now).await?;
+        }
         sqlx::query("UPDATE applications SET adviser_id = $1 WHERE id = $2")
             .bind(adviser.id.as_str())
             .bind(app.id)
@@ -371,28 +399,60 @@ impl Store {
         Ok(true)
     }
 
+    /// The version of a profile: every write of it bumps it. A form
+    /// carries the version it was loaded at, for [`Store::update_own_profile`].
+    pub async fn profile_version(&self, id: &AdviserId) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT version FROM advisers WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     /// An adviser's own change that needs no review (everything but the
     /// name and SIRET), published at once and logged with before and after.
-    pub async fn update_own_profile(&self, before: &Adviser, after: &Adviser, actor: &str) -> Result<(), StoreError> {
+    /// Only if the profile is still at `version`, the one the form was
+    /// loaded at: false (nothing saved) when it was changed meanwhile, by
+    /// another save or an accepted change of name.
+    pub async fn update_own_profile(
+        &self,
+        before: &Adviser,
+        after: &Adviser,
+        actor: &str,
+        version: i64,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // One conditional UPDATE decides, and it is the transaction's first
+        // statement (writes first on SQLite): of two saves from one version,
+        // exactly one goes through.
+        let claimed = sqlx::query("UPDATE advisers SET version = version + 1 WHERE id = $1 AND version = $2")
+            .bind(after.id.as_str())
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if claimed == 0 {
+            return Ok(false);
+        }
         write_adviser(&mut tx, after, now_ms()).await?;
         bump_version(&mut tx).await?;
         let json = |a: &Adviser| serde_json::to_string(a).unwrap_or_default();
         audit(&mut tx, actor, "profil.modification", after.id.as_str(), Some(&json(before)), Some(&json(after)))
             .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     pub async fn create_call(
         &self,
         title: &str,
         criteria: &str,
-        opens_on: &str,
-        closes_on: &str,
+        opens_on: Date,
+        closes_on: Date,
         regions: &[String],
         actor: &str,
     ) -> Result<i64, StoreError> {
+        // Always AAAA-MM-JJ, so that the text sorts as the dates do.
+        let (opens_on, closes_on) = (opens_on.to_string(), closes_on.to_string());
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO calls (title, criteria, opens_on, closes_on, regions, created_by, created_at) \
@@ -400,8 +460,8 @@ impl Store {
         )
         .bind(title)
         .bind(criteria)
-        .bind(opens_on)
-        .bind(closes_on)
+        .bind(opens_on.as_str())
+        .bind(closes_on.as_str())
         .bind(regions.join(","))
         .bind(actor)
         .bind(now_ms())
@@ -539,7 +599,8 @@ mod tests {
 
             let mut edited = updated.clone();
             edited.description = "Nouvelle présentation de l'atelier, plus détaillée qu'avant.".into();
-            store.update_own_profile(&updated, &edited, "atelier@exemple.fr").await.unwrap();
+            let version = store.profile_version(&id).await.unwrap().unwrap();
+            assert!(store.update_own_profile(&updated, &edited, "atelier@exemple.fr", version).await.unwrap());
             assert_eq!(store.adviser(&id).await.unwrap().unwrap().description, edited.description);
 
             let actions: Vec<String> =
@@ -563,8 +624,8 @@ mod tests {
                 .create_call(
                     "AMI ambassadeurs IA 2027",
                     "Expérience de l'IA",
-                    "2027-01-01",
-                    "2027-03-31",
+                    jiff::civil::date(2027, 1, 1),
+                    jiff::civil::date(2027, 3, 31),
                     &["84".into()],
                     "a@x.fr",
                 )
@@ -572,10 +633,111 @@ mod tests {
                 .unwrap();
             let call = store.call(id).await.unwrap().unwrap();
             assert_eq!(call.regions, vec!["84"], "{name}");
-            assert!(call.is_open_on("2027-01-01") && call.is_open_on("2027-03-31"));
-            assert!(!call.is_open_on("2026-12-31") && !call.is_open_on("2027-04-01"));
+            let day = jiff::civil::date;
+            assert!(call.is_open_on(day(2027, 1, 1)) && call.is_open_on(day(2027, 3, 31)));
+            assert!(!call.is_open_on(day(2026, 12, 31)) && !call.is_open_on(day(2027, 4, 1)));
             assert_eq!(store.calls().await.unwrap().len(), 1);
             assert!(store.call(id + 1).await.unwrap().is_none());
+        }
+    }
+
+    /// Regression: two saves of a profile, or a save and an accepted change
+    /// of name, overwrote each other.
+    #[tokio::test]
+    async fn profile_edits_do_not_overwrite_each_other() {
+        let geo = Geography::embedded().unwrap();
+        for (name, store) in stores().await {
+            let f = form(&geo);
+            let email = Email::parse("atelier@exemple.fr").unwrap();
+            let (user_id, app_id) =
+                store.apply_with_new_account(&email, "$h", ApplicationKind::Activateur, None, &f).await.unwrap();
+            let app = store.application(app_id).await.unwrap().unwrap();
+            let id = AdviserId::parse("act-1").unwrap();
+            let published = f.to_adviser(id.clone(), Kind::Activateur, &geo).unwrap();
+            assert!(store.accept_application(&app, &published, "equipe@x.fr").await.unwrap());
+
+            // Two saves from the same loaded version: the second is refused.
+            let loaded = store.profile_version(&id).await.unwrap().unwrap();
+            let first = Adviser {
+                description: "Première version de la présentation, assez longue.".into(),
+                ..published.clone()
+            };
+            let second =
+                Adviser { description: "Seconde version, écrite dans un autre onglet.".into(), ..published.clone() };
+            assert!(store.update_own_profile(&published, &first, "atelier@exemple.fr", loaded).await.unwrap());
+            assert!(
+                !store.update_own_profile(&published, &second, "atelier@exemple.fr", loaded).await.unwrap(),
+                "{name}"
+            );
+            assert_eq!(store.adviser(&id).await.unwrap().unwrap().description, first.description, "{name}");
+
+            // A change of name read before the adviser's next save, and
+            // accepted after it, keeps that save.
+            let mut renamed = f.clone();
+            renamed.name = "Atelier Rhône-Alpes".into();
+            let change = store.apply_for_change(user_id, "atelier@exemple.fr", &id, &renamed).await.unwrap();
+            let stale = store.adviser(&id).await.unwrap().unwrap();
+            let loaded = store.profile_version(&id).await.unwrap().unwrap();
+            let edited = Adviser {
+                description: "Présentation enregistrée pendant l'examen du nouveau nom.".into(),
+                ..stale.clone()
+            };
+            assert!(store.update_own_profile(&stale, &edited, "atelier@exemple.fr", loaded).await.unwrap());
+            let after_save = store.profile_version(&id).await.unwrap().unwrap();
+            let pending = store.application(change).await.unwrap().unwrap();
+            let accepted = Adviser { name: renamed.name.clone(), ..stale.clone() };
+            assert!(store.accept_application(&pending, &accepted, "equipe@x.fr").await.unwrap());
+            let now = store.adviser(&id).await.unwrap().unwrap();
+            assert_eq!(
+                (now.name.as_str(), now.description.as_str()),
+                (renamed.name.as_str(), edited.description.as_str()),
+                "{name}"
+            );
+            // And a form loaded before the rename cannot put the old name back.
+            assert!(store.profile_version(&id).await.unwrap().unwrap() > after_save, "{name}: the rename bumps it");
+            assert!(
+                !store.update_own_profile(&edited, &stale, "atelier@exemple.fr", after_save).await.unwrap(),
+                "{name}"
+            );
+        }
+    }
+
+    /// Migration 0010 rewrites call dates stored as typed without dashes,
+    /// which compared as text after every "2026-…" day and never closed.
+    #[tokio::test]
+    async fn call_dates_stored_as_typed_are_normalised_by_the_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut stores = vec![("sqlite", crate::Store::open_sqlite(&dir.path().join("db")).await.unwrap())];
+        if let Some(url) = crate::testing::fresh_postgres_url().await {
+            stores.push(("postgres", crate::Store::connect(&url).await.unwrap()));
+        }
+        for (name, store) in stores {
+            // The schema as it was before 0010.
+            let old = dir.path().join(format!("before-0010-{name}"));
+            std::fs::create_dir_all(&old).unwrap();
+            let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(name);
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                let file = path.file_name().unwrap().to_string_lossy().into_owned();
+                if file.as_str() < "0010" {
+                    std::fs::copy(&path, old.join(&file)).unwrap();
+                }
+            }
+            sqlx::migrate::Migrator::new(old.as_path()).await.unwrap().run(&store.pool).await.unwrap();
+            sqlx::query(
+                "INSERT INTO calls (title, criteria, opens_on, closes_on, regions, created_by, created_at) \
+                 VALUES ('AMI', 'Critères', '20260101', '20260301', '', 'test', 0)",
+            )
+            .execute(&store.pool)
+            .await
+            .unwrap();
+            store.migrate().await.unwrap();
+            let stored: String =
+                sqlx::query_scalar("SELECT closes_on FROM calls").fetch_one(&store.pool).await.unwrap();
+            assert_eq!(stored, "2026-03-01", "{name}");
+            let call = store.calls().await.unwrap().remove(0);
+            assert_eq!((call.opens_on, call.closes_on), (jiff::civil::date(2026, 1, 1), jiff::civil::date(2026, 3, 1)));
+            assert!(!call.is_open_on(jiff::civil::date(2026, 3, 2)), "{name}: closed after its date");
         }
     }
 }

@@ -149,6 +149,9 @@ pub struct AccountCopy {
 pub struct Erased {
     pub messages: u64,
     pub mails: u64,
+    /// Searches that found nothing, deleted by the retention purge: their
+    /// free text may name a person.
+    pub searches: u64,
 }
 
 const MESSAGE_COLUMNS: &str = "m.id, m.recipient, m.adviser_id, a.name AS adviser_name, m.via_team, m.name, m.email, \
@@ -626,8 +629,8 @@ impl Store {
     }
 
     /// The end of retention: messages older than `cutoff_ms` lose their
-    /// personal fields; mails sent before `cutoff_ms`, spent challenges and
-    /// dead links go.
+    /// personal fields; mails sent before `cutoff_ms`, searches without
+    /// results recorded before it, spent challenges and dead links go.
     pub async fn purge_before(&self, cutoff_ms: i64) -> Result<Erased, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
@@ -641,6 +644,11 @@ impl Store {
                 .await?
                 .rows_affected();
         sqlx::query("DELETE FROM data_requests WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
+        erased.searches = sqlx::query("DELETE FROM zero_result_searches WHERE created_at < $1")
+            .bind(cutoff_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         tx.commit().await?;
         Ok(erased)
     }

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use accounts::{AuditEntry, AuditQuery, CreateUserError, Session, User, UserSummary};
+pub use accounts::{AuditCursor, AuditEntry, AuditQuery, CreateUserError, Session, User, UserSummary};
 pub use advisers::UpsertReport;
 pub use applications::{Application, ApplicationKind, ApplicationStatus, Call, Review};
 pub use contacts::{
@@ -32,7 +32,7 @@ pub use contacts::{
 pub use error::StoreError;
 pub use outbox::{NewMail, OutboxMail, OutboxStatus};
 pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, ReportOutcome};
-pub use searches::{ZeroResultQuery, ZeroResultSearch};
+pub use searches::{NewZeroResult, ZeroResultQuery, ZeroResultReport, ZeroResultSearch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

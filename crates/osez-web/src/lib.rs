@@ -5,11 +5,13 @@ pub mod antispam;
 mod assets;
 pub mod auth;
 mod controllers;
+mod csv_export;
 mod error;
 mod mail;
 pub mod params;
 pub mod security;
 mod views;
+mod zero_results;
 
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
@@ -26,6 +28,7 @@ use tower_http::timeout::TimeoutLayer;
 pub use error::{ApiError, PageError};
 use security::Limits;
 pub use security::Secrets;
+pub use zero_results::ZeroResultLog;
 
 /// Settings of the web layer, passed in (never global).
 #[derive(Debug, Clone, Default)]
@@ -103,6 +106,8 @@ impl Directory {
 pub struct Ready {
     pub store: Store,
     pub secrets: Secrets,
+    /// Searches that found nothing, waiting to be written in batches.
+    pub zero_results: ZeroResultLog,
     directory: RwLock<Arc<Directory>>,
     changed: tokio::sync::Notify,
 }
@@ -162,9 +167,12 @@ impl AppState {
         })
     }
 
-    /// Marks the service ready: `/healthz` answers 200 from now on.
+    /// Marks the service ready: `/healthz` answers 200 from now on. Starts
+    /// the writer of searches without results on the current runtime (call
+    /// [`ZeroResultLog::close`] at shutdown).
     pub fn set_ready(&self, store: Store, secrets: Secrets, directory: Directory) {
         let _ = self.ready.set(Ready {
+            zero_results: ZeroResultLog::start(store.clone(), zero_results::QUEUE),
             store,
             secrets,
             directory: RwLock::new(Arc::new(directory)),

@@ -253,6 +253,10 @@ pub struct ZeroResultsPage {
     pub next_week: Option<String>,
     pub rows: Vec<ZeroRowView>,
     pub total: i64,
+    /// The report counts only this many most recent (query, filters) pairs.
+    pub truncated: Option<String>,
+    /// Searches not recorded since start: the queue was full.
+    pub dropped: u64,
     pub error: Option<String>,
     pub demo: bool,
 }
@@ -690,8 +694,12 @@ pub struct OwnProfilePage {
     pub chrome: Chrome,
     pub adviser_id: String,
     pub token: String,
+    /// The profile's version this form was loaded at.
+    pub version: i64,
     pub fields: ApplicationFields,
     pub notice: Option<String>,
+    /// The profile changed since the form was loaded: nothing was saved.
+    pub conflict: Option<String>,
     pub demo: bool,
 }
 

@@ -6,6 +6,7 @@ mod common;
 
 use axum::http::{StatusCode, header};
 use common::*;
+use jiff::civil::date;
 use osez_core::account::Role;
 
 const SIRET: &str = "73282932000074";
@@ -134,7 +135,8 @@ async fn an_organisation_applies_is_asked_for_changes_and_is_published() {
                 &enc("Nous aidons les artisans à sécuriser leurs postes et leurs sauvegardes."),
                 &enc("Une présentation revue, plus précise sur nos ateliers."),
             )
-            .replace(&enc("Atelier <b>Numérique</b> du Rhône"), &enc("Atelier Numérique Rhône-Alpes"));
+            .replace(&enc("Atelier <b>Numérique</b> du Rhône"), &enc("Atelier Numérique Rhône-Alpes"))
+            + &format!("&version={}", hidden(&page, "version"));
         let (status, _, page) = post(&state, "/admin/profil", body, Some(&applicant)).await;
         assert_eq!(status, StatusCode::OK, "{name}");
         assert!(
@@ -181,7 +183,8 @@ async fn ambassadeurs_ia_answer_a_call_and_are_appointed() {
         let (status, _, page) = post(&state, "/admin/appels", call("2000-01-01", "2999-12-31"), Some(&editor)).await;
         assert_eq!(status, StatusCode::OK, "{name}");
         assert!(unescape(&page).contains("enregistré"));
-        let closed = store.create_call("AMI clos", "Critères", "2025-06-01", "2025-09-30", &[], "test").await.unwrap();
+        let closed =
+            store.create_call("AMI clos", "Critères", date(2025, 6, 1), date(2025, 9, 30), &[], "test").await.unwrap();
         let open = store.calls().await.unwrap().into_iter().find(|c| c.title == "AMI ambassadeurs IA").unwrap().id;
 
         let page = get(&state, "/appels", None).await.2;

@@ -10,6 +10,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use jiff::ToSpan;
+use jiff::civil::Date;
 use osez_core::account::{Email, NewPassword, Role, hash_password, siret_is_valid};
 use osez_core::application::{ApplicationForm, FieldError, RawApplication};
 use osez_core::{Adviser, AdviserId, Kind, Specialty, StructureType};
@@ -91,18 +92,18 @@ fn application_view(a: &Application, calls: &[Call]) -> ApplicationView {
     }
 }
 
-fn call_view(state: &AppState, c: &Call, today: &str) -> CallView {
+fn call_view(state: &AppState, c: &Call, today: Date) -> CallView {
     let regions = if c.regions.is_empty() {
         "toutes les régions".to_string()
     } else {
         c.regions.iter().filter_map(|r| state.geo.region(r)).map(|r| r.name.clone()).collect::<Vec<_>>().join(", ")
     };
-    let date = |d: &str| d.parse::<jiff::civil::Date>().map(|d| d.strftime("%d/%m/%Y").to_string()).unwrap_or_default();
+    let date = |d: Date| d.strftime("%d/%m/%Y").to_string();
     CallView {
         id: c.id,
         title: c.title.clone(),
         criteria: c.criteria.clone(),
-        dates: format!("du {} au {}", date(&c.opens_on), date(&c.closes_on)),
+        dates: format!("du {} au {}", date(c.opens_on), date(c.closes_on)),
         regions,
         open: c.is_open_on(today),
     }
@@ -165,7 +166,7 @@ async fn open_call(state: &AppState, id: &str) -> Result<Result<Target, Response
     let ready = state.ready().ok_or(PageError::Starting)?;
     let Ok(id) = id.parse::<i64>() else { return Err(PageError::NotFound) };
     let Some(call) = ready.store.call(id).await? else { return Err(PageError::NotFound) };
-    if !call.is_open_on(&today().to_string()) {
+    if !call.is_open_on(today()) {
         let page = ErrorPage {
             title: "Appel clos",
             message: "Cet appel à manifestation d'intérêt n'est pas ouvert aux candidatures en ce moment. Consultez les appels ouverts sur la page des appels.".into(),
@@ -305,8 +306,8 @@ fn covers_call_regions(state: &AppState, form: &ApplicationForm, call: &Call) ->
 
 pub async fn calls_public(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
-    let today = today().to_string();
-    let calls = ready.store.calls().await?.iter().map(|c| call_view(&state, c, &today)).collect();
+    let today = today();
+    let calls = ready.store.calls().await?.iter().map(|c| call_view(&state, c, today)).collect();
     Ok(render(StatusCode::OK, &CallsPage { calls, demo: false }))
 }
 
@@ -416,26 +417,61 @@ async fn no_profile(state: &AppState, current: &CurrentUser) -> Result<Response,
     my_applications_page(state, current, StatusCode::OK, Some(notice.into()), None).await
 }
 
+/// What the profile page says above the form.
+enum Said {
+    Nothing,
+    Notice(String),
+    /// The profile changed since the form was loaded: nothing was saved.
+    Conflict,
+}
+
+/// The profile form; `version` is the one the next save must start from.
 fn profile_page(
     state: &AppState,
     current: &CurrentUser,
     adviser: &Adviser,
+    version: i64,
     raw: &RawApplication,
     errors: &[FieldError],
-    status: StatusCode,
-    notice: Option<String>,
+    said: Said,
 ) -> Response {
     let token =
         state.ready().map(|r| form_token(&r.secrets, &session_binding("/admin/profil", current))).unwrap_or_default();
+    let status = match &said {
+        Said::Conflict => StatusCode::CONFLICT,
+        _ if !errors.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    let (notice, conflict) = match said {
+        Said::Nothing => (None, None),
+        Said::Notice(n) => (Some(n), None),
+        Said::Conflict => (
+            None,
+            Some(
+                "Ce profil a été modifié entre-temps (dans un autre onglet, ou par l'équipe qui a accepté un \
+                 changement de nom) : rien n'a été enregistré. Vos saisies sont conservées ci-dessous ; \
+                 vérifiez votre profil public, puis enregistrez de nouveau."
+                    .to_string(),
+            ),
+        ),
+    };
     let page = OwnProfilePage {
         chrome: chrome(state, current, "/admin/profil"),
         adviser_id: adviser.id.to_string(),
         token,
+        version,
         fields: fields(state, raw, errors),
         notice,
+        conflict,
         demo: false,
     };
     no_store(render(status, &page))
+}
+
+/// The version of the adviser's profile now.
+async fn version_of(state: &AppState, adviser: &Adviser) -> Result<i64, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    ready.store.profile_version(&adviser.id).await?.ok_or(PageError::NotFound)
 }
 
 pub async fn profile_form(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
@@ -443,8 +479,9 @@ pub async fn profile_form(State(state): State<Arc<AppState>>, current: CurrentUs
         return Ok(res);
     }
     let Some((adviser, form)) = own_profile(&state, &current).await? else { return no_profile(&state, &current).await };
+    let version = version_of(&state, &adviser).await?;
     let raw = profile_raw(&adviser, &form, &state.geo);
-    Ok(profile_page(&state, &current, &adviser, &raw, &[], StatusCode::OK, None))
+    Ok(profile_page(&state, &current, &adviser, version, &raw, &[], Said::Nothing))
 }
 
 pub async fn profile_save(
@@ -463,13 +500,18 @@ pub async fn profile_save(
         return no_profile(&state, &current).await;
     };
     let raw = raw_of(&form);
+    // The form says which version it was loaded at. A save from an older
+    // one would overwrite what was saved meanwhile: nothing is saved, the
+    // typed form comes back, ready to be sent again from the current one.
+    let version = version_of(&state, &adviser).await?;
+    let loaded = form.get("version").and_then(|v| v.trim().parse::<i64>().ok());
+    if loaded != Some(version) {
+        return Ok(profile_page(&state, &current, &adviser, version, &raw, &[], Said::Conflict));
+    }
     // The start of activity was checked at application time.
     let checked_form = match raw.check(&state.geo, &accepted.activity_start.max(started_before())) {
         Ok(f) => f,
-        Err(errors) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(profile_page(&state, &current, &adviser, &raw, &errors, status, None));
-        }
+        Err(errors) => return Ok(profile_page(&state, &current, &adviser, version, &raw, &errors, Said::Nothing)),
     };
     let Some(mut updated) = checked_form.to_adviser(adviser.id.clone(), adviser.kind, &state.geo) else {
         return Err(PageError::Internal("checked commune missing".into()));
@@ -481,7 +523,12 @@ pub async fn profile_save(
     updated.source_url = adviser.source_url.clone();
     let mut notices = Vec::new();
     if updated != adviser {
-        ready.store.update_own_profile(&adviser, &updated, current.user.email.as_str()).await?;
+        // The version read above may be stale by now: the conditional
+        // update decides.
+        if !ready.store.update_own_profile(&adviser, &updated, current.user.email.as_str(), version).await? {
+            let now = version_of(&state, &adviser).await?;
+            return Ok(profile_page(&state, &current, &adviser, now, &raw, &[], Said::Conflict));
+        }
         ready.directory_changed();
         notices.push("Vos changements sont publiés.");
     }
@@ -492,7 +539,8 @@ pub async fn profile_save(
     if notices.is_empty() {
         notices.push("Aucun changement à enregistrer.");
     }
-    Ok(profile_page(&state, &current, &updated, &raw, &[], StatusCode::OK, Some(notices.join(" "))))
+    let version = version_of(&state, &adviser).await?;
+    Ok(profile_page(&state, &current, &updated, version, &raw, &[], Said::Notice(notices.join(" "))))
 }
 
 // ------------------------------------------------------------ the team's side
@@ -666,6 +714,16 @@ struct CallForm {
     regions: Vec<String>,
 }
 
+/// A day as `<input type="date">` sends it: `AAAA-MM-JJ`, nothing else.
+/// jiff alone would also take `20260301`, which was stored as typed and,
+/// compared as text, never closed its call.
+fn parse_day(text: &str) -> Option<Date> {
+    let b = text.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    shape.then(|| text.parse::<Date>().ok()).flatten()
+}
+
 async fn calls_page(
     state: &AppState,
     current: &CurrentUser,
@@ -675,10 +733,10 @@ async fn calls_page(
     notice: Option<String>,
 ) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
-    let today = today().to_string();
+    let today = today();
     let page = AdminCallsPage {
         chrome: chrome(state, current, "/admin/appels"),
-        calls: ready.store.calls().await?.iter().map(|c| call_view(state, c, &today)).collect(),
+        calls: ready.store.calls().await?.iter().map(|c| call_view(state, c, today)).collect(),
         token: form_token(&ready.secrets, &session_binding("/admin/appels", current)),
         regions: state.geo.regions.iter().map(|r| (r.code.clone(), r.name.clone())).collect(),
         form_title: form.title,
@@ -720,25 +778,26 @@ pub async fn create_call(
         closes: text("closes_on", 10),
         regions: form.all("regions").into_iter().take(30).collect(),
     };
-    let opens = call.opens.parse::<jiff::civil::Date>();
-    let closes = call.closes.parse::<jiff::civil::Date>();
-    let error = if call.title.is_empty() || call.criteria.is_empty() {
-        Some("Indiquez le titre et les critères de l'appel.")
-    } else if opens.is_err() || closes.is_err() {
-        Some("Indiquez les dates d'ouverture et de clôture (jj/mm/aaaa).")
-    } else if call.opens > call.closes {
-        Some("La clôture doit venir après l'ouverture.")
-    } else if call.regions.iter().any(|r| state.geo.region(r).is_none()) {
-        Some("Une des régions choisies est inconnue.")
-    } else {
-        None
+    let dates = (parse_day(&call.opens), parse_day(&call.closes));
+    let error = match dates {
+        _ if call.title.is_empty() || call.criteria.is_empty() => Some("Indiquez le titre et les critères de l'appel."),
+        (Some(opens), Some(closes)) if opens > closes => Some("La clôture doit venir après l'ouverture."),
+        (Some(_), Some(_)) if call.regions.iter().any(|r| state.geo.region(r).is_none()) => {
+            Some("Une des régions choisies est inconnue.")
+        }
+        (Some(_), Some(_)) => None,
+        _ => Some(
+            "Dates invalides : choisissez-les dans le calendrier, ou écrivez-les au format AAAA-MM-JJ \
+             (par exemple 2026-03-01).",
+        ),
     };
-    if let Some(e) = error {
-        return calls_page(&state, &current, StatusCode::UNPROCESSABLE_ENTITY, call, Some(e.into()), None).await;
-    }
+    let (Some(opens), Some(closes), None) = (dates.0, dates.1, error) else {
+        let e = error.unwrap_or_default().to_string();
+        return calls_page(&state, &current, StatusCode::UNPROCESSABLE_ENTITY, call, Some(e), None).await;
+    };
     ready
         .store
-        .create_call(&call.title, &call.criteria, &call.opens, &call.closes, &call.regions, current.user.email.as_str())
+        .create_call(&call.title, &call.criteria, opens, closes, &call.regions, current.user.email.as_str())
         .await?;
     let notice = format!("Appel « {} » enregistré.", call.title);
     calls_page(&state, &current, StatusCode::OK, CallForm::default(), None, Some(notice)).await

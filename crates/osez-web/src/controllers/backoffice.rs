@@ -6,18 +6,19 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::{Date, ISOWeekDate, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, ZonedDateTime};
 use osez_core::account::Role;
 use osez_core::{AdviserId, Kind};
-use osez_store::{AuditEntry, AuditQuery, Decision, HIDE_AFTER};
+use osez_store::{AuditCursor, AuditEntry, AuditQuery, Decision, HIDE_AFTER, Store, StoreError};
 
 use super::FormFields;
 use super::admin::{checked, no_store, session_binding};
 use crate::auth::CurrentUser;
+use crate::csv_export::{CsvExport, CsvPages, InMemory, csv_response};
 use crate::error::render;
 use crate::params::RawParams;
 use crate::security::{form_token, now_ms};
@@ -230,9 +231,14 @@ fn week_slug(w: ISOWeekDate) -> String {
     format!("{:04}-W{:02}", w.year(), w.week())
 }
 
+/// Distinct (query, filters) pairs read for one week's report at most, the
+/// most recent first.
+const REPORT_PAIRS: i64 = 5_000;
+
 struct WeekReport {
     week: ISOWeekDate,
     rows: Vec<osez_store::ZeroResultQuery>,
+    truncated: bool,
 }
 
 async fn week_report(state: &AppState, raw: &RawParams) -> Result<Result<WeekReport, &'static str>, PageError> {
@@ -246,8 +252,8 @@ async fn week_report(state: &AppState, raw: &RawParams) -> Result<Result<WeekRep
     let (Some(from), Some(to)) = (day_start_ms(monday), day_start_ms(next_monday)) else {
         return Ok(Err("Semaine hors des dates prises en charge."));
     };
-    let rows = ready.store.zero_result_report(from, to).await?;
-    Ok(Ok(WeekReport { week, rows }))
+    let report = ready.store.zero_result_report(from, to, REPORT_PAIRS).await?;
+    Ok(Ok(WeekReport { week, rows: report.queries, truncated: report.truncated }))
 }
 
 pub async fn zero_results(
@@ -293,6 +299,8 @@ pub async fn zero_results(
                 last_at: format_time(r.last_at_ms),
             })
             .collect(),
+        truncated: report.truncated.then(|| format_count(REPORT_PAIRS as usize)),
+        dropped: state.ready().map(|r| r.zero_results.dropped()).unwrap_or(0),
         error,
         demo: false,
     };
@@ -317,27 +325,6 @@ fn describe_filters(json: &str) -> String {
         .join(", ")
 }
 
-/// A CSV cell that a spreadsheet will not run as a formula.
-fn csv_cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
-}
-
-fn csv_response(filename: &str, rows: Vec<Vec<String>>) -> Result<Response, PageError> {
-    let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
-    for row in rows {
-        writer.write_record(row.iter().map(|c| csv_cell(c))).map_err(|e| PageError::Internal(e.to_string()))?;
-    }
-    let mut body = b"\xEF\xBB\xBF".to_vec(); // BOM: spreadsheets then read UTF-8.
-    body.extend(writer.into_inner().map_err(|e| PageError::Internal(e.to_string()))?);
-    let mut res = body.into_response();
-    let headers = res.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(no_store(res))
-}
-
 pub async fn zero_results_csv(
     State(state): State<Arc<AppState>>,
     current: CurrentUser,
@@ -355,7 +342,7 @@ pub async fn zero_results_csv(
         }
     };
     let week = week_slug(report.week);
-    let mut rows = vec![vec!["semaine".into(), "requete".into(), "nombre".into(), "filtres".into(), "derniere".into()]];
+    let mut rows = Vec::with_capacity(report.rows.len());
     for r in &report.rows {
         let filters = r.filters.iter().map(|(f, n)| format!("{} ({n})", describe_filters(f))).collect::<Vec<_>>();
         rows.push(vec![
@@ -366,7 +353,19 @@ pub async fn zero_results_csv(
             zoned(r.last_at_ms).strftime("%Y-%m-%d %H:%M").to_string(),
         ]);
     }
-    csv_response(&format!("recherches-sans-resultat-{week}.csv"), rows)
+    let export = CsvExport {
+        filename: format!("recherches-sans-resultat-{week}.csv"),
+        header: &["semaine", "requete", "nombre", "filtres", "derniere"],
+        limit: usize::MAX,
+        page: 1_000,
+        cut_upstream: report.truncated.then(|| {
+            format!(
+                "export limité aux {} couples requête et filtres les plus récents de la semaine.",
+                format_count(REPORT_PAIRS as usize)
+            )
+        }),
+    };
+    Ok(csv_response(export, InMemory(rows)))
 }
 
 // -------------------------------------------------------------------- coverage
@@ -536,7 +535,38 @@ pub async fn coverage(State(state): State<Arc<AppState>>, current: CurrentUser) 
 
 const AUDIT_PAGE: i64 = 50;
 /// Rows in one export at most.
-const AUDIT_EXPORT: i64 = 100_000;
+const AUDIT_EXPORT: usize = 100_000;
+/// Rows read from the store at a time while exporting.
+pub(crate) const AUDIT_EXPORT_PAGE: usize = 500;
+
+/// The audit entries of an export, a keyset page at a time.
+struct AuditRows {
+    store: Store,
+    query: AuditQuery,
+    after: Option<AuditCursor>,
+}
+
+impl CsvPages for AuditRows {
+    async fn next_page(&mut self, want: usize) -> Result<Vec<Vec<String>>, StoreError> {
+        let page = self.store.audit_page(&self.query, self.after, want as i64).await?;
+        if let Some((last, _)) = page.last() {
+            self.after = Some(*last);
+        }
+        Ok(page
+            .into_iter()
+            .map(|(_, e)| {
+                vec![
+                    zoned(e.at_ms).strftime("%Y-%m-%d %H:%M:%S").to_string(),
+                    e.actor,
+                    e.action,
+                    e.target,
+                    e.before.unwrap_or_default(),
+                    e.after.unwrap_or_default(),
+                ]
+            })
+            .collect())
+    }
+}
 
 struct AuditForm {
     query: AuditQuery,
@@ -663,23 +693,22 @@ pub async fn audit_csv(
             return Ok(no_store(render(StatusCode::BAD_REQUEST, &page)));
         }
     };
-    let (entries, _) = ready.store.search_audit(&form.query, AUDIT_EXPORT, 0).await?;
-    let mut rows = vec![["date", "auteur", "action", "cible", "avant", "apres"].map(String::from).to_vec()];
-    for e in &entries {
-        rows.push(vec![
-            zoned(e.at_ms).strftime("%Y-%m-%d %H:%M:%S").to_string(),
-            e.actor.clone(),
-            e.action.clone(),
-            e.target.clone(),
-            e.before.clone().unwrap_or_default(),
-            e.after.clone().unwrap_or_default(),
-        ]);
-    }
+    // Logged before the first row is sent: a download cut short was still
+    // asked for. The count is of the rows the file will hold.
+    let (_, total) = ready.store.search_audit(&form.query, 0, 0).await?;
+    let rows = (total.max(0) as usize).min(AUDIT_EXPORT);
     ready
         .store
-        .record_audit(current.user.email.as_str(), "journal.export", &format!("{} entrées", entries.len()), None, None)
+        .record_audit(current.user.email.as_str(), "journal.export", &format!("{rows} entrées"), None, None)
         .await?;
-    csv_response(&format!("journal-{}.csv", zoned(now_ms()).strftime("%Y-%m-%d")), rows)
+    let export = CsvExport {
+        filename: format!("journal-{}.csv", zoned(now_ms()).strftime("%Y-%m-%d")),
+        header: &["date", "auteur", "action", "cible", "avant", "apres"],
+        limit: AUDIT_EXPORT,
+        page: AUDIT_EXPORT_PAGE,
+        cut_upstream: None,
+    };
+    Ok(csv_response(export, AuditRows { store: ready.store.clone(), query: form.query, after: None }))
 }
 
 // -------------------------------------------------------------------- accounts

@@ -113,16 +113,16 @@ async fn message_page(
     draft: (String, String),
 ) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
+    // Only the enabled team members, read as such: not every account.
     let team = ready
         .store
-        .users_overview()
+        .team_members(TEAM)
         .await?
         .into_iter()
-        .filter(|u| TEAM.contains(&u.user.role) && !u.user.disabled)
         .map(|u| TeamMember {
-            selected: m.assigned_to.as_deref() == Some(u.user.email.as_str()),
-            id: u.user.id,
-            email: u.user.email.to_string(),
+            selected: m.assigned_to.as_deref() == Some(u.email.as_str()),
+            id: u.id,
+            email: u.email.to_string(),
         })
         .collect();
     let token = form_token(&ready.secrets, &session_binding(&message_action(m.id), current));

@@ -37,7 +37,6 @@ pub(crate) fn run_search(
     let took_ms = started.elapsed().as_secs_f64() * 1000.0;
     let searched = raw.pairs.iter().any(|(k, v)| k != "page" && k != "live" && !v.trim().is_empty());
     if results.total == 0 && searched && raw.get("live").is_none() {
-        let store = ready.store.clone();
         let query = request.q.clone();
         let mut filters = serde_json::to_value(&request).unwrap_or_default();
         if let Some(obj) = filters.as_object_mut() {
@@ -49,11 +48,8 @@ pub(crate) fn run_search(
                 obj.insert("near".into(), near.into());
             }
         }
-        tokio::spawn(async move {
-            if let Err(e) = store.record_zero_result(&query, &filters.to_string()).await {
-                tracing::warn!(error = %e, "could not record a search without results");
-            }
-        });
+        // Queued, never awaited: a full queue drops the record (counted).
+        ready.zero_results.record(query, filters.to_string());
     }
     Ok(Searched { request, results, took_ms })
 }
