@@ -39,6 +39,14 @@ pub struct MailConfig {
     pub lease: Duration,
     /// How often to look for mail written by other nodes.
     pub poll: Duration,
+    /// The longest one mail may take, from the connection to the server's
+    /// answer to its last line. A server that takes the connection and
+    /// never answers would otherwise hold a connection for ever (lettre's
+    /// own timeout covers only the connect). Must be shorter than `lease`.
+    pub send_timeout: Duration,
+    /// How many mails are sent at once, each on its own connection: a
+    /// stalled one holds one connection, not the others.
+    pub connections: usize,
 }
 
 impl Default for MailConfig {
@@ -51,6 +59,8 @@ impl Default for MailConfig {
             give_up_after: Duration::from_secs(3 * 24 * 3600),
             lease: Duration::from_secs(120),
             poll: Duration::from_secs(5),
+            send_timeout: Duration::from_secs(30),
+            connections: 4,
         }
     }
 }
