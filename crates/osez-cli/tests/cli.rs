@@ -541,3 +541,57 @@ fn acknowledged_messages_arrive_after_a_kill_mid_batch() {
     assert_eq!(distinct.len(), 24, "24 different mails");
     assert!(got.len() - distinct.len() <= 1, "at most the mail in flight sent again: {} copies", got.len());
 }
+
+/// Runs the binary to its end, or kills it after `limit` (then `None`): a
+/// server that should have refused to start would otherwise run for ever.
+fn run_bounded(cmd: &mut Command, limit: Duration) -> Option<std::process::Output> {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run osez");
+    let start = Instant::now();
+    while child.try_wait().expect("wait for osez").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(child.wait_with_output().expect("output of osez"))
+}
+
+/// Issue 9: with an SMTP server and no public address, mails carried
+/// relative links that lead nowhere.
+#[test]
+fn serve_refuses_an_smtp_server_without_a_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_bounded(
+        Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--smtp-url", "smtp://127.0.0.1:2525", "--data-dir"])
+            .arg(dir.path())
+            .env_remove("OSEZ_PUBLIC_URL")
+            .env("OSEZ_LOG", "warn"),
+        Duration::from_secs(20),
+    )
+    .expect("serve started without --public-url");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("--smtp-url demande --public-url"), "a French message naming the flag: {err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing created before the refusal");
+}
+
+/// Issue 9: `--help` printed the values of the environment, passwords
+/// included.
+#[test]
+fn help_does_not_print_the_passwords_of_the_database_and_smtp_urls() {
+    let out = run_bounded(
+        Command::new(BIN)
+            .args(["serve", "--help"])
+            .env("OSEZ_DATABASE_URL", "postgres://osez:secret-de-la-base@db.exemple.fr/osez")
+            .env("OSEZ_SMTP_URL", "smtps://osez:secret-du-smtp@smtp.exemple.fr:465"),
+        Duration::from_secs(20),
+    )
+    .expect("--help ends");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(help.contains("OSEZ_DATABASE_URL") && help.contains("OSEZ_SMTP_URL"), "{help}");
+    assert!(!help.contains("secret"), "a password printed: {help}");
+}
