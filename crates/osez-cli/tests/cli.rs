@@ -504,8 +504,9 @@ fn a_contact_message_reaches_the_smtp_server() {
 
 /// `osez` killed (SIGKILL) while it delivers a batch, then started again:
 /// every mail of every acknowledged message arrives. Exactly once as far
-/// as SMTP allows: the one mail in flight at the kill may be sent again,
-/// with the same Message-ID, which receivers use to drop the copy.
+/// as SMTP allows: the mails in flight at the kill (up to
+/// `--mail-connections`, 8) may be sent again, with the same Message-ID,
+/// which receivers use to drop the copy.
 #[test]
 fn acknowledged_messages_arrive_after_a_kill_mid_batch() {
     let Some(sink) = SmtpSink::start_slow(150) else { return };
@@ -539,7 +540,7 @@ fn acknowledged_messages_arrive_after_a_kill_mid_batch() {
     }
     let distinct: std::collections::BTreeSet<&str> = got.iter().map(|m| m.message_id.as_str()).collect();
     assert_eq!(distinct.len(), 24, "24 different mails");
-    assert!(got.len() - distinct.len() <= 1, "at most the mail in flight sent again: {} copies", got.len());
+    assert!(got.len() - distinct.len() <= 8, "at most the mails in flight sent again: {} copies", got.len());
 }
 
 /// Runs the binary to its end, or kills it after `limit` (then `None`): a

@@ -46,7 +46,11 @@ pub struct MailConfig {
     /// own timeout covers only the connect). Must be shorter than `lease`.
     pub send_timeout: Duration,
     /// How many mails are sent at once, each on its own connection: a
-    /// stalled one holds one connection, not the others.
+    /// stalled one holds one connection, not the others. 8 by default: a
+    /// modest load for a relay (Postfix itself opens up to 20 connections
+    /// at once to one destination), and enough for 100 mails a second
+    /// although lettre waits for a delayed ACK on every mail (Nagle's
+    /// algorithm, see docs/BENCHMARKS.md).
     pub connections: usize,
 }
 
@@ -61,7 +65,7 @@ impl Default for MailConfig {
             lease: Duration::from_secs(120),
             poll: Duration::from_secs(5),
             send_timeout: Duration::from_secs(30),
-            connections: 4,
+            connections: 8,
         }
     }
 }
@@ -163,7 +167,9 @@ impl Mailer {
         let message = self.message(mail)?;
         let limit = self.inner.send_timeout;
         match tokio::time::timeout(limit, self.inner.transport.send(message)).await {
-            Err(_) => Err(SendError::Transient(format!("no answer from the SMTP server within {} ms", limit.as_millis()))),
+            Err(_) => {
+                Err(SendError::Transient(format!("no answer from the SMTP server within {} ms", limit.as_millis())))
+            }
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
             Ok(Err(e)) => Err(SendError::Transient(e.to_string())),

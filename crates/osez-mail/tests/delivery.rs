@@ -98,15 +98,15 @@ async fn a_stalled_server_holds_one_mail_until_its_timeout_and_not_the_others() 
     for (backend, store) in stores().await {
         let before = sink.received().len();
         let front = StallFirst::start(sink.port).await;
-        let mailer = Mailer::new(MailConfig {
-            send_timeout: Duration::from_secs(3),
-            connections: 4,
-            ..config(front.url())
-        })
-        .unwrap()
-        .unwrap();
+        let mailer =
+            Mailer::new(MailConfig { send_timeout: Duration::from_secs(3), connections: 4, ..config(front.url()) })
+                .unwrap()
+                .unwrap();
         for n in 0..5 {
-            store.enqueue_mail(&NewMail { message_id: format!("<{backend}-stall-{n}@osez.test>"), ..mail(n) }).await.unwrap();
+            store
+                .enqueue_mail(&NewMail { message_id: format!("<{backend}-stall-{n}@osez.test>"), ..mail(n) })
+                .await
+                .unwrap();
         }
         let wake = Arc::new(tokio::sync::Notify::new());
         let worker = tokio::spawn(mailer.run(store.clone(), wake.clone()));
