@@ -314,6 +314,19 @@ mod tests {
     }
 
     #[test]
+    fn a_send_never_outlasts_half_its_lease() {
+        let config = |send_timeout, lease| MailConfig {
+            smtp_url: Some("smtp://127.0.0.1:1".into()),
+            send_timeout,
+            lease,
+            ..Default::default()
+        };
+        let limit = |c| Mailer::new(c).unwrap().unwrap().inner.send_timeout;
+        assert_eq!(limit(config(Duration::from_secs(30), Duration::from_secs(120))), Duration::from_secs(30));
+        assert_eq!(limit(config(Duration::from_secs(30), Duration::from_secs(2))), Duration::from_secs(1));
+    }
+
+    #[test]
     fn bad_settings_are_refused() {
         assert!(Mailer::new(MailConfig { from: "pas une adresse".into(), ..Default::default() }).is_err());
         let bad_url = MailConfig { smtp_url: Some("ftp://x".into()), ..Default::default() };
