@@ -26,7 +26,8 @@ pub struct DataArgs {
     #[arg(long, env = "OSEZ_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
     /// PostgreSQL URL (postgres://…); without it, the embedded SQLite database in the data directory.
-    #[arg(long, env = "OSEZ_DATABASE_URL")]
+    /// Its value may hold a password: `--help` does not print it.
+    #[arg(long, env = "OSEZ_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 }
 
@@ -35,7 +36,8 @@ pub struct DataArgs {
 pub struct ContactArgs {
     /// SMTP server of outgoing mail: smtp://host:25, smtp://user:password@host:587?tls=required or
     /// smtps://user:password@host:465. Without it, mail waits in the outbox (the back office says so).
-    #[arg(long, env = "OSEZ_SMTP_URL")]
+    /// Needs --public-url. Its value may hold a password: `--help` does not print it.
+    #[arg(long, env = "OSEZ_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender of every mail, "Name <address>".
     #[arg(long, env = "OSEZ_MAIL_FROM", default_value = "Osez <ne-pas-repondre@osez.invalid>")]
@@ -46,6 +48,13 @@ pub struct ContactArgs {
     /// Seconds a mail being sent stays with its worker before another node may take it.
     #[arg(long, env = "OSEZ_MAIL_LEASE_SECS", default_value_t = 120)]
     pub mail_lease_secs: u64,
+    /// Seconds one mail may take, from the connection to the server's last answer (at most half the
+    /// lease); a server slower than that is tried again later.
+    #[arg(long, env = "OSEZ_MAIL_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub mail_timeout_secs: u64,
+    /// Mails sent at once, each on its own connection to the SMTP server.
+    #[arg(long, env = "OSEZ_MAIL_CONNECTIONS", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub mail_connections: u16,
     /// Contact messages per hour and per IP address (0: no limit).
     #[arg(long, env = "OSEZ_CONTACTS_PER_HOUR", default_value_t = 5)]
     pub contacts_per_hour: u32,

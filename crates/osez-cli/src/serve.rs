@@ -27,12 +27,22 @@ pub struct ServeConfig {
 
 pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     let started = Instant::now();
-    // Bad mail settings stop the start, before anything listens.
+    // Bad mail settings stop the start, before anything listens. Mail
+    // carries links (password reset, data requests) that must be absolute,
+    // and the site never takes its own address from a request.
+    if config.contact.smtp_url.is_some() && config.web.public_url.is_none() {
+        anyhow::bail!(
+            "--smtp-url demande --public-url : les liens envoyés par e-mail doivent porter l'adresse publique \
+             du site (par exemple --public-url https://osez.exemple.fr)"
+        );
+    }
     let mailer = Mailer::new(MailConfig {
         smtp_url: config.contact.smtp_url.clone(),
         from: config.contact.mail_from.clone(),
         retry_base: Duration::from_secs(config.contact.mail_retry_secs.max(1)),
         lease: Duration::from_secs(config.contact.mail_lease_secs.max(1)),
+        send_timeout: Duration::from_secs(config.contact.mail_timeout_secs),
+        connections: usize::from(config.contact.mail_connections),
         ..MailConfig::default()
     })
     .context("mail settings")?;

@@ -3,7 +3,9 @@
 //! to a real SMTP server on loopback (aiosmtpd, `tests/smtp/sink.py`), on
 //! SQLite. Prints figures; asserts no time. Run:
 //! `cargo bench -p osez-mail --bench delivery` (`OSEZ_BENCH_MAILS` to
-//! change the count). Under `cargo test --benches` it sends 20.
+//! change the count, `OSEZ_BENCH_CONNECTIONS` the mails sent at once,
+//! `MailConfig`'s default otherwise). Under `cargo test --benches` it sends
+//! 20.
 
 use std::time::{Duration, Instant};
 
@@ -36,9 +38,14 @@ async fn main() {
     }
     let written = started.elapsed();
 
+    let connections: usize = std::env::var("OSEZ_BENCH_CONNECTIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(MailConfig::default().connections);
     let mailer = Mailer::new(MailConfig {
         smtp_url: Some(sink.url()),
         from: "Osez <ne-pas-repondre@osez.test>".into(),
+        connections,
         ..MailConfig::default()
     })
     .unwrap()
@@ -63,7 +70,7 @@ async fn main() {
         written.as_secs_f64() * 1000.0 / count as f64
     );
     println!(
-        "  delivered to aiosmtpd on loopback: {:>8.1} mails/s ({:.2} ms each, one SMTP session per mail)",
+        "  delivered to aiosmtpd on loopback: {:>8.1} mails/s ({:.2} ms each, one SMTP session per mail, {connections} at once)",
         rate(delivered),
         delivered.as_secs_f64() * 1000.0 / count as f64
     );

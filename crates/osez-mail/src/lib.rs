@@ -20,6 +20,7 @@ use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncTransport, Tokio1Executor};
 use osez_store::{OutboxMail, Store};
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
 
 /// Settings of delivery, passed in.
 #[derive(Debug, Clone)]
@@ -39,6 +40,18 @@ pub struct MailConfig {
     pub lease: Duration,
     /// How often to look for mail written by other nodes.
     pub poll: Duration,
+    /// The longest one mail may take, from the connection to the server's
+    /// answer to its last line. A server that takes the connection and
+    /// never answers would otherwise hold a connection for ever (lettre's
+    /// own timeout covers only the connect). Must be shorter than `lease`.
+    pub send_timeout: Duration,
+    /// How many mails are sent at once, each on its own connection: a
+    /// stalled one holds one connection, not the others. 8 by default: a
+    /// modest load for a relay (Postfix itself opens up to 20 connections
+    /// at once to one destination), and enough for 100 mails a second
+    /// although lettre waits for a delayed ACK on every mail (Nagle's
+    /// algorithm, see docs/BENCHMARKS.md).
+    pub connections: usize,
 }
 
 impl Default for MailConfig {
@@ -51,6 +64,8 @@ impl Default for MailConfig {
             give_up_after: Duration::from_secs(3 * 24 * 3600),
             lease: Duration::from_secs(120),
             poll: Duration::from_secs(5),
+            send_timeout: Duration::from_secs(30),
+            connections: 8,
         }
     }
 }
@@ -71,11 +86,20 @@ enum SendError {
     Transient(String),
 }
 
-/// The worker's half of the outbox.
+/// The worker's half of the outbox. Cheap to clone: every send in flight
+/// holds one.
+#[derive(Clone)]
 pub struct Mailer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     config: MailConfig,
+    /// `config.send_timeout`, at most half the lease: a send still running
+    /// when its lease ends could be sent again by another node.
+    send_timeout: Duration,
 }
 
 fn now_ms() -> i64 {
@@ -107,11 +131,16 @@ impl Mailer {
     pub fn new(config: MailConfig) -> Result<Option<Mailer>, MailError> {
         let from = parse_from(&config.from)?;
         let Some(url) = &config.smtp_url else { return Ok(None) };
+        let send_timeout = config.send_timeout.min(config.lease / 2).max(Duration::from_millis(1));
+        // No connection pool (lettre's `pool` feature): a send cut by the
+        // timeout could leave a connection mid-dialogue, and the pool would
+        // hand it to the next mail. One connection per mail, closed at once
+        // when its send is cut.
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| MailError::Url(e.to_string()))?
-            .timeout(Some(Duration::from_secs(20)))
+            .timeout(Some(send_timeout))
             .build();
-        Ok(Some(Mailer { transport, from, config }))
+        Ok(Some(Mailer { inner: Arc::new(Inner { transport, from, config, send_timeout }) }))
     }
 
     /// The message as it goes on the wire; the same bytes at every attempt
@@ -119,7 +148,7 @@ impl Mailer {
     fn message(&self, mail: &OutboxMail) -> Result<Message, SendError> {
         let to: Mailbox = mail.to.parse().map_err(|e| SendError::Permanent(format!("recipient: {e}")))?;
         let mut b = Message::builder()
-            .from(self.from.clone())
+            .from(self.inner.from.clone())
             .to(to)
             .subject(&mail.subject)
             .message_id(Some(mail.message_id.clone()))
@@ -131,31 +160,63 @@ impl Mailer {
         b.body(mail.body.clone()).map_err(|e| SendError::Permanent(e.to_string()))
     }
 
+    /// One mail, from the connection to the server's last answer, within
+    /// the send timeout; a timeout is a transient failure (the server may
+    /// be back, or another connection may get through).
     async fn send(&self, mail: &OutboxMail) -> Result<(), SendError> {
         let message = self.message(mail)?;
-        match self.transport.send(message).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-            Err(e) => Err(SendError::Transient(e.to_string())),
+        let limit = self.inner.send_timeout;
+        match tokio::time::timeout(limit, self.inner.transport.send(message)).await {
+            Err(_) => {
+                Err(SendError::Transient(format!("no answer from the SMTP server within {} ms", limit.as_millis())))
+            }
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+            Ok(Err(e)) => Err(SendError::Transient(e.to_string())),
         }
     }
 
     /// When to try again after `attempts` failures.
     fn retry_delay(&self, attempts: i64) -> Duration {
         let doublings = attempts.clamp(1, 20) as u32 - 1;
-        self.config.retry_base.saturating_mul(2u32.saturating_pow(doublings)).min(self.config.retry_max)
+        let c = &self.inner.config;
+        c.retry_base.saturating_mul(2u32.saturating_pow(doublings)).min(c.retry_max)
     }
 
-    /// Sends what is due now, up to 20 mails; returns how many were taken.
-    /// Each mail is leased just before it is sent, so that the lease
-    /// (minutes) always outlasts one send (a 20 s timeout at most), and
-    /// another node never takes a mail this one is sending.
+    /// Sends what is due now, `connections` mails at a time, until nothing
+    /// is due and nothing is in flight; returns how many were taken.
     pub async fn deliver_due(&self, store: &Store) -> Result<usize, osez_store::StoreError> {
+        let mut sending = JoinSet::new();
         let mut taken = 0;
-        while taken < 20 {
-            let Some(mail) = store.take_due_mail(1, self.config.lease.as_millis() as i64).await?.pop() else { break };
+        let mut error = None;
+        loop {
+            if error.is_none() {
+                match self.fill(store, &mut sending).await {
+                    Ok(n) => taken += n,
+                    Err(e) => error = Some(e),
+                }
+            }
+            let Some(done) = sending.join_next().await else { break };
+            if let Err(e) = finished(done) {
+                error.get_or_insert(e);
+            }
+        }
+        error.map_or(Ok(taken), Err)
+    }
+
+    /// Takes due mails until `connections` are in flight or none is due,
+    /// and starts sending each. A mail is leased just before its send
+    /// starts, one at a time, so that the lease (minutes) always outlasts
+    /// the send (the send timeout, at most half the lease), and another
+    /// node never takes a mail this one is sending.
+    async fn fill(&self, store: &Store, sending: &mut JoinSet<Sent>) -> Result<usize, osez_store::StoreError> {
+        let lease_ms = self.inner.config.lease.as_millis() as i64;
+        let mut taken = 0;
+        while sending.len() < self.inner.config.connections.max(1) {
+            let Some(mail) = store.take_due_mail(1, lease_ms).await?.pop() else { break };
+            let (mailer, store) = (self.clone(), store.clone());
+            sending.spawn(async move { mailer.deliver(&store, &mail).await });
             taken += 1;
-            self.deliver(store, &mail).await?;
         }
         Ok(taken)
     }
@@ -171,40 +232,57 @@ impl Mailer {
                 store.mail_failed(mail.id, &error, None).await?;
             }
             Err(SendError::Transient(error)) => {
-                let too_old = now_ms() - mail.created_at_ms > self.config.give_up_after.as_millis() as i64;
+                let too_old = now_ms() - mail.created_at_ms > self.inner.config.give_up_after.as_millis() as i64;
                 let retry_at = (!too_old).then(|| now_ms() + self.retry_delay(mail.attempts).as_millis() as i64);
-                tracing::warn!(target: "osez::mail", id = mail.id, attempts = mail.attempts, %error, given_up = too_old, "mail not sent");
+                tracing::warn!(target: "osez::mail", id = mail.id, kind = %mail.kind, attempts = mail.attempts, %error, given_up = too_old, "mail not sent");
                 store.mail_failed(mail.id, &error, retry_at).await?;
             }
         }
         Ok(())
     }
 
-    /// Delivers for ever: at once when `wake` is notified (a mail was just
-    /// written), when the next retry falls due, and every `poll` for mail
-    /// written by other nodes.
+    /// Delivers for ever, `connections` mails at a time: a free connection
+    /// takes the next due mail at once when one is written (`wake`), when a
+    /// retry falls due, and every `poll` for mail written by other nodes.
     pub async fn run(self, store: Store, wake: Arc<Notify>) {
+        let mut sending = JoinSet::new();
         loop {
-            let taken = match self.deliver_due(&store).await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::warn!(target: "osez::mail", error = %e, "cannot read the outbox");
-                    0
-                }
-            };
-            if taken > 0 {
-                continue;
+            let filled = self.fill(&store, &mut sending).await;
+            if let Err(e) = &filled {
+                tracing::warn!(target: "osez::mail", error = %e, "cannot read the outbox");
             }
-            let mut wait = self.config.poll;
-            if let Ok(Some(next)) = store.next_mail_due_ms().await {
+            // All connections busy: only a finished send frees one.
+            let idle = sending.len() < self.inner.config.connections.max(1);
+            let mut wait = self.inner.config.poll;
+            if idle
+                && filled.is_ok()
+                && let Ok(Some(next)) = store.next_mail_due_ms().await
+            {
                 wait = wait.min(Duration::from_millis((next - now_ms()).max(0) as u64));
             }
             tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = wake.notified() => {}
+                Some(done) = sending.join_next(), if !sending.is_empty() => {
+                    if let Err(e) = finished(done) {
+                        tracing::warn!(target: "osez::mail", error = %e, "cannot record a delivery in the outbox");
+                    }
+                }
+                _ = tokio::time::sleep(wait), if idle => {}
+                _ = wake.notified(), if idle => {}
             }
         }
     }
+}
+
+/// What one send task returns.
+type Sent = Result<(), osez_store::StoreError>;
+
+/// The result of a finished send task; a panic is logged here, since
+/// nothing else will see it.
+fn finished(done: Result<Sent, tokio::task::JoinError>) -> Sent {
+    done.unwrap_or_else(|e| {
+        tracing::error!(target: "osez::mail", error = %e, "a mail's send task failed");
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -233,6 +311,19 @@ mod tests {
         let m = Mailer::new(config).unwrap().unwrap();
         let secs: Vec<u64> = (1..=7).map(|a| m.retry_delay(a).as_secs()).collect();
         assert_eq!(secs, [30, 60, 120, 240, 480, 900, 900]);
+    }
+
+    #[test]
+    fn a_send_never_outlasts_half_its_lease() {
+        let config = |send_timeout, lease| MailConfig {
+            smtp_url: Some("smtp://127.0.0.1:1".into()),
+            send_timeout,
+            lease,
+            ..Default::default()
+        };
+        let limit = |c| Mailer::new(c).unwrap().unwrap().inner.send_timeout;
+        assert_eq!(limit(config(Duration::from_secs(30), Duration::from_secs(120))), Duration::from_secs(30));
+        assert_eq!(limit(config(Duration::from_secs(30), Duration::from_secs(2))), Duration::from_secs(1));
     }
 
     #[test]

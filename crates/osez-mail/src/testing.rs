@@ -1,11 +1,17 @@
 //! A real SMTP server on loopback for tests: `tests/smtp/sink.py`
 //! (Python's aiosmtpd), which appends every message it accepts to a file.
 //! Under `CI=true` a missing aiosmtpd fails the test instead of skipping it.
+//! [`StallFirst`] puts a stalled server in front of it.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
 
 /// A message as the server received it, decoded.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -128,5 +134,69 @@ impl SmtpSink {
 impl Drop for SmtpSink {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// A stalled SMTP server in front of a real one: it accepts the first
+/// connection and never says a word (not even the greeting), as a hung
+/// server does, and passes the next connections through to the real server
+/// behind it (byte for byte, so they speak real SMTP).
+pub struct StallFirst {
+    pub port: u16,
+    stalled_dropped: Arc<AtomicBool>,
+    accepted: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StallFirst {
+    /// Listens on a free loopback port, in front of `127.0.0.1:behind`.
+    pub async fn start(behind: u16) -> StallFirst {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let port = listener.local_addr().expect("local address").port();
+        let stalled_dropped = Arc::new(AtomicBool::new(false));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let (dropped, count) = (stalled_dropped.clone(), accepted.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if count.fetch_add(1, Ordering::SeqCst) == 0 {
+                    // Held, silent, until the client hangs up.
+                    let dropped = dropped.clone();
+                    tokio::spawn(async move {
+                        let mut buf = [0u8; 1024];
+                        while matches!(client.read(&mut buf).await, Ok(n) if n > 0) {}
+                        dropped.store(true, Ordering::SeqCst);
+                    });
+                    continue;
+                }
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(("127.0.0.1", behind)).await else { return };
+                    // Each hop adds no delay of its own.
+                    let _ = client.set_nodelay(true);
+                    let _ = server.set_nodelay(true);
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                });
+            }
+        });
+        StallFirst { port, stalled_dropped, accepted, task }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The client gave up on the stalled connection and closed it.
+    pub fn stalled_dropped(&self) -> bool {
+        self.stalled_dropped.load(Ordering::SeqCst)
+    }
+
+    /// Connections accepted so far, the stalled one included.
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for StallFirst {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }

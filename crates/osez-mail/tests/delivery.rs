@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use osez_mail::testing::SmtpSink;
+use osez_mail::testing::{SmtpSink, StallFirst};
 use osez_mail::{MailConfig, Mailer};
 use osez_store::NewMail;
 use osez_store::testing::stores;
@@ -87,6 +87,48 @@ async fn twenty_mails_written_while_the_server_is_down_arrive_once_when_it_is_ba
         tokio::time::sleep(Duration::from_millis(600)).await;
         assert_eq!(sink.received().len(), before + 20, "{backend}");
         assert_eq!(store.outbox_status().await.unwrap().sent, 20, "{backend}");
+    }
+}
+
+/// Issue 9: a server that took the connection and never answered held the
+/// worker (and every mail behind it) for minutes, with no retry and no log.
+#[tokio::test]
+async fn a_stalled_server_holds_one_mail_until_its_timeout_and_not_the_others() {
+    let Some(sink) = SmtpSink::start() else { return };
+    for (backend, store) in stores().await {
+        let before = sink.received().len();
+        let front = StallFirst::start(sink.port).await;
+        let mailer =
+            Mailer::new(MailConfig { send_timeout: Duration::from_secs(3), connections: 4, ..config(front.url()) })
+                .unwrap()
+                .unwrap();
+        for n in 0..5 {
+            store
+                .enqueue_mail(&NewMail { message_id: format!("<{backend}-stall-{n}@osez.test>"), ..mail(n) })
+                .await
+                .unwrap();
+        }
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let worker = tokio::spawn(mailer.run(store.clone(), wake.clone()));
+        wake.notify_one();
+
+        // Four mails arrive while the first connection is still held.
+        let got = wait_for_async(&sink, before + 4).await;
+        assert!(got.len() >= before + 4, "{backend}: {} of 4 arrived: held behind the stalled one", got.len() - before);
+        assert!(!front.stalled_dropped(), "{backend}: the others came only after the timeout");
+        // The fifth comes after its timeout, on a retry over a new connection.
+        let got = wait_for_async(&sink, before + 5).await;
+        assert!(front.stalled_dropped(), "{backend}: the stalled connection was never given up");
+        assert!(front.accepted() >= 6, "{backend}: {} connections", front.accepted());
+        let mut ids: Vec<&str> = got[before..].iter().map(|m| m.message_id.as_str()).collect();
+        ids.sort_unstable();
+        let want: Vec<String> = (0..5).map(|n| format!("<{backend}-stall-{n}@osez.test>")).collect();
+        assert_eq!(ids, want, "{backend}: each of the 5 exactly once");
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        worker.abort();
+        assert_eq!(sink.received().len(), before + 5, "{backend}: nothing sent twice");
+        let s = store.outbox_status().await.unwrap();
+        assert_eq!((s.pending, s.sent), (0, 5), "{backend}");
     }
 }
 
