@@ -313,12 +313,17 @@ async fn admin_create_with_a_typed_or_generated_password() {
 
 /// A raw HTTP POST of a form; returns the status, the headers and the body.
 fn http_post(addr: &str, path: &str, body: &str, cookie: Option<&str>) -> (u16, String, String) {
+    let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+    http_post_with(addr, path, body, &cookie)
+}
+
+/// Same, with more header lines (each ending in CRLF).
+fn http_post_with(addr: &str, path: &str, body: &str, headers: &str) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
     write!(
         s,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n{cookie}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -403,20 +408,35 @@ fn a_forgotten_password_is_reset_through_a_single_use_link() {
     assert!(status.success());
 }
 
-/// A profile reported three times leaves the running server's directory at
-/// once: the node that hid it reloads without waiting for its periodic
-/// check (set to an hour here).
+/// A profile reported by three clients leaves the running server's
+/// directory at once: the node that hid it reloads without waiting for its
+/// periodic check (set to an hour here). The clients are told apart by the
+/// trusted proxy header, as behind a reverse proxy.
 #[test]
 fn a_profile_reported_three_times_leaves_the_directory_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with(dir.path(), &["--reload-secs", "3600"]);
+    let args = ["--reload-secs", "3600", "--trusted-proxy-header", "X-Forwarded-For", "--min-fill-secs", "0"];
+    let server = Server::start_with(dir.path(), &args);
     let id = "demo-act-0001";
     assert_eq!(http_get(&server.addr, &format!("/api/v1/advisers/{id}")).0, 200);
     let path = format!("/conseillers/{id}/signaler");
-    for i in 1..=3 {
+    let report = |n: u32, ip: &str| {
         let page = http_get(&server.addr, &path).1;
-        let body = format!("jeton={}&reason=demarchage&message=appel+n{i}", hidden(&page, "jeton"));
-        assert_eq!(http_post(&server.addr, &path, &body, None).0, 200, "report {i}");
+        let body = format!(
+            "jeton={}&reason=demarchage&message=appel+n{n}&site_web=&question={}&reponse={}",
+            hidden(&page, "jeton"),
+            hidden(&page, "question"),
+            sum_asked(&page)
+        );
+        http_post_with(&server.addr, &path, &body, &format!("X-Forwarded-For: {ip}\r\n"))
+    };
+    let (status, _, page) = report(1, "198.51.100.1");
+    assert_eq!(status, 200, "{page}");
+    let (status, _, page) = report(2, "198.51.100.1");
+    assert!(status == 200 && page.contains("déjà signalé ce profil"), "one client counts once: {page}");
+    assert_eq!(http_get(&server.addr, &format!("/api/v1/advisers/{id}")).0, 200, "still listed");
+    for (n, ip) in [(3, "198.51.100.2"), (4, "2001:db8::7")] {
+        assert_eq!(report(n, ip).0, 200, "report {n}");
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     while http_get(&server.addr, &format!("/api/v1/advisers/{id}")).0 != 404 {

@@ -257,7 +257,10 @@ async fn erase_where(
 }
 
 /// Spends a challenge in `tx`; false if it was spent before.
-async fn spend(tx: &mut sqlx::Transaction<'_, sqlx::Any>, challenge: &SpentChallenge) -> Result<bool, StoreError> {
+pub(crate) async fn spend(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    challenge: &SpentChallenge,
+) -> Result<bool, StoreError> {
     Ok(sqlx::query("INSERT INTO used_challenges (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
         .bind(&challenge.key)
         .bind(challenge.expires_at_ms)

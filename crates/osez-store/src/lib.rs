@@ -31,7 +31,7 @@ pub use contacts::{
 };
 pub use error::StoreError;
 pub use outbox::{NewMail, OutboxMail, OutboxStatus};
-pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, ReportOutcome};
+pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, NewReport, REPORTS_PER_DAY, ReportOutcome};
 pub use searches::{NewZeroResult, ZeroResultQuery, ZeroResultReport, ZeroResultSearch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

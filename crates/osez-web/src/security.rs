@@ -5,9 +5,10 @@
 //! Everything here is a layer on the whole router, so a route added later
 //! is covered without doing anything.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -146,7 +147,58 @@ pub fn token_issued(token: &str) -> Option<u64> {
     token.split_once('.').and_then(|(issued, _)| issued.parse().ok())
 }
 
-/// The client's address, as the rate limits see it.
+/// The key of a client for per-address limits and pseudonyms: an IPv4
+/// address as it is (an IPv4-mapped IPv6 address is read as its IPv4), an
+/// IPv6 address by its /64, the block one subscriber gets. Keyed by the
+/// whole IPv6 address, one subscriber would have 2^64 quotas.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+/// A pseudonym of a client for one purpose and one period (a day, say):
+/// an HMAC of its [`client_key`] and of the period, under a key derived
+/// from the form key, which every node shares. The address is never
+/// stored, and the pseudonyms of two periods cannot be matched without the
+/// key.
+pub(crate) fn client_pseudonym(secrets: &Secrets, purpose: &str, period: i64, ip: IpAddr) -> String {
+    let mut derive = HmacSha256::new_from_slice(&secrets.form_key).expect("HMAC takes any key length");
+    // Form tokens sign "ISSUED|…" with the form key: a message that starts
+    // with a word cannot be one of them.
+    derive.update(b"pseudonyme|");
+    derive.update(purpose.as_bytes());
+    let key = derive.finalize().into_bytes();
+    let mut mac = HmacSha256::new_from_slice(&key).expect("HMAC takes any key length");
+    mac.update(period.to_string().as_bytes());
+    mac.update(b"|");
+    mac.update(client_key(ip).to_string().as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// True when a peer's address suggests a reverse proxy in front of us
+/// (loopback, private or link-local) while no trusted proxy header is set:
+/// every client would then be that one address, and share its quotas.
+pub(crate) fn proxy_suspected(peer: IpAddr, trusted_proxy_header: bool) -> bool {
+    if trusted_proxy_header {
+        return false;
+    }
+    // The address itself, not its /64: `::1` is loopback, `::` is not.
+    match peer.to_canonical() {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local() || v6.is_unicast_link_local(),
+    }
+}
+
+/// The client's address, as the rate limits see it (before
+/// [`client_key`]).
 pub(crate) struct ClientIp(pub IpAddr);
 
 impl axum::extract::FromRequestParts<Arc<AppState>> for ClientIp {
@@ -198,6 +250,8 @@ pub struct Limits {
     /// Contact messages accepted, per hour.
     contacts: Option<DefaultKeyedRateLimiter<IpAddr>>,
     trusted_proxy_header: Option<HeaderName>,
+    /// The warning of [`proxy_suspected`] was logged: once is enough.
+    proxy_warned: AtomicBool,
 }
 
 impl Limits {
@@ -208,13 +262,34 @@ impl Limits {
             forms: limiter(config.forms_per_minute),
             contacts: NonZeroU32::new(config.contacts_per_hour).map(|n| RateLimiter::keyed(Quota::per_hour(n))),
             trusted_proxy_header: config.trusted_proxy_header.clone(),
+            proxy_warned: AtomicBool::new(false),
+        }
+    }
+
+    /// Warns once when a peer looks like a reverse proxy and no trusted
+    /// proxy header is set. Only a request tells the peer, so this runs on
+    /// requests, not at start-up.
+    fn note_peer(&self, peer: Option<SocketAddr>) {
+        if self.proxy_warned.load(Ordering::Relaxed) {
+            return;
+        }
+        if let Some(peer) = peer
+            && proxy_suspected(peer.ip(), self.trusted_proxy_header.is_some())
+            && !self.proxy_warned.swap(true, Ordering::Relaxed)
+        {
+            // No address in the log: it is the proxy's, or the operator's.
+            tracing::warn!(
+                "a client connects from a loopback or private address and no --trusted-proxy-header is set: \
+                 behind a reverse proxy, every client is that one address for the per-IP limits and the \
+                 abuse reports; set --trusted-proxy-header (X-Forwarded-For) if a proxy is in front"
+            );
         }
     }
 
     /// Counts a contact message from `ip`; the seconds to wait if there were
     /// too many.
     pub(crate) fn contact_wait(&self, ip: IpAddr) -> Option<u64> {
-        self.contacts.as_ref()?.check_key(&ip).err().map(|n| wait_secs(&n))
+        self.contacts.as_ref()?.check_key(&client_key(ip)).err().map(|n| wait_secs(&n))
     }
 
     /// Forgets addresses that have not been seen for a while.
@@ -262,6 +337,7 @@ pub(crate) fn hourly_limit_message(what: &str, secs: u64) -> String {
 
 pub async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let limits = &state.limits;
+    limits.note_peer(req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0));
     let path = req.uri().path();
     let limiter = if !is_safe(req.method()) {
         limits.forms.as_ref()
@@ -272,8 +348,8 @@ pub async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: 
         None
     };
     if let Some(limiter) = limiter {
-        let ip = limits.client(&req);
-        if let Err(not_until) = limiter.check_key(&ip) {
+        let key = client_key(limits.client(&req));
+        if let Err(not_until) = limiter.check_key(&key) {
             let secs = wait_secs(&not_until);
             let mut res = refusal(
                 path,
@@ -337,6 +413,51 @@ mod tests {
         assert_eq!(check_form_token(&secrets(), "/x", None), Err(TokenError::Missing));
         for forged in ["", "abc", "1.zz", "99999999999999999999.00", "1.0", "1."] {
             assert!(check_form_token(&secrets(), "/x", Some(forged)).is_err(), "{forged}");
+        }
+    }
+
+    #[test]
+    fn clients_are_keyed_by_ipv4_address_or_ipv6_slash_64() {
+        let key = |s: &str| client_key(s.parse().unwrap());
+        assert_eq!(key("198.51.100.7"), key("198.51.100.7"));
+        assert_ne!(key("198.51.100.7"), key("198.51.100.8"));
+        assert_eq!(key("::ffff:198.51.100.7"), key("198.51.100.7"), "IPv4-mapped IPv6 is IPv4");
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:ffff:ffff:ffff"), "one /64");
+        assert_eq!(key("2001:db8:1:2::1").to_string(), "2001:db8:1:2::");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"), "another /64");
+    }
+
+    #[test]
+    fn pseudonyms_are_keyed_per_purpose_and_period_and_hide_the_address() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let p = client_pseudonym(&secrets(), "signalement", 20_000, ip("2001:db8:1:2::1"));
+        assert_eq!(p.len(), 64);
+        assert!(!p.contains("2001") && !p.contains("db8"));
+        assert_eq!(p, client_pseudonym(&secrets(), "signalement", 20_000, ip("2001:db8:1:2::9")), "one /64");
+        assert_ne!(p, client_pseudonym(&secrets(), "signalement", 20_001, ip("2001:db8:1:2::1")), "next day");
+        assert_ne!(p, client_pseudonym(&secrets(), "autre", 20_000, ip("2001:db8:1:2::1")), "other purpose");
+        assert_ne!(p, client_pseudonym(&Secrets { form_key: [8; 32] }, "signalement", 20_000, ip("2001:db8:1:2::1")));
+        assert_ne!(p, client_pseudonym(&secrets(), "signalement", 20_000, ip("2001:db8:1:3::1")));
+    }
+
+    #[test]
+    fn a_proxy_is_suspected_behind_private_peers_without_a_trusted_header() {
+        for peer in [
+            "127.0.0.1",
+            "10.0.0.2",
+            "172.17.0.1",
+            "192.168.1.10",
+            "169.254.1.1",
+            "::1",
+            "fd00::2",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(proxy_suspected(peer.parse().unwrap(), false), "{peer}");
+            assert!(!proxy_suspected(peer.parse().unwrap(), true), "{peer}: the header is set");
+        }
+        for peer in ["198.51.100.7", "2001:db8::1", "::ffff:203.0.113.9"] {
+            assert!(!proxy_suspected(peer.parse().unwrap(), false), "{peer}");
         }
     }
 

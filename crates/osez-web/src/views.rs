@@ -108,22 +108,36 @@ pub struct ReportPage<'a> {
     pub a: &'a Adviser,
     pub reasons: &'static [(&'static str, &'static str)],
     pub sent: bool,
+    /// This client already has an open report of this profile.
+    pub already_reported: bool,
     pub error: Option<String>,
     pub form_reason: String,
     pub form_message: String,
     /// Signed form token (see `security::form_token`).
     pub token: String,
+    /// The anti-robot challenge, as on the contact forms.
+    pub question: crate::antispam::Question,
+    pub honeypot: &'static str,
     pub demo: bool,
 }
 
 impl<'a> ReportPage<'a> {
     /// The empty form for an adviser.
-    pub fn blank(a: &'a Adviser, reasons: &'static [(&'static str, &'static str)], token: String) -> Self {
+    pub fn blank(
+        a: &'a Adviser,
+        reasons: &'static [(&'static str, &'static str)],
+        token: String,
+        question: crate::antispam::Question,
+        honeypot: &'static str,
+    ) -> Self {
         ReportPage {
             a,
             reasons,
             token,
+            question,
+            honeypot,
             sent: false,
+            already_reported: false,
             error: None,
             form_reason: String::new(),
             form_message: String::new(),

@@ -57,24 +57,18 @@ async fn each_role_opens_its_pages_and_no_other() {
     }
 }
 
-async fn report(state: &std::sync::Arc<osez_web::AppState>, id: &str, message: &str) -> StatusCode {
-    let path = format!("/conseillers/{id}/signaler");
-    let page = get(state, &path, None).await.2;
-    let token = token_in(&page, &path);
-    let r = post(state, &path, format!("jeton={token}&reason=demarchage&message={}", enc(message)), None).await;
-    r.0
-}
-
 #[tokio::test]
 async fn three_reports_hide_a_profile_and_a_moderator_decides() {
     for (name, state, store) in apps().await {
         let id = advisers()[0].id.as_str().to_string();
         let listed = || async { store.listed_advisers().await.unwrap().iter().any(|a| a.id.as_str() == id) };
+        // Three different clients: one client counts once.
         for i in 1..=2 {
-            assert_eq!(report(&state, &id, &format!("Démarchage n°{i}")).await, StatusCode::OK);
+            let ip = format!("198.51.100.{i}");
+            assert_eq!(report_from(&state, &id, &ip, &format!("Démarchage n°{i}")).await.0, StatusCode::OK);
         }
         assert!(listed().await, "{name}: two reports are not enough");
-        assert_eq!(report(&state, &id, "<script>alert(1)</script>").await, StatusCode::OK);
+        assert_eq!(report_from(&state, &id, "198.51.100.3", "<script>alert(1)</script>").await.0, StatusCode::OK);
         assert!(!listed().await, "{name}: hidden after the third");
 
         let cookie = signed_in(&state, &store, "moderatrice@exemple.fr", Role::Moderator).await;

@@ -258,11 +258,28 @@ fn post_report(id: &str, body: &str, origin: Option<&str>) -> Request<Body> {
     b.body(Body::from(body.to_string())).unwrap()
 }
 
-/// The form token of the report page, as a browser would read it.
-async fn report_token(state: &Arc<AppState>, id: &str) -> String {
-    let page = get(state, &format!("/conseillers/{id}/signaler")).await.body;
-    let start = page.find("name=\"jeton\" value=\"").expect("the form has a token") + "name=\"jeton\" value=\"".len();
+/// The value of a hidden field of a page, as a browser would read it.
+fn field(page: &str, name: &str) -> String {
+    let start = page.find(&format!("name=\"{name}\" value=\"")).expect("the form has the field")
+        + format!("name=\"{name}\" value=\"").len();
     page[start..].split('"').next().unwrap().to_string()
+}
+
+/// The form token of the report page.
+async fn report_token(state: &Arc<AppState>, id: &str) -> String {
+    field(&get(state, &format!("/conseillers/{id}/signaler")).await.body, "jeton")
+}
+
+/// The anti-robot fields of a report page, the question answered as a
+/// person without JavaScript would.
+async fn report_challenge(state: &Arc<AppState>, id: &str) -> String {
+    const WORDS: [&str; 10] = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"];
+    let page = get(state, &format!("/conseillers/{id}/signaler")).await.body;
+    let text = page.split("Combien font ").nth(1).expect("a question").split(" ?").next().unwrap();
+    let (a, b) = text.split_once(" plus ").unwrap();
+    let n = |w: &str| WORDS.iter().position(|x| *x == w).unwrap();
+    let question: String = form_urlencoded::byte_serialize(field(&page, "question").as_bytes()).collect();
+    format!("&site_web=&question={question}&reponse={}", n(a) + n(b))
 }
 
 #[tokio::test]
@@ -299,7 +316,10 @@ async fn abuse_reports_are_checked_then_kept() {
             &state,
             post_report(
                 id,
-                &format!("jeton={token}&reason=demarchage&message=Appels+r%C3%A9p%C3%A9t%C3%A9s"),
+                &format!(
+                    "jeton={token}&reason=demarchage&message=Appels+r%C3%A9p%C3%A9t%C3%A9s{}",
+                    report_challenge(&state, id).await
+                ),
                 Some("http://osez.test"),
             ),
         )

@@ -249,3 +249,21 @@ async fn no_hsts_on_plain_http() {
     assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
     assert_eq!(headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
 }
+
+/// Per-IP limits key an IPv6 client by its /64, the block one subscriber
+/// gets: keyed by the whole address, one subscriber had 2^64 quotas.
+#[tokio::test]
+async fn two_addresses_of_one_ipv6_slash_64_share_a_quota() {
+    let (state, _) = app(WebConfig { search_per_minute: 1, ..WebConfig::default() }).await;
+    let from = |ip: &str| {
+        let mut req = Request::get("/api/v1/advisers?q=ia").body(Body::empty()).unwrap();
+        let peer = std::net::SocketAddr::new(ip.parse().unwrap(), 41_000);
+        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        req
+    };
+    assert_eq!(send(&state, from("2001:db8:5:6::1")).await.0, StatusCode::OK);
+    assert_eq!(send(&state, from("2001:db8:5:6:a:b:c:d")).await.0, StatusCode::TOO_MANY_REQUESTS, "same /64");
+    assert_eq!(send(&state, from("2001:db8:5:7::1")).await.0, StatusCode::OK, "another /64");
+    assert_eq!(send(&state, from("198.51.100.9")).await.0, StatusCode::OK);
+    assert_eq!(send(&state, from("::ffff:198.51.100.9")).await.0, StatusCode::TOO_MANY_REQUESTS, "IPv4-mapped");
+}

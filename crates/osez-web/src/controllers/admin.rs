@@ -300,7 +300,7 @@ pub(crate) fn session_binding(action: &str, current: &CurrentUser) -> String {
 pub async fn home(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let open_cases = if matches!(current.user.role, Role::Admin | Role::Moderator) {
-        Some(ready.store.moderation_queue().await?.len())
+        Some(usize::try_from(ready.store.moderation_case_count().await?).unwrap_or_default())
     } else {
         None
     };

@@ -128,22 +128,8 @@ async fn submit(
     if let Err(e) = check_form_token(&ready.secrets, &page.action, token) {
         return refuse(page, StatusCode::FORBIDDEN, e.message());
     }
-    if !form.get(HONEYPOT).unwrap_or("").is_empty() {
-        tracing::info!("contact refused: honeypot filled");
-        return refuse(
-            page,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Le message n'a pas pu être envoyé : un champ caché, que seuls les robots remplissent, l'a été. Si vous êtes une personne, rechargez la page et recommencez.",
-        );
-    }
-    let issued = token.and_then(token_issued).unwrap_or(0);
-    let min_fill = Duration::from_secs(state.config.min_fill_secs);
-    if (now_ms() / 1000) < (issued + min_fill.as_secs()) as i64 {
-        return refuse(
-            page,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Le formulaire a été envoyé trop vite après son affichage. Relisez votre message, puis envoyez-le de nouveau.",
-        );
+    if let Some(refusal) = robot_refusal(state, &form) {
+        return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, refusal);
     }
     let checked = match page.raw.check(&state.geo) {
         Ok(c) => c,
@@ -197,6 +183,26 @@ async fn submit(
         }
     }
     Ok(Redirect::to(&format!("{}?envoye=1", page.action)).into_response())
+}
+
+/// The honeypot and the minimum fill time, for the public forms that take
+/// a challenge (contact, abuse reports): the refusal, in French, of a form
+/// a robot sent; `None` for a person.
+pub(crate) fn robot_refusal(state: &AppState, form: &FormList) -> Option<&'static str> {
+    if !form.get(HONEYPOT).unwrap_or("").is_empty() {
+        tracing::info!("public form refused: honeypot filled");
+        return Some(
+            "Le formulaire n'a pas pu être envoyé : un champ caché, que seuls les robots remplissent, l'a été. Si vous êtes une personne, rechargez la page et recommencez.",
+        );
+    }
+    let issued = form.get("jeton").and_then(token_issued).unwrap_or(0);
+    let min_fill = Duration::from_secs(state.config.min_fill_secs);
+    if (now_ms() / 1000) < (issued + min_fill.as_secs()) as i64 {
+        return Some(
+            "Le formulaire a été envoyé trop vite après son affichage. Relisez-le, puis envoyez-le de nouveau.",
+        );
+    }
+    None
 }
 
 /// A fresh proof-of-work challenge for the widget; never cached.

@@ -1,10 +1,7 @@
 //! Server-rendered pages, in French.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Form;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -274,60 +271,106 @@ pub(crate) const REPORT_REASONS: &[(&str, &str)] = &[
     ("autre", "Autre motif"),
 ];
 const MAX_REPORT_CHARS: usize = 2_000;
+const DAY_MS: i64 = 24 * 3600 * 1000;
 
 fn report_path(id: &str) -> String {
     format!("/conseillers/{id}/signaler")
+}
+
+fn report_page<'a>(ready: &crate::Ready, a: &'a osez_core::Adviser) -> ReportPage<'a> {
+    let token = form_token(&ready.secrets, &report_path(a.id.as_str()));
+    ReportPage::blank(
+        a,
+        REPORT_REASONS,
+        token,
+        crate::antispam::new_question(&ready.secrets),
+        crate::antispam::HONEYPOT,
+    )
+}
+
+/// Who reports, as the store counts reporters: a keyed hash of the
+/// client's IPv4 address or IPv6 /64 and of the day (UTC), never the
+/// address. One client thus keeps one open report per profile and day.
+/// Rejected: the raw address (personal data kept for months), and a hash
+/// without a day (one pseudonym per person across every report).
+fn reporter(ready: &crate::Ready, ip: std::net::IpAddr) -> String {
+    crate::security::client_pseudonym(&ready.secrets, "signalement", crate::security::now_ms() / DAY_MS, ip)
 }
 
 pub async fn report_form(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
-    let token = form_token(&ready.secrets, &report_path(a.id.as_str()));
-    Ok(render(StatusCode::OK, &ReportPage::blank(a, REPORT_REASONS, token)))
+    Ok(render(StatusCode::OK, &report_page(ready, a)))
 }
 
 /// Cross-site posts never get here (see `security::refuse_cross_site`); the
 /// signed token also stops a post from a client that sends no `Origin`.
+/// Then, as on the contact forms: the honeypot, the minimum fill time and
+/// the challenge, spent in the transaction that saves the report.
 pub async fn report_submit(
     State(state): State<Arc<AppState>>,
+    crate::security::ClientIp(ip): crate::security::ClientIp,
     Path(id): Path<String>,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
+    form: super::FormList,
 ) -> Result<Response, PageError> {
+    use crate::antispam;
+    use osez_store::{NewReport, ReportOutcome};
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
     let path = report_path(a.id.as_str());
-    let mut page = ReportPage::blank(a, REPORT_REASONS, form_token(&ready.secrets, &path));
-    let fields = match form {
-        Ok(Form(f)) => f,
-        Err(_) => {
-            page.error = Some("Le formulaire envoyé est illisible ou trop volumineux. Réessayez.".into());
-            return Ok(render(StatusCode::BAD_REQUEST, &page));
-        }
-    };
-    let reason = fields.get("reason").map(|s| s.trim().to_string()).unwrap_or_default();
-    let message = fields.get("message").map(|s| s.trim().to_string()).unwrap_or_default();
+    let mut page = report_page(ready, a);
+    let reason = form.text("reason").trim().to_string();
+    let message = form.text("message").trim().to_string();
     page.form_reason = reason.clone();
     page.form_message = message.chars().take(MAX_REPORT_CHARS).collect();
-    if let Err(e) = check_form_token(&ready.secrets, &path, fields.get("jeton").map(String::as_str)) {
-        page.error = Some(e.message().into());
-        return Ok(render(StatusCode::FORBIDDEN, &page));
+    let refuse = |mut page: ReportPage, status: StatusCode, message: &str| {
+        page.error = Some(message.to_string());
+        Ok(render(status, &page))
+    };
+    if let Err(e) = check_form_token(&ready.secrets, &path, form.get("jeton")) {
+        return refuse(page, StatusCode::FORBIDDEN, e.message());
+    }
+    if let Some(refusal) = super::contact::robot_refusal(&state, &form) {
+        return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, refusal);
     }
     if !REPORT_REASONS.iter().any(|(v, _)| *v == reason) {
-        page.error = Some("Choisissez un motif de signalement.".into());
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, "Choisissez un motif de signalement.");
     }
     if message.chars().count() > MAX_REPORT_CHARS {
-        page.error = Some(format!("Le message dépasse {MAX_REPORT_CHARS} caractères : raccourcissez-le."));
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        let too_long = format!("Le message dépasse {MAX_REPORT_CHARS} caractères : raccourcissez-le.");
+        return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, &too_long);
     }
-    let outcome = ready.store.record_abuse_report(&a.id, &reason, &message).await?;
-    if outcome.hid_profile {
-        tracing::info!(adviser = %a.id, "profile hidden pending review after repeated reports");
-        ready.directory_changed();
+    let challenge = match antispam::checked_challenge(ready, &form).await? {
+        Ok(c) => c,
+        Err(e) => return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
+    };
+    let reporter = reporter(ready, ip);
+    let report = NewReport { adviser: &a.id, reason: &reason, message: &message, reporter: &reporter };
+    match ready.store.record_abuse_report(&report, &challenge).await? {
+        ReportOutcome::Saved { hid_profile } => {
+            if hid_profile {
+                tracing::info!(adviser = %a.id, "profile hidden pending review after repeated reports");
+                ready.directory_changed();
+            }
+            page.sent = true;
+        }
+        ReportOutcome::AlreadyReported => page.already_reported = true,
+        ReportOutcome::DailyCapReached => {
+            return refuse(
+                page,
+                StatusCode::TOO_MANY_REQUESTS,
+                "Ce profil a déjà reçu beaucoup de signalements aujourd'hui : l'équipe de modération en est informée. \
+                 Votre signalement n'a pas été enregistré. Si vous avez une information nouvelle, écrivez à l'équipe \
+                 France Num depuis la page Contact.",
+            );
+        }
+        ReportOutcome::Replayed => {
+            return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, antispam::ChallengeError::Expired.message());
+        }
+        ReportOutcome::UnknownProfile => return Err(PageError::NotFound),
     }
-    page.sent = true;
     Ok(render(StatusCode::OK, &page))
 }
 

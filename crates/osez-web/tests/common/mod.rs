@@ -134,3 +134,41 @@ pub async fn signed_in(state: &Arc<AppState>, store: &Store, email: &str, role: 
 pub fn unescape(html: &str) -> String {
     html.replace("&#38;", "&").replace("&amp;", "&").replace("&#39;", "'").replace("&#x27;", "'")
 }
+
+/// The answer, in digits, to the question in words of a form
+/// ("Combien font trois plus quatre ?").
+pub fn answer_in_words(page: &str) -> String {
+    const WORDS: [&str; 10] = ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"];
+    let text = page.split("Combien font ").nth(1).expect("a question").split(" ?").next().unwrap();
+    let (a, b) = text.split_once(" plus ").unwrap();
+    let n = |w: &str| WORDS.iter().position(|x| *x == w).unwrap();
+    (n(a) + n(b)).to_string()
+}
+
+/// A request from the client at `ip`, as the server sees its peer.
+pub fn from_ip(mut req: Request<Body>, ip: &str) -> Request<Body> {
+    let addr = std::net::SocketAddr::new(ip.parse().unwrap(), 41_000);
+    req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    req
+}
+
+/// Shows the report form of a profile to the client at `ip`, then sends
+/// it as a person without JavaScript would (the question answered in
+/// words); the status and page of the answer.
+pub async fn report_from(state: &Arc<AppState>, id: &str, ip: &str, message: &str) -> (StatusCode, String) {
+    let path = format!("/conseillers/{id}/signaler");
+    let page = send(state, from_ip(Request::get(&path).body(Body::empty()).unwrap(), ip)).await.2;
+    let body = format!(
+        "jeton={}&reason=demarchage&message={}&site_web=&question={}&reponse={}",
+        enc(&token_in(&page, &path)),
+        enc(message),
+        enc(&hidden(&page, "question")),
+        answer_in_words(&page)
+    );
+    let req = Request::post(&path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, page) = send(state, from_ip(req, ip)).await;
+    (status, unescape(&page))
+}
