@@ -187,7 +187,11 @@ impl Store {
 
     /// Deletes the audit entries older than `cutoff_ms`; returns how many.
     pub async fn purge_audit_before(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM audit_log WHERE at < $1").bind(cutoff_ms).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::query("DELETE FROM audit_log WHERE at < $1")
+            .bind(cutoff_ms)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     /// Writes a mail to the owner of an existing account (someone applied
@@ -284,14 +288,13 @@ impl Store {
     /// first secret stays and nothing is logged.
     pub async fn enable_totp(&self, user: &User, secret: &str, step: i64) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE users SET totp_secret = $1, totp_last_step = $2 WHERE id = $3 AND totp_secret IS NULL",
-        )
-        .bind(secret)
-        .bind(step)
-        .bind(user.id)
-        .execute(&mut *tx)
-        .await?;
+        let done =
+            sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = $2 WHERE id = $3 AND totp_secret IS NULL")
+                .bind(secret)
+                .bind(step)
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() != 1 {
             return Ok(false);
         }
@@ -715,7 +718,8 @@ mod hardening_tests {
     #[tokio::test]
     async fn a_reset_spends_every_open_link_and_links_are_throttled_on_every_backend() {
         for (name, store) in stores().await {
-            let user = store.create_user(&Email::parse("oubli@exemple.fr").unwrap(), "$h", Role::Editor, "t").await.unwrap();
+            let user =
+                store.create_user(&Email::parse("oubli@exemple.fr").unwrap(), "$h", Role::Editor, "t").await.unwrap();
             for n in ["l1", "l2", "l3"] {
                 assert!(store.create_password_reset(n, user.id, i64::MAX, &reset_mail(n)).await.unwrap(), "{name}");
             }
@@ -737,7 +741,8 @@ mod hardening_tests {
     #[tokio::test]
     async fn a_second_enrolment_keeps_the_first_secret_on_every_backend() {
         for (name, store) in stores().await {
-            let user = store.create_user(&Email::parse("totp@exemple.fr").unwrap(), "$h", Role::Admin, "t").await.unwrap();
+            let user =
+                store.create_user(&Email::parse("totp@exemple.fr").unwrap(), "$h", Role::Admin, "t").await.unwrap();
             assert!(store.enable_totp(&user, "FIRST", 10).await.unwrap(), "{name}");
             assert!(!store.enable_totp(&user, "SECOND", 11).await.unwrap(), "{name}: already enrolled");
             let now = store.user(user.id).await.unwrap().unwrap();

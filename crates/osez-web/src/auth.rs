@@ -138,8 +138,8 @@ pub enum PasswordWorkError {
 impl PasswordWork {
     /// `workers`: how many hashes may run at once; `None` is one per core.
     pub fn new(workers: Option<usize>) -> Self {
-        let workers =
-            workers.unwrap_or_else(|| std::thread::available_parallelism().map(std::num::NonZeroUsize::get).unwrap_or(1));
+        let workers = workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map(std::num::NonZeroUsize::get).unwrap_or(1));
         PasswordWork {
             permits: std::sync::Arc::new(tokio::sync::Semaphore::new(workers)),
             decoy: osez_core::account::decoy_hash().to_string(),

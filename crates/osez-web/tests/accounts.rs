@@ -176,12 +176,7 @@ async fn unreadable_or_huge_forms_get_a_french_4xx() {
 }
 
 /// Signs in from `ip` (given by the trusted proxy header).
-async fn sign_in_from(
-    state: &std::sync::Arc<osez_web::AppState>,
-    ip: &str,
-    email: &str,
-    password: &str,
-) -> StatusCode {
+async fn sign_in_from(state: &std::sync::Arc<osez_web::AppState>, ip: &str, email: &str, password: &str) -> StatusCode {
     let page = get(state, "/connexion", None).await.2;
     let token = token_in(&page, "/connexion");
     let req = Request::post("/connexion")
@@ -265,10 +260,8 @@ async fn a_reset_spends_every_link_and_links_are_throttled_per_account() {
         assert_eq!(answers[0].0, StatusCode::OK, "{name}");
         let mails = store.take_due_mail(10, 60_000).await.unwrap();
         assert_eq!(mails.len(), 3, "{name}: three links in an hour, no fourth mail");
-        let links: Vec<String> = mails
-            .iter()
-            .map(|m| m.body.split("jeton=").nth(1).unwrap().chars().take(32).collect())
-            .collect();
+        let links: Vec<String> =
+            mails.iter().map(|m| m.body.split("jeton=").nth(1).unwrap().chars().take(32).collect()).collect();
         let page = get(&state, &format!("/connexion/nouveau?jeton={}", links[1]), None).await.2;
         let token = token_in(&page, "/connexion/nouveau");
         let new = "un tout nouveau mot de passe";
@@ -285,7 +278,8 @@ async fn a_reset_spends_every_link_and_links_are_throttled_per_account() {
 /// Regression: Argon2id ran on the blocking pool without a cap.
 #[tokio::test]
 async fn sign_in_answers_a_french_503_with_retry_after_when_every_password_worker_is_busy() {
-    let config = osez_web::WebConfig { secure_cookies: true, password_workers: Some(0), ..osez_web::WebConfig::default() };
+    let config =
+        osez_web::WebConfig { secure_cookies: true, password_workers: Some(0), ..osez_web::WebConfig::default() };
     let (_, state, store) = apps_with(config).await.remove(0);
     let (status, headers, page) = sign_in(&state, "editrice@exemple.fr", PASSWORD).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
@@ -294,7 +288,8 @@ async fn sign_in_answers_a_french_503_with_retry_after_when_every_password_worke
     assert!(headers.get(header::SET_COOKIE).is_none());
     assert!(store.audit_entries(10).await.unwrap().iter().all(|e| e.action != "connexion.echec"), "not a failure");
 
-    let config = osez_web::WebConfig { secure_cookies: true, password_workers: Some(1), ..osez_web::WebConfig::default() };
+    let config =
+        osez_web::WebConfig { secure_cookies: true, password_workers: Some(1), ..osez_web::WebConfig::default() };
     let (_, state, _) = apps_with(config).await.remove(0);
     assert_eq!(sign_in(&state, "editrice@exemple.fr", PASSWORD).await.0, StatusCode::SEE_OTHER, "one worker is enough");
 }

@@ -287,8 +287,14 @@ async fn an_address_with_an_account_gets_the_same_answer_and_its_owner_a_mail() 
         let told: Vec<_> = mails.iter().filter(|m| m.to == "editrice@exemple.fr").collect();
         assert_eq!(told.len(), 1, "{name}: the owner is told: {mails:?}");
         assert_eq!(told[0].kind, "account_exists", "{name}");
-        assert!(told[0].body.contains("n'a pas été enregistrée") && told[0].body.contains("https://osez.example.fr/connexion"));
-        assert!(mails.iter().all(|m| m.to != "nouvelle@exemple.fr"), "{name}: nothing that a new applicant would not get");
+        assert!(
+            told[0].body.contains("n'a pas été enregistrée")
+                && told[0].body.contains("https://osez.example.fr/connexion")
+        );
+        assert!(
+            mails.iter().all(|m| m.to != "nouvelle@exemple.fr"),
+            "{name}: nothing that a new applicant would not get"
+        );
 
         // Again within the hour: the same answer, no second mail.
         let again = apply(&state, "/candidature", "editrice@exemple.fr", SIRET, "2020-01-01").await;

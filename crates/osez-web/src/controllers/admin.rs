@@ -448,7 +448,10 @@ pub async fn forgot(
         // Beyond a few links an hour, nothing is sent, and the answer does
         // not say so: the form must not flood an inbox.
         if ready.store.create_password_reset(&token_hash(&link_token), user.id, expires, &mail).await? {
-            ready.store.record_audit(email.as_str(), "compte.lien_reinitialisation", email.as_str(), None, None).await?;
+            ready
+                .store
+                .record_audit(email.as_str(), "compte.lien_reinitialisation", email.as_str(), None, None)
+                .await?;
             state.mail_wake.notify_one();
         }
     }

@@ -20,8 +20,8 @@ use crate::auth::{CurrentUser, PasswordWorkError, busy_page};
 use crate::error::render;
 use crate::security::{check_form_token, form_token};
 use crate::views::{
-    AdminCallsPage, ApplicationFields, ApplicationPage, ApplicationView, ApplicationsPage, ApplyPage, ApplySentPage, CallView,
-    CallsPage, ErrorPage, MyApplicationsPage, OwnProfilePage,
+    AdminCallsPage, ApplicationFields, ApplicationPage, ApplicationView, ApplicationsPage, ApplyPage, ApplySentPage,
+    CallView, CallsPage, ErrorPage, MyApplicationsPage, OwnProfilePage,
 };
 use crate::{AppState, PageError};
 
