@@ -1003,8 +1003,9 @@ async function backOfficeKeyboardTest(base, cookies) {
 
 /**
  * An organisation applies through the form: a wrong SIRET first (the
- * French errors must pass axe too), then a good one, which signs the new
- * account in and lands on its applications page, checked by axe as well.
+ * French errors must pass axe too), then a good one, which lands on the
+ * confirmation; the new account signs in and finds its applications page,
+ * checked by axe as well.
  */
 async function applicationTest(base) {
   const problems = [];
@@ -1033,7 +1034,16 @@ async function applicationTest(base) {
     if (!errors.some((e) => /clé de contrôle/.test(e))) problems.push(`no French SIRET error shown: ${JSON.stringify(errors)}`);
     problems.push(...(await runAxe(page)).map((p) => `form with errors: ${p}`));
     await fill('73282932000074');
-    await Promise.all([page.waitForURL((u) => u.pathname === '/admin/candidature'), page.click('form.stack button[type=submit]')]);
+    // The same confirmation whether the address had an account or not; the
+    // applicant then signs in with the password just chosen.
+    await Promise.all([page.waitForURL((u) => u.pathname === '/candidature/envoyee'), page.click('form.stack button[type=submit]')]);
+    problems.push(...(await pageConventions(page)).map((p) => `/candidature/envoyee: ${p}`));
+    problems.push(...(await runAxe(page)).map((p) => `/candidature/envoyee: ${p}`));
+    await Promise.all([page.waitForURL((u) => u.pathname === '/connexion'), page.click('main a[href="/connexion"]')]);
+    await page.fill('#email', 'atelier.navigateur@exemple.fr');
+    await page.fill('#password', 'une phrase de passe pour candidater');
+    await Promise.all([page.waitForURL((u) => u.pathname === '/admin'), page.click('button[type=submit]')]);
+    await page.goto(new URL('/admin/candidature', base).href);
     const text = await page.textContent('main');
     if (!/En attente d'examen/.test(text)) problems.push('the new application is not shown as waiting for review');
     problems.push(...(await pageConventions(page)).map((p) => `/admin/candidature: ${p}`));

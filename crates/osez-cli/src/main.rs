@@ -106,6 +106,9 @@ enum Command {
         /// Seconds between checks for directory changes made by another process (0: never).
         #[arg(long, env = "OSEZ_RELOAD_SECS", default_value_t = 10)]
         reload_secs: u64,
+        /// Days the audit log keeps an entry (sign-ins, changes, decisions) before deleting it.
+        #[arg(long, env = "OSEZ_AUDIT_RETENTION_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..))]
+        audit_retention_days: u32,
         #[command(flatten)]
         contact: ContactArgs,
     },
@@ -201,6 +204,7 @@ fn main() -> ExitCode {
                 insecure_cookies,
                 public_url,
                 reload_secs,
+                audit_retention_days,
                 contact,
             } => {
                 let trusted_proxy_header = match trusted_proxy_header.as_deref().map(str::parse) {
@@ -224,6 +228,7 @@ fn main() -> ExitCode {
                     altcha_cost: contact.altcha_cost,
                     min_fill_secs: contact.min_fill_secs,
                     retention_days: contact.retention_days,
+                    password_workers: None,
                 };
                 serve::run(serve::ServeConfig {
                     data,
@@ -232,6 +237,7 @@ fn main() -> ExitCode {
                     web,
                     contact,
                     reload_every: (reload_secs > 0).then(|| std::time::Duration::from_secs(reload_secs)),
+                    audit_retention_days,
                 })
                 .await
             }

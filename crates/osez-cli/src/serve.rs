@@ -23,6 +23,8 @@ pub struct ServeConfig {
     /// How often to look for directory changes made by another process (an
     /// import, another node); `None` never looks.
     pub reload_every: Option<Duration>,
+    /// Audit entries older than this many days are deleted.
+    pub audit_retention_days: u32,
 }
 
 pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
@@ -82,7 +84,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             tracing::warn!(target: "osez::mail", "no SMTP server configured (--smtp-url): mail waits in the outbox")
         }
     }
-    tokio::spawn(retention(store.clone(), config.contact.retention_days));
+    tokio::spawn(retention(store.clone(), config.contact.retention_days, config.audit_retention_days));
     if let Some(every) = config.reload_every {
         tokio::spawn(follow_directory(state.clone(), config.data.clone(), geo.clone(), version, every));
     }
@@ -111,8 +113,9 @@ async fn load_secrets(store: &osez_store::Store) -> anyhow::Result<Secrets> {
 
 /// The end of retention, at start and every hour: contact messages older
 /// than `days` lose their personal data; searches without results older
-/// than that, spent challenges and dead links go.
-async fn retention(store: osez_store::Store, days: u32) {
+/// than that, spent challenges and dead links go; audit entries older than
+/// `audit_days` are deleted.
+async fn retention(store: osez_store::Store, days: u32, audit_days: u32) {
     let mut ticks = tokio::time::interval(Duration::from_secs(3600));
     loop {
         ticks.tick().await;
@@ -128,6 +131,11 @@ async fn retention(store: osez_store::Store, days: u32) {
                 )
             }
             Err(e) => tracing::warn!(error = %e, "retention purge failed; will try again"),
+        }
+        let cutoff = osez_web::security::now_ms() - i64::from(audit_days) * 86_400_000;
+        match store.purge_audit_before(cutoff).await {
+            Ok(deleted) => tracing::info!(audit_days, deleted, "audit log purge"),
+            Err(e) => tracing::warn!(error = %e, "audit log purge failed; will try again"),
         }
     }
 }

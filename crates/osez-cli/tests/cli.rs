@@ -130,6 +130,18 @@ fn serve_starts_answers_stops_and_restarts_without_rebuilding() {
     assert!(log.contains("rebuilt=false"), "index reused: {log}");
 }
 
+#[test]
+fn the_audit_log_is_purged_after_audit_retention_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = Command::new(BIN).args(["serve", "--audit-retention-days", "0"]).output().unwrap();
+    assert!(!refused.status.success(), "0 days is refused");
+    let server = Server::start_with(dir.path(), &["--audit-retention-days", "30"]);
+    assert_eq!(http_get(&server.addr, "/healthz").0, 200);
+    let (status, log) = server.stop();
+    assert!(status.success(), "{log}");
+    assert!(log.contains("audit log purge") && log.contains("audit_days=30"), "the purge ran at start: {log}");
+}
+
 fn osez(args: &[&str], data_dir: &Path) -> std::process::Output {
     Command::new(BIN).args(args).arg("--data-dir").arg(data_dir).output().expect("run osez")
 }

@@ -95,6 +95,9 @@ fn user_from_row(r: &AnyRow) -> Result<User, StoreError> {
     })
 }
 
+/// Reset links an account may get in an hour; more are refused quietly.
+pub const RESETS_PER_HOUR: i64 = 3;
+
 /// What a user creation can run into.
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
@@ -151,27 +154,76 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    /// Records a reset link and the mail that carries it, together.
+    /// Records a reset link and the mail that carries it, together, unless
+    /// the account already got [`RESETS_PER_HOUR`] links in the last hour:
+    /// then nothing is saved and the answer is false.
     pub async fn create_password_reset(
         &self,
         token_hash: &str,
         user_id: i64,
         expires_at_ms: i64,
         mail: &crate::NewMail,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        let now = now_ms();
+        // One statement that counts and writes: no read before the write
+        // (SQLite), and no window between the count and the insert on one
+        // node. Two PostgreSQL transactions racing may both pass at the
+        // limit; one link too many is acceptable, a lock is not worth it.
+        let created = sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+             SELECT $1, $2, $3, $4 WHERE (SELECT COUNT(*) FROM password_resets WHERE user_id = $2 AND created_at > $5) < $6",
         )
         .bind(token_hash)
         .bind(user_id)
-        .bind(now_ms())
+        .bind(now)
         .bind(expires_at_ms)
+        .bind(now - 3_600_000)
+        .bind(RESETS_PER_HOUR)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected()
+            == 1;
+        if !created {
+            return Ok(false);
+        }
         crate::outbox::enqueue(&mut tx, mail, None).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
+    }
+
+    /// Deletes the audit entries older than `cutoff_ms`; returns how many.
+    pub async fn purge_audit_before(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
+        Ok(sqlx::query("DELETE FROM audit_log WHERE at < $1")
+            .bind(cutoff_ms)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    /// Writes a mail to the owner of an existing account (someone applied
+    /// with their address), unless a mail of the same kind went to that
+    /// address in the last hour: the public form must not let anyone flood
+    /// an address. False when nothing was written.
+    pub async fn mail_account_owner(&self, mail: &crate::NewMail) -> Result<bool, StoreError> {
+        let now = now_ms();
+        // One statement that checks and writes (see `create_password_reset`).
+        let written = sqlx::query(
+            "INSERT INTO outbox (message_id, kind, to_addr, reply_to, subject, body, created_at, next_attempt_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $7 \
+             WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE kind = $2 AND to_addr = $3 AND created_at > $8)",
+        )
+        .bind(&mail.message_id)
+        .bind(mail.kind)
+        .bind(&mail.to)
+        .bind(mail.reply_to.clone())
+        .bind(&mail.subject)
+        .bind(&mail.body)
+        .bind(now)
+        .bind(now - 3_600_000)
+        .execute(&self.pool)
+        .await?;
+        Ok(written.rows_affected() == 1)
     }
 
     /// The account of a reset link that is neither used nor expired.
@@ -185,7 +237,8 @@ impl Store {
         .await?)
     }
 
-    /// Uses a reset link: the new password, the link spent, every session
+    /// Uses a reset link: the new password, every open link of the account
+    /// spent (an older mail cannot change the password again), every session
     /// ended and the change logged, in one transaction. False when the link
     /// was already used or has expired (then nothing changes).
     pub async fn reset_password(&self, token_hash: &str, password_hash: &str) -> Result<bool, StoreError> {
@@ -204,6 +257,11 @@ impl Store {
         let user_id: i64 = sqlx::query_scalar("SELECT user_id FROM password_resets WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
@@ -233,14 +291,20 @@ impl Store {
     }
 
     /// Turns the second factor on, with the step of the code that proved it.
-    pub async fn enable_totp(&self, user: &User, secret: &str, step: i64) -> Result<(), StoreError> {
+    /// False when the account already has one (two enrolments racing): the
+    /// first secret stays and nothing is logged.
+    pub async fn enable_totp(&self, user: &User, secret: &str, step: i64) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = $2 WHERE id = $3")
-            .bind(secret)
-            .bind(step)
-            .bind(user.id)
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = $2 WHERE id = $3 AND totp_secret IS NULL")
+                .bind(secret)
+                .bind(step)
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
         audit(
             &mut tx,
             user.email.as_str(),
@@ -251,7 +315,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     pub async fn create_session(&self, token_hash: &str, user_id: i64, expires_at_ms: i64) -> Result<(), StoreError> {
@@ -531,24 +595,22 @@ pub(crate) async fn insert_user(
     role: Role,
     actor: &str,
 ) -> Result<i64, CreateUserError> {
-    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
-        .bind(email.as_str())
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(StoreError::from)?;
-    if taken > 0 {
-        return Err(CreateUserError::EmailTaken);
-    }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (email, password_hash, role, disabled, created_at) VALUES ($1, $2, $3, 0, $4) RETURNING id",
+    // Write first: a SELECT before the INSERT takes SQLite's read lock and
+    // then fails with SQLITE_BUSY when it must become a write lock under
+    // concurrent writers (busy_timeout does not help an upgrade), and it
+    // lets two racers both see the address free. The unique index decides.
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, role, disabled, created_at) VALUES ($1, $2, $3, 0, $4) \
+         ON CONFLICT (email) DO NOTHING RETURNING id",
     )
     .bind(email.as_str())
     .bind(password_hash)
     .bind(role.slug())
     .bind(now_ms())
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await
     .map_err(StoreError::from)?;
+    let Some(id) = id else { return Err(CreateUserError::EmailTaken) };
     let after = format!("{{\"role\":\"{}\"}}", role.slug());
     audit(tx, actor, "compte.creation", email.as_str(), None, Some(&after)).await?;
     Ok(id)
@@ -709,6 +771,104 @@ mod tests {
             let team = store.team_members(&[Role::Admin, Role::Editor, Role::Moderator]).await.unwrap();
             let emails: Vec<&str> = team.iter().map(|u| u.email.as_str()).collect();
             assert_eq!(emails, vec!["a@x.fr", "m@x.fr"], "{name}: no adviser, no disabled account");
+        }
+    }
+}
+
+#[cfg(test)]
+mod hardening_tests {
+    use super::*;
+    use crate::testing::stores;
+
+    fn reset_mail(n: &str) -> crate::NewMail {
+        crate::NewMail {
+            message_id: format!("<{n}@osez.test>"),
+            kind: "password_reset",
+            to: "a@exemple.fr".into(),
+            reply_to: None,
+            subject: "Lien".into(),
+            body: "…".into(),
+        }
+    }
+
+    /// Regression: `insert_user` read before it wrote, so concurrent
+    /// creations hit SQLITE_BUSY, and a race on one address was a store
+    /// error instead of `EmailTaken`.
+    #[tokio::test]
+    async fn concurrent_creations_of_one_address_make_one_account_on_every_backend() {
+        for (name, store) in stores().await {
+            let email = Email::parse("course@exemple.fr").unwrap();
+            let tasks: Vec<_> = (0..16)
+                .map(|i| {
+                    let (store, email) = (store.clone(), email.clone());
+                    tokio::spawn(async move { store.create_user(&email, &format!("$h{i}"), Role::Adviser, "t").await })
+                })
+                .collect();
+            let (mut created, mut taken) = (0, 0);
+            for t in tasks {
+                match t.await.unwrap() {
+                    Ok(_) => created += 1,
+                    Err(CreateUserError::EmailTaken) => taken += 1,
+                    Err(e) => panic!("{name}: {e}"),
+                }
+            }
+            assert_eq!((created, taken), (1, 15), "{name}");
+            assert_eq!(store.audit_entries(100).await.unwrap().len(), 1, "{name}: one creation logged");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reset_spends_every_open_link_and_links_are_throttled_on_every_backend() {
+        for (name, store) in stores().await {
+            let user =
+                store.create_user(&Email::parse("oubli@exemple.fr").unwrap(), "$h", Role::Editor, "t").await.unwrap();
+            for n in ["l1", "l2", "l3"] {
+                assert!(store.create_password_reset(n, user.id, i64::MAX, &reset_mail(n)).await.unwrap(), "{name}");
+            }
+            assert!(
+                !store.create_password_reset("l4", user.id, i64::MAX, &reset_mail("l4")).await.unwrap(),
+                "{name}: a fourth link in the hour is refused"
+            );
+            assert_eq!(store.outbox_status().await.unwrap().pending, 3, "{name}: and gets no mail");
+            assert_eq!(store.password_reset_user("l4").await.unwrap(), None, "{name}");
+            assert!(store.reset_password("l2", "$new").await.unwrap(), "{name}");
+            for n in ["l1", "l3"] {
+                assert_eq!(store.password_reset_user(n).await.unwrap(), None, "{name}: {n} spent too");
+                assert!(!store.reset_password(n, "$other").await.unwrap(), "{name}: {n}");
+            }
+            assert_eq!(store.user(user.id).await.unwrap().unwrap().password_hash, "$new", "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_second_enrolment_keeps_the_first_secret_on_every_backend() {
+        for (name, store) in stores().await {
+            let user =
+                store.create_user(&Email::parse("totp@exemple.fr").unwrap(), "$h", Role::Admin, "t").await.unwrap();
+            assert!(store.enable_totp(&user, "FIRST", 10).await.unwrap(), "{name}");
+            assert!(!store.enable_totp(&user, "SECOND", 11).await.unwrap(), "{name}: already enrolled");
+            let now = store.user(user.id).await.unwrap().unwrap();
+            assert_eq!((now.totp_secret.as_deref(), now.totp_last_step), (Some("FIRST"), Some(10)), "{name}");
+            let logged = store.audit_entries(10).await.unwrap();
+            assert_eq!(logged.iter().filter(|e| e.action == "compte.double_authentification").count(), 1, "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_audit_purge_deletes_old_rows_only_on_every_backend() {
+        for (name, store) in stores().await {
+            store.record_audit("a@exemple.fr", "essai.ancien", "x", None, None).await.unwrap();
+            let cutoff = now_ms() + 1;
+            sqlx::query("UPDATE audit_log SET at = at - 1000").execute(&store.pool).await.unwrap();
+            sqlx::query("INSERT INTO audit_log (at, actor, action, target) VALUES ($1, 'b', 'essai.recent', 'y')")
+                .bind(cutoff + 5)
+                .execute(&store.pool)
+                .await
+                .unwrap();
+            assert_eq!(store.purge_audit_before(cutoff).await.unwrap(), 1, "{name}");
+            let left = store.audit_entries(10).await.unwrap();
+            assert_eq!(left.len(), 1, "{name}");
+            assert_eq!(left[0].action, "essai.recent", "{name}");
         }
     }
 }

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,7 +19,7 @@ use osez_store::User;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::security::{hex, now_ms};
+use crate::security::{Secrets, hex, now_ms};
 
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(12 * 3600);
@@ -63,6 +64,125 @@ pub fn token_from(headers: &HeaderMap, secure: bool) -> Option<String> {
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
         .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Recorded instead of the e-mail field of a failed sign-in when it does not
+/// hold an address: what was typed there may be a password.
+pub const NOT_AN_EMAIL: &str = "(adresse non valide)";
+
+/// The e-mail field of a sign-in as the audit log (and the failure counter)
+/// may keep it: an address (at most 254 characters, as [`Email::parse`]
+/// checks), or [`NOT_AN_EMAIL`].
+///
+/// [`Email::parse`]: osez_core::account::Email::parse
+pub fn loggable_email(typed: &str) -> String {
+    osez_core::account::Email::parse(typed).map(|e| e.as_str().to_string()).unwrap_or_else(|_| NOT_AN_EMAIL.into())
+}
+
+/// The pseudonym of a client address in the audit log: an HMAC-SHA256 of
+/// the address (an IPv6 address by its /64, which one subscriber usually
+/// holds whole), 64 bits of it in hex. The raw address is never stored: the
+/// team can still see that entries come from one place, and nobody can
+/// read the address back without the key.
+///
+/// The key is derived from the form key, which the database keeps and every
+/// node shares, rather than kept as a second secret: one secret less to load
+/// and to rotate, and the label keeps the two uses apart.
+pub fn ip_pseudonym(secrets: &Secrets, ip: IpAddr) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    type HmacSha256 = Hmac<Sha256>;
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+        v4 => v4,
+    };
+    let prefix: Vec<u8> = match ip {
+        IpAddr::V4(v4) => v4.octets().to_vec(),
+        IpAddr::V6(v6) => v6.octets()[..8].to_vec(),
+    };
+    let mut derive = HmacSha256::new_from_slice(&secrets.form_key).expect("HMAC takes any key length");
+    derive.update(b"osez audit ip pseudonym v1");
+    let key = derive.finalize().into_bytes();
+    let mut mac = HmacSha256::new_from_slice(&key).expect("HMAC takes any key length");
+    mac.update(&prefix);
+    format!("ip:{}", hex(&mac.finalize().into_bytes()[..8]))
+}
+
+/// How long a password hash waits for a free core before the answer is a
+/// 503. A sign-in takes tens of milliseconds of one core: a second absorbs
+/// a burst of dozens of sign-ins, while a flood gets a quick, cheap refusal
+/// instead of a queue that grows with memory (19 MiB per hash at work) and
+/// answers after the browser gave up. Refusing at once was rejected: two
+/// people signing in together on a two-core server would get a 503.
+pub const PASSWORD_QUEUE_WAIT: Duration = Duration::from_secs(1);
+/// What `Retry-After` says when the password workers are all busy.
+pub const PASSWORD_RETRY_AFTER_SECS: u64 = 5;
+
+/// Argon2id hashing and checking, at most one per core at a time, off the
+/// async runtime. Without the cap, every sign-in took a blocking thread
+/// (512 of them) and 19 MiB: a flood of sign-ins could take the memory.
+pub struct PasswordWork {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Checked against when the account does not exist, so that a wrong
+    /// address takes as long as a wrong password; computed at start.
+    decoy: String,
+}
+
+/// The password workers stayed busy for [`PASSWORD_QUEUE_WAIT`], or the work
+/// panicked.
+#[derive(Debug)]
+pub enum PasswordWorkError {
+    Busy,
+    Failed(String),
+}
+
+impl PasswordWork {
+    /// `workers`: how many hashes may run at once; `None` is one per core.
+    pub fn new(workers: Option<usize>) -> Self {
+        let workers = workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map(std::num::NonZeroUsize::get).unwrap_or(1));
+        PasswordWork {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(workers)),
+            decoy: osez_core::account::decoy_hash().to_string(),
+        }
+    }
+
+    pub fn decoy(&self) -> &str {
+        &self.decoy
+    }
+
+    /// Runs `work` on the blocking pool once a worker is free.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PasswordWorkError> {
+        let permit = match tokio::time::timeout(PASSWORD_QUEUE_WAIT, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            _ => return Err(PasswordWorkError::Busy),
+        };
+        tokio::task::spawn_blocking(move || {
+            let _held = permit;
+            work()
+        })
+        .await
+        .map_err(|e| PasswordWorkError::Failed(e.to_string()))
+    }
+}
+
+/// The French 503 of a sign-in (or any password form) while every password
+/// worker is busy.
+pub fn busy_page() -> Response {
+    let page = crate::views::ErrorPage {
+        title: "Service très demandé",
+        message: format!(
+            "Trop de connexions sont en cours en ce moment. Réessayez dans {PASSWORD_RETRY_AFTER_SECS} secondes : \
+             rien n'a été enregistré."
+        ),
+        demo: false,
+    };
+    let mut res = crate::error::render(StatusCode::SERVICE_UNAVAILABLE, &page);
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(PASSWORD_RETRY_AFTER_SECS));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 /// Failed sign-ins of the last minute, per account and per address.
@@ -175,6 +295,25 @@ mod tests {
         assert_eq!(token_from(&h, true), Some(t));
         h.insert(header::COOKIE, HeaderValue::from_static("__Host-osez_session=forged'); DROP TABLE"));
         assert_eq!(token_from(&h, true), None);
+    }
+
+    #[test]
+    fn only_addresses_are_logged_from_the_email_field() {
+        assert_eq!(loggable_email(" Ana@Exemple.fr "), "ana@exemple.fr");
+        assert_eq!(loggable_email("Mon mot de passe 2026!"), NOT_AN_EMAIL);
+        assert_eq!(loggable_email(&format!("{}@exemple.fr", "a".repeat(300))), NOT_AN_EMAIL, "capped");
+    }
+
+    #[test]
+    fn ip_pseudonyms_are_keyed_and_take_ipv6_by_its_64() {
+        let s = Secrets { form_key: [1; 32] };
+        let p = |ip: &str| ip_pseudonym(&s, ip.parse().unwrap());
+        assert_eq!(p("2001:db8:1:2::5"), p("2001:db8:1:2:ffff::9"), "one /64");
+        assert_ne!(p("2001:db8:1:2::5"), p("2001:db8:1:3::5"));
+        assert_ne!(p("192.0.2.1"), p("192.0.2.2"));
+        assert_eq!(p("::ffff:192.0.2.1"), p("192.0.2.1"), "mapped IPv4 is IPv4");
+        assert!(!p("192.0.2.1").contains("192"), "{}", p("192.0.2.1"));
+        assert_ne!(p("192.0.2.1"), ip_pseudonym(&Secrets { form_key: [2; 32] }, "192.0.2.1".parse().unwrap()));
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub struct WebConfig {
     pub min_fill_secs: u64,
     /// Contact messages lose their personal data after this many days.
     pub retention_days: u32,
+    /// Password hashes (Argon2id) run at once; `None`: one per core.
+    pub password_workers: Option<usize>,
 }
 
 /// Key figures of the directory, computed once per engine.
@@ -149,6 +151,7 @@ pub struct AppState {
     pub config: WebConfig,
     pub(crate) limits: Limits,
     pub(crate) failures: auth::Failures,
+    pub(crate) passwords: auth::PasswordWork,
     /// Wakes the mail worker when a mail was just written.
     pub mail_wake: Arc<tokio::sync::Notify>,
     ready: OnceLock<Ready>,
@@ -157,11 +160,13 @@ pub struct AppState {
 impl AppState {
     pub fn new(geo: Arc<Geography>, config: WebConfig) -> Arc<Self> {
         let limits = Limits::new(&config);
+        let passwords = auth::PasswordWork::new(config.password_workers);
         Arc::new(AppState {
             geo,
             config,
             limits,
             failures: auth::Failures::default(),
+            passwords,
             mail_wake: Default::default(),
             ready: OnceLock::new(),
         })
@@ -217,6 +222,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin/session/prolonger", post(admin::extend))
         .route("/admin/session/partout", post(admin::sign_out_everywhere))
         .route("/candidature", get(applications::apply_form).post(applications::apply))
+        .route("/candidature/envoyee", get(applications::apply_sent))
         .route("/appels", get(applications::calls_public))
         .route("/appels/{id}/candidature", get(applications::call_apply_form).post(applications::call_apply))
         .route("/admin/candidature", get(applications::my_applications))

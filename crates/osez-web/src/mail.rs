@@ -169,3 +169,26 @@ pub(crate) fn password_reset(config: &WebConfig, to: &str, link: &str, minutes: 
         ),
     }
 }
+
+/// To the owner of an account, when someone applied to the directory with
+/// its address: nothing was saved, and the page said nothing about the
+/// account (so that nobody learns who has one).
+pub(crate) fn account_exists(config: &WebConfig, to: &str) -> NewMail {
+    let sig = signature(config);
+    let base = base_url(config);
+    NewMail {
+        message_id: message_id(config),
+        kind: "account_exists",
+        to: to.to_string(),
+        reply_to: None,
+        subject: "Osez : une candidature avec votre adresse".into(),
+        body: format!(
+            "Bonjour,\n\nUne candidature à l'annuaire Osez vient d'être envoyée avec votre adresse e-mail. \
+             Un compte existe déjà pour cette adresse : la candidature n'a pas été enregistrée et aucun compte \
+             n'a été créé.\n\n\
+             Si c'était vous, connectez-vous pour suivre vos candidatures : {base}/connexion\n\
+             Mot de passe oublié ? Choisissez-en un nouveau : {base}/connexion/oubli\n\n\
+             Si vous n'avez rien demandé, ignorez ce message : votre compte ne change pas.\n\n{sig}\n"
+        ),
+    }
+}

@@ -13,6 +13,14 @@ pub struct ErrorPage {
     pub demo: bool,
 }
 
+/// The answer to every application sent, whether the address had an account
+/// or not.
+#[derive(Template)]
+#[template(path = "apply_sent.html")]
+pub struct ApplySentPage {
+    pub demo: bool,
+}
+
 /// Key figures, already written the French way ("4 300").
 pub struct FiguresView {
     pub total: String,

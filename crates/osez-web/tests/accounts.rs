@@ -174,3 +174,122 @@ async fn unreadable_or_huge_forms_get_a_french_4xx() {
         assert!(page.contains("lang=\"fr\""), "{path}: a French page, not plain text: {page}");
     }
 }
+
+/// Signs in from `ip` (given by the trusted proxy header).
+async fn sign_in_from(state: &std::sync::Arc<osez_web::AppState>, ip: &str, email: &str, password: &str) -> StatusCode {
+    let page = get(state, "/connexion", None).await.2;
+    let token = token_in(&page, "/connexion");
+    let req = Request::post("/connexion")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", ip)
+        .body(Body::from(format!("jeton={token}&email={}&password={}", enc(email), enc(password))))
+        .unwrap();
+    send(state, req).await.0
+}
+
+/// Regression: a password typed in the e-mail field stayed in the audit log
+/// in clear, next to the raw IP address, forever.
+#[tokio::test]
+async fn the_audit_log_keeps_no_typed_password_and_no_raw_address() {
+    let config = osez_web::WebConfig {
+        secure_cookies: true,
+        trusted_proxy_header: Some(axum::http::HeaderName::from_static("x-forwarded-for")),
+        ..osez_web::WebConfig::default()
+    };
+    for (name, state, store) in apps_with(config).await {
+        let typed = "MonSecret 2026 tres long";
+        assert_eq!(sign_in_from(&state, "203.0.113.7", typed, PASSWORD).await, StatusCode::UNAUTHORIZED, "{name}");
+        assert_eq!(
+            sign_in_from(&state, "2001:db8:7:8::5", "editrice@exemple.fr", "mauvais").await,
+            StatusCode::UNAUTHORIZED,
+            "{name}"
+        );
+        assert_eq!(
+            sign_in_from(&state, "2001:db8:7:8:aaaa::9", "editrice@exemple.fr", PASSWORD).await,
+            StatusCode::SEE_OTHER,
+            "{name}"
+        );
+        let log = store.audit_entries(50).await.unwrap();
+        let signs: Vec<_> = log.iter().filter(|e| e.action.starts_with("connexion.")).collect();
+        assert_eq!(signs.len(), 3, "{name}: {log:?}");
+        for e in &log {
+            let all = format!("{} {} {} {:?} {:?}", e.actor, e.action, e.target, e.before, e.after);
+            for secret in ["MonSecret", "203.0.113", "2001:db8", "203", "db8"] {
+                assert!(!all.contains(secret), "{name}: {secret} kept in {all}");
+            }
+        }
+        let failed = log.iter().filter(|e| e.action == "connexion.echec").collect::<Vec<_>>();
+        assert!(failed.iter().any(|e| e.actor == "(adresse non valide)"), "{name}: {failed:?}");
+        assert!(failed.iter().any(|e| e.actor == "editrice@exemple.fr"), "{name}: an address is kept");
+        let ok = log.iter().find(|e| e.action == "connexion.reussie").unwrap();
+        let wrong = failed.iter().find(|e| e.actor == "editrice@exemple.fr").unwrap();
+        assert_eq!(ok.target, wrong.target, "{name}: one IPv6 /64, one pseudonym");
+        assert!(ok.target.starts_with("ip:"), "{name}: {}", ok.target);
+    }
+}
+
+/// The page with the values of its form tokens cut out.
+fn without_tokens(page: &str) -> String {
+    let mut parts = page.split("name=\"jeton\" value=\"");
+    let mut out = parts.next().unwrap_or_default().to_string();
+    for p in parts {
+        out.push_str(p.split_once('"').map(|(_, rest)| rest).unwrap_or(p));
+    }
+    out
+}
+
+/// Regression: a reset spent only the link used (an older mail could change
+/// the password again), and anyone could send an account any number of links.
+#[tokio::test]
+async fn a_reset_spends_every_link_and_links_are_throttled_per_account() {
+    let config = osez_web::WebConfig {
+        secure_cookies: true,
+        public_url: Some("https://osez.example.fr".into()),
+        ..osez_web::WebConfig::default()
+    };
+    for (name, state, store) in apps_with(config).await {
+        let mut answers = Vec::new();
+        for _ in 0..4 {
+            let page = get(&state, "/connexion/oubli", None).await.2;
+            let token = token_in(&page, "/connexion/oubli");
+            let (status, _, page) =
+                post(&state, "/connexion/oubli", format!("jeton={token}&email=editrice%40exemple.fr"), None).await;
+            answers.push((status, without_tokens(&page)));
+        }
+        assert!(answers.iter().all(|a| a == &answers[0]), "{name}: the same neutral answer every time");
+        assert_eq!(answers[0].0, StatusCode::OK, "{name}");
+        let mails = store.take_due_mail(10, 60_000).await.unwrap();
+        assert_eq!(mails.len(), 3, "{name}: three links in an hour, no fourth mail");
+        let links: Vec<String> =
+            mails.iter().map(|m| m.body.split("jeton=").nth(1).unwrap().chars().take(32).collect()).collect();
+        let page = get(&state, &format!("/connexion/nouveau?jeton={}", links[1]), None).await.2;
+        let token = token_in(&page, "/connexion/nouveau");
+        let new = "un tout nouveau mot de passe";
+        let body = format!("jeton={token}&lien={}&password={}&password2={}", links[1], enc(new), enc(new));
+        let (status, _, _) = post(&state, "/connexion/nouveau", body, None).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        for other in [&links[0], &links[2]] {
+            let (status, _, _) = get(&state, &format!("/connexion/nouveau?jeton={other}"), None).await;
+            assert_eq!(status, StatusCode::GONE, "{name}: the other links are spent too");
+        }
+    }
+}
+
+/// Regression: Argon2id ran on the blocking pool without a cap.
+#[tokio::test]
+async fn sign_in_answers_a_french_503_with_retry_after_when_every_password_worker_is_busy() {
+    let config =
+        osez_web::WebConfig { secure_cookies: true, password_workers: Some(0), ..osez_web::WebConfig::default() };
+    let (_, state, store) = apps_with(config).await.remove(0);
+    let (status, headers, page) = sign_in(&state, "editrice@exemple.fr", PASSWORD).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers.get(header::RETRY_AFTER).unwrap(), "5");
+    assert!(page.contains("lang=\"fr\"") && page.contains("Réessayez dans 5 secondes"), "{page}");
+    assert!(headers.get(header::SET_COOKIE).is_none());
+    assert!(store.audit_entries(10).await.unwrap().iter().all(|e| e.action != "connexion.echec"), "not a failure");
+
+    let config =
+        osez_web::WebConfig { secure_cookies: true, password_workers: Some(1), ..osez_web::WebConfig::default() };
+    let (_, state, _) = apps_with(config).await.remove(0);
+    assert_eq!(sign_in(&state, "editrice@exemple.fr", PASSWORD).await.0, StatusCode::SEE_OTHER, "one worker is enough");
+}

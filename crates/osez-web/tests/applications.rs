@@ -64,7 +64,12 @@ async fn an_organisation_applies_is_asked_for_changes_and_is_published() {
 
         let (status, headers, _) = apply(&state, "/candidature", "atelier@exemple.fr", SIRET, "2020-01-01").await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
-        assert_eq!(headers.get(header::LOCATION).unwrap(), "/admin/candidature");
+        assert_eq!(headers.get(header::LOCATION).unwrap(), "/candidature/envoyee");
+        let (status, _, page) = get(&state, "/candidature/envoyee", None).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(unescape(&page).contains("Candidature envoyée") && page.contains("href=\"/connexion\""), "{name}");
+        let (status, headers, _) = sign_in(&state, "atelier@exemple.fr", PASSWORD).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}: the applicant signs in with the password chosen");
         let applicant = cookie_of(&headers);
         let page = get(&state, "/admin/candidature", Some(&applicant)).await.2;
         assert!(
@@ -73,9 +78,10 @@ async fn an_organisation_applies_is_asked_for_changes_and_is_published() {
             "{name}"
         );
         assert!(!page.contains("<b>Numérique"), "{name}: escaped");
-        let (status, _, page) = apply(&state, "/candidature", "atelier@exemple.fr", SIRET, "2020-01-01").await;
-        assert_eq!(status, StatusCode::CONFLICT, "{name}");
-        assert!(unescape(&page).contains("Un compte existe déjà"));
+        let (status, headers, _) = apply(&state, "/candidature", "atelier@exemple.fr", SIRET, "2020-01-01").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}: an existing account is not told apart");
+        assert_eq!(headers.get(header::LOCATION).unwrap(), "/candidature/envoyee");
+        assert_eq!(store.applications().await.unwrap().len(), 1, "{name}: the second application is not saved");
 
         // The team asks for changes; a decision needs a message.
         let editor = signed_in(&state, &store, "redaction@exemple.fr", Role::Editor).await;
@@ -245,4 +251,57 @@ async fn huge_or_unreadable_application_forms_get_a_french_4xx_and_save_nothing(
     }
     assert!(store.applications().await.unwrap().is_empty());
     assert!(store.calls().await.unwrap().is_empty());
+}
+
+/// Regression: `/candidature` answered 409 "Un compte existe déjà" to an
+/// address with an account, telling anyone who has one.
+#[tokio::test]
+async fn an_address_with_an_account_gets_the_same_answer_and_its_owner_a_mail() {
+    let config = osez_web::WebConfig {
+        secure_cookies: true,
+        public_url: Some("https://osez.example.fr".into()),
+        ..osez_web::WebConfig::default()
+    };
+    for (name, state, store) in apps_with(config).await {
+        let fresh = apply(&state, "/candidature", "nouvelle@exemple.fr", SIRET, "2020-01-01").await;
+        let applications = store.applications().await.unwrap().len();
+        let users = store.users_overview().await.unwrap().len();
+        let audit = store.audit_entries(100).await.unwrap().len();
+        let taken = apply(&state, "/candidature", "editrice@exemple.fr", SIRET, "2020-01-01").await;
+
+        assert_eq!(fresh.0, taken.0, "{name}: the same status");
+        let shape = |h: &axum::http::HeaderMap| {
+            let mut v: Vec<(String, String)> = h
+                .iter()
+                .filter(|(k, _)| *k != header::SET_COOKIE)
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_string()))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(shape(&fresh.1), shape(&taken.1), "{name}: the same headers");
+        assert!(fresh.1.get(header::SET_COOKIE).is_none() && taken.1.get(header::SET_COOKIE).is_none(), "{name}");
+        assert_eq!(fresh.2, taken.2, "{name}: the same body");
+
+        assert_eq!(store.applications().await.unwrap().len(), applications, "{name}: no application saved");
+        assert_eq!(store.users_overview().await.unwrap().len(), users, "{name}: no account created");
+        assert_eq!(store.audit_entries(100).await.unwrap().len(), audit, "{name}: nothing logged");
+        let mails = store.take_due_mail(10, 60_000).await.unwrap();
+        let told: Vec<_> = mails.iter().filter(|m| m.to == "editrice@exemple.fr").collect();
+        assert_eq!(told.len(), 1, "{name}: the owner is told: {mails:?}");
+        assert_eq!(told[0].kind, "account_exists", "{name}");
+        assert!(
+            told[0].body.contains("n'a pas été enregistrée")
+                && told[0].body.contains("https://osez.example.fr/connexion")
+        );
+        assert!(
+            mails.iter().all(|m| m.to != "nouvelle@exemple.fr"),
+            "{name}: nothing that a new applicant would not get"
+        );
+
+        // Again within the hour: the same answer, no second mail.
+        let again = apply(&state, "/candidature", "editrice@exemple.fr", SIRET, "2020-01-01").await;
+        assert_eq!((again.0, shape(&again.1)), (fresh.0, shape(&fresh.1)), "{name}");
+        assert!(store.take_due_mail(10, 60_000).await.unwrap().is_empty(), "{name}: the owner is not flooded");
+    }
 }

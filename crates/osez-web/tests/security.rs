@@ -70,6 +70,7 @@ fn paths() -> Vec<String> {
         "/admin/session/prolonger".into(),
         "/admin/session/partout".into(),
         "/candidature".into(),
+        "/candidature/envoyee".into(),
         "/appels".into(),
         "/appels/1/candidature".into(),
         "/admin/candidature".into(),

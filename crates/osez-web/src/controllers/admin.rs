@@ -12,11 +12,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::time::Duration;
 
-use osez_core::account::{Email, NewPassword, Role, decoy_hash, hash_password, totp, verify_password};
+use osez_core::account::{Email, NewPassword, Role, hash_password, totp, verify_password};
 use osez_store::User;
 
 use super::FormFields;
-use crate::auth::{ABSOLUTE_TIMEOUT, CurrentUser, clear_cookie, new_token, session_cookie, token_hash};
+use crate::auth::{
+    ABSOLUTE_TIMEOUT, CurrentUser, PasswordWorkError, busy_page, clear_cookie, ip_pseudonym, loggable_email, new_token,
+    session_cookie, token_hash,
+};
 use crate::error::render;
 use crate::params::RawParams;
 use crate::security::{check_form_token, check_form_token_within, form_token, now_ms};
@@ -84,9 +87,12 @@ pub async fn sign_in(
         return Ok(sign_in_page(&state, StatusCode::FORBIDDEN, typed_email, Some(e.message().into()), None));
     }
     let ip = state.limits.client_of(&headers, peer.map(|p| p.0.0));
-    let email_key = typed_email.to_lowercase();
+    // What may be kept of the e-mail field: an address, or a fixed marker
+    // (a password typed there must not reach the log).
+    let email_key = loggable_email(&typed_email);
+    let place = ip_pseudonym(&ready.secrets, ip);
     if state.failures.blocked(&email_key, ip) {
-        ready.store.record_audit(&email_key, "connexion.bloquee", &ip.to_string(), None, None).await?;
+        ready.store.record_audit(&email_key, "connexion.bloquee", &place, None, None).await?;
         let res = sign_in_page(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
@@ -101,14 +107,16 @@ pub async fn sign_in(
         Err(_) => None,
     };
     // The same work whether the account exists or not: no timing oracle.
-    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| decoy_hash().to_string());
-    let checked = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| state.passwords.decoy().to_string());
+    let checked = match state.passwords.run(move || verify_password(&password, &hash)).await {
+        Ok(checked) => checked,
+        Err(PasswordWorkError::Busy) => return Ok(busy_page()),
+        Err(PasswordWorkError::Failed(e)) => return Err(PageError::Internal(e)),
+    };
     let user = user.filter(|u| checked && !u.disabled);
     let Some(user) = user else {
         state.failures.record(&email_key, ip);
-        ready.store.record_audit(&email_key, "connexion.echec", &ip.to_string(), None, None).await?;
+        ready.store.record_audit(&email_key, "connexion.echec", &place, None, None).await?;
         let res = sign_in_page(
             &state,
             StatusCode::UNAUTHORIZED,
@@ -173,7 +181,8 @@ pub(crate) async fn open_session(
     let token = new_token();
     let expires = now_ms() + ABSOLUTE_TIMEOUT.as_millis() as i64;
     ready.store.create_session(&token_hash(&token), user.id, expires).await?;
-    ready.store.record_audit(user.email.as_str(), "connexion.reussie", &ip.to_string(), None, None).await?;
+    let place = ip_pseudonym(&ready.secrets, ip);
+    ready.store.record_audit(user.email.as_str(), "connexion.reussie", &place, None, None).await?;
     let mut res = Redirect::to(to).into_response();
     res.headers_mut().insert(header::SET_COOKIE, session_cookie(&token, state.config.secure_cookies));
     Ok(no_store(res))
@@ -245,7 +254,8 @@ pub async fn sign_in_code(
     };
     if !accepted {
         state.failures.record(user.email.as_str(), ip);
-        ready.store.record_audit(user.email.as_str(), "connexion.code_refuse", &ip.to_string(), None, None).await?;
+        let place = ip_pseudonym(&ready.secrets, ip);
+        ready.store.record_audit(user.email.as_str(), "connexion.code_refuse", &place, None, None).await?;
         let message = "Code incorrect ou déjà utilisé. Saisissez le code affiché maintenant par votre application.";
         return Ok(code_page(&state, &user, StatusCode::UNAUTHORIZED, Some(message.into())));
     }
@@ -288,7 +298,14 @@ pub async fn sign_in_enrol(
             "Code incorrect. Vérifiez que l'application utilise la clé affichée, puis saisissez le code du moment.";
         return Ok(enrol_page(&state, &user, &secret, StatusCode::UNAUTHORIZED, Some(message.into())));
     };
-    ready.store.enable_totp(&user, &secret, step).await?;
+    if !ready.store.enable_totp(&user, &secret, step).await? {
+        // Another enrolment of this account won the race: its secret stays.
+        return Ok(restart(
+            &state,
+            StatusCode::CONFLICT,
+            "La double authentification est déjà activée : reconnectez-vous.",
+        ));
+    }
     open_session(&state, &user, ip, "/admin").await
 }
 
@@ -400,8 +417,9 @@ pub async fn forgot_form(State(state): State<Arc<AppState>>) -> Result<Response,
     Ok(forgot_page(&state, StatusCode::OK, false, None))
 }
 
-/// Sends a single-use link, valid 30 minutes, to an account's address. The
-/// answer is the same whether the account exists or not.
+/// Sends a single-use link, valid 30 minutes, to an account's address, at
+/// most three an hour per account. The answer is the same whether the
+/// account exists or not, and whether a link was sent or not.
 pub async fn forgot(
     State(state): State<Arc<AppState>>,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
@@ -427,9 +445,15 @@ pub async fn forgot(
         let link = format!("{}{RESET}?jeton={link_token}", crate::mail::base_url(&state.config));
         let minutes = RESET_LINK_TTL.as_secs() / 60;
         let mail = crate::mail::password_reset(&state.config, email.as_str(), &link, minutes);
-        ready.store.create_password_reset(&token_hash(&link_token), user.id, expires, &mail).await?;
-        ready.store.record_audit(email.as_str(), "compte.lien_reinitialisation", email.as_str(), None, None).await?;
-        state.mail_wake.notify_one();
+        // Beyond a few links an hour, nothing is sent, and the answer does
+        // not say so: the form must not flood an inbox.
+        if ready.store.create_password_reset(&token_hash(&link_token), user.id, expires, &mail).await? {
+            ready
+                .store
+                .record_audit(email.as_str(), "compte.lien_reinitialisation", email.as_str(), None, None)
+                .await?;
+            state.mail_wake.notify_one();
+        }
     }
     Ok(forgot_page(&state, StatusCode::OK, true, None))
 }
@@ -484,9 +508,11 @@ pub async fn reset(
         }
     };
     let salt: [u8; 16] = rand::random();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password, &salt))
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let hash = match state.passwords.run(move || hash_password(&password, &salt)).await {
+        Ok(hash) => hash,
+        Err(PasswordWorkError::Busy) => return Ok(busy_page()),
+        Err(PasswordWorkError::Failed(e)) => return Err(PageError::Internal(e)),
+    };
     if !ready.store.reset_password(&token_hash(&link), &hash).await? {
         return Ok(dead_link(&state));
     }

@@ -2,13 +2,11 @@
 //! ambassadeurs IA), the team reviews, and advisers keep their own profile
 //! up to date.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Extension;
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use osez_core::account::{Email, NewPassword, Role, hash_password, siret_is_valid};
@@ -17,14 +15,14 @@ use osez_core::{Adviser, AdviserId, Kind, Specialty, StructureType};
 use osez_store::{Application, ApplicationKind, ApplicationStatus, Call, CreateUserError, Review};
 
 use super::FormList;
-use super::admin::{checked, no_store, open_session, session_binding};
+use super::admin::{checked, no_store, session_binding};
 use super::backoffice::{chrome, format_time, refused, today};
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, PasswordWorkError, busy_page};
 use crate::error::render;
 use crate::security::{check_form_token, form_token};
 use crate::views::{
-    AdminCallsPage, ApplicationFields, ApplicationPage, ApplicationView, ApplicationsPage, ApplyPage, CallView,
-    CallsPage, ErrorPage, MyApplicationsPage, OwnProfilePage,
+    AdminCallsPage, ApplicationFields, ApplicationPage, ApplicationView, ApplicationsPage, ApplyPage, ApplySentPage,
+    CallView, CallsPage, ErrorPage, MyApplicationsPage, OwnProfilePage,
 };
 use crate::{AppState, PageError};
 
@@ -112,6 +110,7 @@ fn call_view(state: &AppState, c: &Call, today: Date) -> CallView {
 // ---------------------------------------------------------- public: applying
 
 const APPLY: &str = "/candidature";
+const APPLY_SENT: &str = "/candidature/envoyee";
 
 fn call_path(id: i64) -> String {
     format!("/appels/{id}/candidature")
@@ -187,13 +186,8 @@ pub async fn apply_form(State(state): State<Arc<AppState>>) -> Result<Response, 
     Ok(apply_page(&state, &activateur_target(), StatusCode::OK, String::new(), &raw, &[]))
 }
 
-pub async fn apply(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    form: FormList,
-) -> Result<Response, PageError> {
-    submit(&state, activateur_target(), &headers, peer, form).await
+pub async fn apply(State(state): State<Arc<AppState>>, form: FormList) -> Result<Response, PageError> {
+    submit(&state, activateur_target(), form).await
 }
 
 pub async fn call_apply_form(
@@ -211,24 +205,16 @@ pub async fn call_apply_form(
 pub async fn call_apply(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     form: FormList,
 ) -> Result<Response, PageError> {
     let target = match open_call(&state, &id).await? {
         Ok(t) => t,
         Err(res) => return Ok(res),
     };
-    submit(&state, target, &headers, peer, form).await
+    submit(&state, target, form).await
 }
 
-async fn submit(
-    state: &AppState,
-    target: Target,
-    headers: &HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    form: FormList,
-) -> Result<Response, PageError> {
+async fn submit(state: &AppState, target: Target, form: FormList) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let raw = raw_of(&form);
     let typed_email = form.text("email").trim().chars().take(254).collect::<String>();
@@ -270,26 +256,34 @@ async fn submit(
         return Ok(apply_page(state, &target, StatusCode::UNPROCESSABLE_ENTITY, typed_email, &raw, &errors));
     };
     let salt: [u8; 16] = rand::random();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&new_password, &salt))
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let hash = match state.passwords.run(move || hash_password(&new_password, &salt)).await {
+        Ok(hash) => hash,
+        Err(PasswordWorkError::Busy) => return Ok(busy_page()),
+        Err(PasswordWorkError::Failed(e)) => return Err(PageError::Internal(e)),
+    };
     let call_id = target.call.as_ref().map(|c| c.id);
     match ready.store.apply_with_new_account(&email, &hash, target.kind, call_id, &app_form).await {
-        Ok((user_id, _)) => {
-            let user = ready.store.user(user_id).await?.ok_or_else(|| PageError::Internal("user vanished".into()))?;
-            let ip = state.limits.client_of(headers, peer.map(|p| p.0.0));
-            open_session(state, &user, ip, "/admin/candidature").await
-        }
+        Ok(_) => {}
+        // The answer is the same as for a new account, so that the form does
+        // not tell anyone whether an address has one; the owner learns by
+        // mail what happened (nothing was saved).
         Err(CreateUserError::EmailTaken) => {
-            let errors = [FieldError {
-                field: "email",
-                message: "Un compte existe déjà pour cette adresse : connectez-vous pour suivre votre candidature."
-                    .into(),
-            }];
-            Ok(apply_page(state, &target, StatusCode::CONFLICT, typed_email, &raw, &errors))
+            let mail = crate::mail::account_exists(&state.config, email.as_str());
+            if ready.store.mail_account_owner(&mail).await? {
+                state.mail_wake.notify_one();
+            }
         }
-        Err(CreateUserError::Store(e)) => Err(e.into()),
+        Err(CreateUserError::Store(e)) => return Err(e.into()),
     }
+    // No session is opened: a session for a new account and none for an
+    // existing one would tell them apart. The applicant signs in to follow.
+    Ok(no_store(Redirect::to(APPLY_SENT).into_response()))
+}
+
+/// Where every application lands, new account or not.
+pub async fn apply_sent(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
+    state.ready().ok_or(PageError::Starting)?;
+    Ok(render(StatusCode::OK, &ApplySentPage { demo: false }))
 }
 
 /// A call limited to some regions takes organisations based there or
