@@ -19,6 +19,7 @@ use osez_store::User;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::pool::{CpuPool, PoolError};
 use crate::security::{Secrets, hex, now_ms};
 
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -107,43 +108,25 @@ pub fn ip_pseudonym(secrets: &Secrets, ip: IpAddr) -> String {
     format!("ip:{}", hex(&mac.finalize().into_bytes()[..8]))
 }
 
-/// How long a password hash waits for a free core before the answer is a
-/// 503. A sign-in takes tens of milliseconds of one core: a second absorbs
-/// a burst of dozens of sign-ins, while a flood gets a quick, cheap refusal
-/// instead of a queue that grows with memory (19 MiB per hash at work) and
-/// answers after the browser gave up. Refusing at once was rejected: two
-/// people signing in together on a two-core server would get a 503.
-pub const PASSWORD_QUEUE_WAIT: Duration = Duration::from_secs(1);
 /// What `Retry-After` says when the password workers are all busy.
 pub const PASSWORD_RETRY_AFTER_SECS: u64 = 5;
 
-/// Argon2id hashing and checking, at most one per core at a time, off the
-/// async runtime. Without the cap, every sign-in took a blocking thread
-/// (512 of them) and 19 MiB: a flood of sign-ins could take the memory.
+/// Argon2id hashing and checking (19 MiB each), at most one per core at a
+/// time, off the async runtime: a flood of sign-ins cannot take the memory.
 pub struct PasswordWork {
-    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    pool: CpuPool,
     /// Checked against when the account does not exist, so that a wrong
     /// address takes as long as a wrong password; computed at start.
     decoy: String,
 }
 
-/// The password workers stayed busy for [`PASSWORD_QUEUE_WAIT`], or the work
-/// panicked.
-#[derive(Debug)]
-pub enum PasswordWorkError {
-    Busy,
-    Failed(String),
-}
+/// The password workers stayed busy, or the work panicked.
+pub type PasswordWorkError = PoolError;
 
 impl PasswordWork {
     /// `workers`: how many hashes may run at once; `None` is one per core.
     pub fn new(workers: Option<usize>) -> Self {
-        let workers = workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map(std::num::NonZeroUsize::get).unwrap_or(1));
-        PasswordWork {
-            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(workers)),
-            decoy: osez_core::account::decoy_hash().to_string(),
-        }
+        PasswordWork { pool: CpuPool::new(workers), decoy: osez_core::account::decoy_hash().to_string() }
     }
 
     pub fn decoy(&self) -> &str {
@@ -155,16 +138,7 @@ impl PasswordWork {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, PasswordWorkError> {
-        let permit = match tokio::time::timeout(PASSWORD_QUEUE_WAIT, self.permits.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => permit,
-            _ => return Err(PasswordWorkError::Busy),
-        };
-        tokio::task::spawn_blocking(move || {
-            let _held = permit;
-            work()
-        })
-        .await
-        .map_err(|e| PasswordWorkError::Failed(e.to_string()))
+        self.pool.run(work).await
     }
 }
 

@@ -9,6 +9,7 @@ mod csv_export;
 mod error;
 mod mail;
 pub mod params;
+mod pool;
 pub mod security;
 mod views;
 mod zero_results;
