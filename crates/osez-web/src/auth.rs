@@ -167,7 +167,8 @@ pub struct Failures {
 
 impl Failures {
     fn keys(email: &str, ip: IpAddr) -> [String; 2] {
-        [format!("compte:{email}"), format!("ip:{ip}")]
+        // An IPv6 client is its /64: one host holds 2^64 addresses.
+        [format!("compte:{email}"), format!("ip:{}", crate::security::client_key(ip))]
     }
 
     /// True when the account or the address already failed too often.
@@ -239,6 +240,19 @@ impl FromRequestParts<std::sync::Arc<AppState>> for CurrentUser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_sign_ins_of_one_ipv6_slash_64_count_together() {
+        let failures = Failures::default();
+        for i in 0..MAX_FAILURES_PER_MINUTE {
+            let ip: IpAddr = format!("2001:db8:1:2::{:x}", i + 1).parse().unwrap();
+            failures.record(&format!("compte{i}@exemple.fr"), ip);
+        }
+        let neighbour: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert!(failures.blocked("autre@exemple.fr", neighbour));
+        let elsewhere: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(!failures.blocked("autre@exemple.fr", elsewhere));
+    }
 
     #[test]
     fn tokens_are_128_bit_hex_and_hashed() {
