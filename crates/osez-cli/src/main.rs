@@ -228,7 +228,7 @@ fn main() -> ExitCode {
                     altcha_cost: contact.altcha_cost,
                     min_fill_secs: contact.min_fill_secs,
                     retention_days: contact.retention_days,
-                    password_workers: None,
+                    cpu_workers: None,
                 };
                 serve::run(serve::ServeConfig {
                     data,

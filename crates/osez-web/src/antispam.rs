@@ -42,6 +42,9 @@ pub enum ChallengeError {
     Invalid,
     Expired,
     WrongAnswer,
+    /// Every worker that checks proofs of work stayed busy; nothing was
+    /// spent, the same form can be sent again.
+    Busy,
 }
 
 impl ChallengeError {
@@ -58,6 +61,9 @@ impl ChallengeError {
             }
             ChallengeError::WrongAnswer => {
                 "La réponse à la question de vérification est inexacte. Répondez à la nouvelle question, en chiffres."
+            }
+            ChallengeError::Busy => {
+                "Le service est très demandé en ce moment : rien n'a été enregistré. Renvoyez le formulaire dans quelques secondes."
             }
         }
     }
@@ -181,10 +187,29 @@ pub fn verify_form_challenge(
 /// Checks the challenge a posted form carries. A wrong answer to the
 /// question spends it, so that the next try needs a new question.
 pub(crate) async fn checked_challenge(
+    pool: &crate::pool::CpuPool,
     ready: &crate::Ready,
     form: &crate::controllers::FormList,
 ) -> Result<Result<SpentChallenge, ChallengeError>, osez_store::StoreError> {
-    let outcome = verify_form_challenge(&ready.secrets, form.get("altcha"), form.get("question"), form.get("reponse"));
+    // A proof of work costs a key derivation (PBKDF2): checked on the
+    // bounded CPU pool, never on the async runtime.
+    let (secrets, altcha, question, answer) = (
+        ready.secrets.clone(),
+        form.get("altcha").map(str::to_owned),
+        form.get("question").map(str::to_owned),
+        form.get("reponse").map(str::to_owned),
+    );
+    let outcome = match pool
+        .run(move || verify_form_challenge(&secrets, altcha.as_deref(), question.as_deref(), answer.as_deref()))
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(crate::pool::PoolError::Busy) => return Ok(Err(ChallengeError::Busy)),
+        Err(crate::pool::PoolError::Failed(e)) => {
+            tracing::error!(error = %e, "challenge check failed");
+            return Ok(Err(ChallengeError::Busy));
+        }
+    };
     if outcome == Err(ChallengeError::WrongAnswer)
         && let Some(Ok(key)) = form.get("question").map(question_key)
     {

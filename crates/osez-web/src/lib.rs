@@ -66,8 +66,9 @@ pub struct WebConfig {
     pub min_fill_secs: u64,
     /// Contact messages lose their personal data after this many days.
     pub retention_days: u32,
-    /// Password hashes (Argon2id) run at once; `None`: one per core.
-    pub password_workers: Option<usize>,
+    /// Jobs of each CPU-heavy pool (password hashes; proof-of-work
+    /// challenges) that run at once; `None`: one per core.
+    pub cpu_workers: Option<usize>,
 }
 
 /// Key figures of the directory, computed once per engine.
@@ -153,6 +154,8 @@ pub struct AppState {
     pub(crate) limits: Limits,
     pub(crate) failures: auth::Failures,
     pub(crate) passwords: auth::PasswordWork,
+    /// Making and checking proof-of-work challenges (PBKDF2).
+    pub(crate) challenges: pool::CpuPool,
     /// Wakes the mail worker when a mail was just written.
     pub mail_wake: Arc<tokio::sync::Notify>,
     ready: OnceLock<Ready>,
@@ -161,13 +164,15 @@ pub struct AppState {
 impl AppState {
     pub fn new(geo: Arc<Geography>, config: WebConfig) -> Arc<Self> {
         let limits = Limits::new(&config);
-        let passwords = auth::PasswordWork::new(config.password_workers);
+        let passwords = auth::PasswordWork::new(config.cpu_workers);
+        let challenges = pool::CpuPool::new(config.cpu_workers);
         Arc::new(AppState {
             geo,
             config,
             limits,
             failures: auth::Failures::default(),
             passwords,
+            challenges,
             mail_wake: Default::default(),
             ready: OnceLock::new(),
         })

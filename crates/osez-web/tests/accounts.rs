@@ -278,8 +278,7 @@ async fn a_reset_spends_every_link_and_links_are_throttled_per_account() {
 /// Regression: Argon2id ran on the blocking pool without a cap.
 #[tokio::test]
 async fn sign_in_answers_a_french_503_with_retry_after_when_every_password_worker_is_busy() {
-    let config =
-        osez_web::WebConfig { secure_cookies: true, password_workers: Some(0), ..osez_web::WebConfig::default() };
+    let config = osez_web::WebConfig { secure_cookies: true, cpu_workers: Some(0), ..osez_web::WebConfig::default() };
     let (_, state, store) = apps_with(config).await.remove(0);
     let (status, headers, page) = sign_in(&state, "editrice@exemple.fr", PASSWORD).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
@@ -288,8 +287,7 @@ async fn sign_in_answers_a_french_503_with_retry_after_when_every_password_worke
     assert!(headers.get(header::SET_COOKIE).is_none());
     assert!(store.audit_entries(10).await.unwrap().iter().all(|e| e.action != "connexion.echec"), "not a failure");
 
-    let config =
-        osez_web::WebConfig { secure_cookies: true, password_workers: Some(1), ..osez_web::WebConfig::default() };
+    let config = osez_web::WebConfig { secure_cookies: true, cpu_workers: Some(1), ..osez_web::WebConfig::default() };
     let (_, state, _) = apps_with(config).await.remove(0);
     assert_eq!(sign_in(&state, "editrice@exemple.fr", PASSWORD).await.0, StatusCode::SEE_OTHER, "one worker is enough");
 }

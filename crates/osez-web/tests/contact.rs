@@ -266,6 +266,28 @@ async fn too_quick_or_too_many_is_refused() {
     }
 }
 
+/// Making and checking proofs of work runs on a bounded pool: with every
+/// worker busy (here: none at all), the widget's fetch gets a 503 with
+/// `Retry-After`, and a form is shown again with a French message, nothing
+/// saved and nothing spent.
+#[tokio::test]
+async fn challenges_wait_for_a_free_worker_and_say_so_when_none_is() {
+    for (backend, state, store) in apps_with(WebConfig { cpu_workers: Some(0), ..config() }).await {
+        let (status, headers, body) = get(&state, "/altcha/defi", None).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{backend}: {body}");
+        assert_eq!(headers.get("retry-after").unwrap(), "5", "{backend}");
+        assert!(body.contains("\"busy\""), "{backend}: {body}");
+        let (status, answer) = send_form(&state, "/contact", &good()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(answer.contains("très demandé"), "{backend}");
+        assert_eq!(messages(&store).await, 0, "{backend}");
+    }
+    for (backend, state, _) in apps_with(WebConfig { cpu_workers: Some(1), ..config() }).await {
+        let (status, _, body) = get(&state, "/altcha/defi", None).await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {body}");
+    }
+}
+
 /// The link of the last mail to `to` in the outbox (what the person
 /// receives), as the path on this site.
 async fn link_sent_to(store: &Store, to: &str) -> String {

@@ -16,8 +16,9 @@ use osez_store::{Recipient, Recorded};
 
 use super::FormList;
 use super::pages::is_demo;
-use crate::antispam::{self, HONEYPOT};
+use crate::antispam::{self, ChallengeError, HONEYPOT};
 use crate::error::render;
+use crate::pool::PoolError;
 use crate::security::{ClientIp, check_form_token, form_token, hourly_limit_message, now_ms, token_issued};
 use crate::views::ContactPage;
 use crate::{AppState, PageError, Ready, mail};
@@ -138,7 +139,7 @@ async fn submit(
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    let challenge = match antispam::checked_challenge(ready, &form).await? {
+    let challenge = match antispam::checked_challenge(&state.challenges, ready, &form).await? {
         Ok(c) => c,
         Err(e) => return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
     };
@@ -208,8 +209,16 @@ pub(crate) fn robot_refusal(state: &AppState, form: &FormList) -> Option<&'stati
 /// A fresh proof-of-work challenge for the widget; never cached.
 pub async fn altcha_challenge(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
-    match antispam::new_altcha_challenge(&ready.secrets, state.config.altcha_cost) {
-        Ok(c) => Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(c)).into_response()),
-        Err(e) => Err(PageError::Internal(format!("cannot create an ALTCHA challenge: {e}"))),
+    // Making a challenge costs a key derivation: on the bounded CPU pool.
+    let (secrets, cost) = (ready.secrets.clone(), state.config.altcha_cost);
+    match state.challenges.run(move || antispam::new_altcha_challenge(&secrets, cost)).await {
+        Ok(Ok(c)) => Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(c)).into_response()),
+        Ok(Err(e)) => Err(PageError::Internal(format!("cannot create an ALTCHA challenge: {e}"))),
+        Err(PoolError::Busy) => {
+            let body = serde_json::json!({ "error": { "code": "busy", "message": ChallengeError::Busy.message() } });
+            let headers = [(header::CACHE_CONTROL, "no-store"), (header::RETRY_AFTER, "5")];
+            Ok((StatusCode::SERVICE_UNAVAILABLE, headers, axum::Json(body)).into_response())
+        }
+        Err(PoolError::Failed(e)) => Err(PageError::Internal(format!("ALTCHA challenge failed: {e}"))),
     }
 }

@@ -82,7 +82,7 @@ pub async fn ask(
             );
         }
     };
-    let challenge = match antispam::checked_challenge(ready, &form).await? {
+    let challenge = match antispam::checked_challenge(&state.challenges, ready, &form).await? {
         Ok(c) => c,
         Err(e) => return refuse(p, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
     };
