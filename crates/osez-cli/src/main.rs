@@ -56,16 +56,16 @@ pub struct ContactArgs {
     #[arg(long, env = "OSEZ_MAIL_CONNECTIONS", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub mail_connections: u16,
     /// Contact messages per hour and per IP address (0: no limit).
-    #[arg(long, env = "OSEZ_CONTACTS_PER_HOUR", default_value_t = 5)]
+    #[arg(long, env = "OSEZ_CONTACTS_PER_HOUR", default_value_t = osez_web::defaults::CONTACTS_PER_HOUR)]
     pub contacts_per_hour: u32,
     /// Days after which contact messages lose their personal data (the counts stay) and searches without results are deleted.
-    #[arg(long, env = "OSEZ_RETENTION_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "OSEZ_RETENTION_DAYS", default_value_t = osez_web::defaults::RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
     pub retention_days: u32,
     /// PBKDF2 iterations of the anti-robot challenge solved by the browser.
-    #[arg(long, env = "OSEZ_ALTCHA_COST", default_value_t = 5000)]
+    #[arg(long, env = "OSEZ_ALTCHA_COST", default_value_t = osez_web::defaults::ALTCHA_COST)]
     pub altcha_cost: u32,
     /// Seconds a person takes at least to fill a contact form; quicker is a robot.
-    #[arg(long, env = "OSEZ_MIN_FILL_SECS", default_value_t = 3)]
+    #[arg(long, env = "OSEZ_MIN_FILL_SECS", default_value_t = osez_web::defaults::MIN_FILL_SECS)]
     pub min_fill_secs: u64,
 }
 
@@ -88,10 +88,10 @@ enum Command {
         #[arg(long, env = "OSEZ_HSTS")]
         hsts: bool,
         /// Searches per minute and per IP address, pages and API (0: no limit).
-        #[arg(long, env = "OSEZ_SEARCH_PER_MINUTE", default_value_t = 600)]
+        #[arg(long, env = "OSEZ_SEARCH_PER_MINUTE", default_value_t = osez_web::defaults::SEARCH_PER_MINUTE)]
         search_per_minute: u32,
         /// Form submissions per minute and per IP address (0: no limit).
-        #[arg(long, env = "OSEZ_FORMS_PER_MINUTE", default_value_t = 10)]
+        #[arg(long, env = "OSEZ_FORMS_PER_MINUTE", default_value_t = osez_web::defaults::FORMS_PER_MINUTE)]
         forms_per_minute: u32,
         /// Header in which a trusted reverse proxy gives the client's address, e.g. X-Forwarded-For.
         /// Also turns HSTS on: the proxy is taken to terminate TLS.
@@ -222,7 +222,9 @@ fn main() -> ExitCode {
                     trusted_proxy_header,
                     secure_cookies: !insecure_cookies,
                     public_url,
-                    mail_domain: osez_mail::domain_of(&contact.mail_from).unwrap_or("osez.invalid").to_string(),
+                    mail_domain: osez_mail::domain_of(&contact.mail_from)
+                        .unwrap_or(osez_web::defaults::MAIL_DOMAIN)
+                        .to_string(),
                     smtp_configured: contact.smtp_url.is_some(),
                     contacts_per_hour: contact.contacts_per_hour,
                     altcha_cost: contact.altcha_cost,

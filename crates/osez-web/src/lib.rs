@@ -31,8 +31,22 @@ use security::Limits;
 pub use security::Secrets;
 pub use zero_results::ZeroResultLog;
 
+/// The defaults of the settings, shared with the command line (`osez serve
+/// --help` shows these), so that a `WebConfig::default()` is the server a
+/// plain `osez serve` runs. Tests that want no limit say so.
+pub mod defaults {
+    pub const SEARCH_PER_MINUTE: u32 = 600;
+    pub const FORMS_PER_MINUTE: u32 = 10;
+    pub const CONTACTS_PER_HOUR: u32 = 5;
+    pub const ALTCHA_COST: u32 = 5000;
+    pub const MIN_FILL_SECS: u64 = 3;
+    pub const RETENTION_DAYS: u32 = 365;
+    /// The domain of the default sender, `ne-pas-repondre@osez.invalid`.
+    pub const MAIL_DOMAIN: &str = "osez.invalid";
+}
+
 /// Settings of the web layer, passed in (never global).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WebConfig {
     /// Address shown on the contact page.
     pub team_email: Option<String>,
@@ -69,6 +83,28 @@ pub struct WebConfig {
     /// Jobs of each CPU-heavy pool (password hashes; proof-of-work
     /// challenges) that run at once; `None`: one per core.
     pub cpu_workers: Option<usize>,
+}
+
+impl Default for WebConfig {
+    /// What `osez serve` runs with no flag.
+    fn default() -> Self {
+        WebConfig {
+            team_email: None,
+            hsts: false,
+            search_per_minute: defaults::SEARCH_PER_MINUTE,
+            forms_per_minute: defaults::FORMS_PER_MINUTE,
+            trusted_proxy_header: None,
+            secure_cookies: true,
+            public_url: None,
+            mail_domain: defaults::MAIL_DOMAIN.into(),
+            smtp_configured: false,
+            contacts_per_hour: defaults::CONTACTS_PER_HOUR,
+            altcha_cost: defaults::ALTCHA_COST,
+            min_fill_secs: defaults::MIN_FILL_SECS,
+            retention_days: defaults::RETENTION_DAYS,
+            cpu_workers: None,
+        }
+    }
 }
 
 /// Key figures of the directory, computed once per engine.
@@ -279,4 +315,19 @@ pub async fn serve(
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A default configuration once had no retention, no proof of work and
+    /// no fill time: whatever used it ran a weaker server than `osez serve`.
+    #[test]
+    fn the_default_configuration_is_what_osez_serve_runs() {
+        let c = WebConfig::default();
+        assert_eq!((c.retention_days, c.altcha_cost, c.min_fill_secs), (365, 5000, 3));
+        assert_eq!((c.search_per_minute, c.forms_per_minute, c.contacts_per_hour), (600, 10, 5));
+        assert!(c.secure_cookies && !c.hsts && c.trusted_proxy_header.is_none());
+    }
 }

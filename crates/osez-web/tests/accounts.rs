@@ -194,7 +194,7 @@ async fn the_audit_log_keeps_no_typed_password_and_no_raw_address() {
     let config = osez_web::WebConfig {
         secure_cookies: true,
         trusted_proxy_header: Some(axum::http::HeaderName::from_static("x-forwarded-for")),
-        ..osez_web::WebConfig::default()
+        ..common::test_config()
     };
     for (name, state, store) in apps_with(config).await {
         let typed = "MonSecret 2026 tres long";
@@ -245,7 +245,7 @@ async fn a_reset_spends_every_link_and_links_are_throttled_per_account() {
     let config = osez_web::WebConfig {
         secure_cookies: true,
         public_url: Some("https://osez.example.fr".into()),
-        ..osez_web::WebConfig::default()
+        ..common::test_config()
     };
     for (name, state, store) in apps_with(config).await {
         let mut answers = Vec::new();
@@ -278,7 +278,7 @@ async fn a_reset_spends_every_link_and_links_are_throttled_per_account() {
 /// Regression: Argon2id ran on the blocking pool without a cap.
 #[tokio::test]
 async fn sign_in_answers_a_french_503_with_retry_after_when_every_password_worker_is_busy() {
-    let config = osez_web::WebConfig { secure_cookies: true, cpu_workers: Some(0), ..osez_web::WebConfig::default() };
+    let config = osez_web::WebConfig { secure_cookies: true, cpu_workers: Some(0), ..common::test_config() };
     let (_, state, store) = apps_with(config).await.remove(0);
     let (status, headers, page) = sign_in(&state, "editrice@exemple.fr", PASSWORD).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
@@ -287,7 +287,7 @@ async fn sign_in_answers_a_french_503_with_retry_after_when_every_password_worke
     assert!(headers.get(header::SET_COOKIE).is_none());
     assert!(store.audit_entries(10).await.unwrap().iter().all(|e| e.action != "connexion.echec"), "not a failure");
 
-    let config = osez_web::WebConfig { secure_cookies: true, cpu_workers: Some(1), ..osez_web::WebConfig::default() };
+    let config = osez_web::WebConfig { secure_cookies: true, cpu_workers: Some(1), ..common::test_config() };
     let (_, state, _) = apps_with(config).await.remove(0);
     assert_eq!(sign_in(&state, "editrice@exemple.fr", PASSWORD).await.0, StatusCode::SEE_OTHER, "one worker is enough");
 }

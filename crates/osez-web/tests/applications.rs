@@ -260,7 +260,7 @@ async fn an_address_with_an_account_gets_the_same_answer_and_its_owner_a_mail() 
     let config = osez_web::WebConfig {
         secure_cookies: true,
         public_url: Some("https://osez.example.fr".into()),
-        ..osez_web::WebConfig::default()
+        ..common::test_config()
     };
     for (name, state, store) in apps_with(config).await {
         let fresh = apply(&state, "/candidature", "nouvelle@exemple.fr", SIRET, "2020-01-01").await;

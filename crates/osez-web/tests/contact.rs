@@ -23,7 +23,7 @@ fn config() -> WebConfig {
         mail_domain: "osez.example.fr".into(),
         altcha_cost: 20,
         retention_days: 365,
-        ..WebConfig::default()
+        ..common::test_config()
     }
 }
 

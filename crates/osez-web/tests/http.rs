@@ -1,6 +1,8 @@
 //! The router end to end, in process (tower's `oneshot`), against a real
 //! store on every backend (SQLite, and PostgreSQL when configured).
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 
 use axum::body::{Body, to_bytes};
@@ -29,7 +31,7 @@ async fn apps() -> Vec<(&'static str, Arc<AppState>, Store)> {
         store.upsert_advisers(advisers()).await.unwrap();
         let engine = Engine::in_ram(advisers().to_vec(), geo()).unwrap();
         let state =
-            AppState::new(geo(), WebConfig { team_email: Some("equipe@example.org".into()), ..WebConfig::default() });
+            AppState::new(geo(), WebConfig { team_email: Some("equipe@example.org".into()), ..common::test_config() });
         state.set_ready(store.clone(), secrets(), Directory::new(engine));
         out.push((name, state, store));
     }
@@ -66,7 +68,7 @@ async fn get(state: &Arc<AppState>, uri: &str) -> Answer {
 
 #[tokio::test]
 async fn healthz_says_starting_until_ready() {
-    let state = AppState::new(geo(), WebConfig::default());
+    let state = AppState::new(geo(), common::test_config());
     assert_eq!(get(&state, "/healthz").await.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(get(&state, "/").await.status, StatusCode::SERVICE_UNAVAILABLE);
     let api = get(&state, "/api/v1/advisers?q=ia").await;

@@ -115,7 +115,7 @@ fn sample(param: &Value) -> String {
 
 #[tokio::test]
 async fn every_api_answer_matches_openapi_json() {
-    let (_, state, _) = apps_with(WebConfig::default()).await.remove(0);
+    let (_, state, _) = apps_with(common::test_config()).await.remove(0);
     let mut spec = Spec::load(&state).await;
     let id = advisers()[0].id.as_str().to_string();
 
@@ -142,13 +142,13 @@ async fn every_api_answer_matches_openapi_json() {
     assert_eq!(spec.check(&state, "/api/v1/advisers/inconnu").await, StatusCode::NOT_FOUND);
 
     // Starting: not ready yet.
-    let starting = AppState::new(geo(), WebConfig::default());
+    let starting = AppState::new(geo(), common::test_config());
     for uri in ["/api/v1/advisers?q=ia", &format!("/api/v1/advisers/{id}")] {
         assert_eq!(spec.check(&starting, uri).await, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
     }
 
     // Rate-limited.
-    let (_, limited, _) = apps_with(WebConfig { search_per_minute: 1, ..WebConfig::default() }).await.remove(0);
+    let (_, limited, _) = apps_with(WebConfig { search_per_minute: 1, ..common::test_config() }).await.remove(0);
     let mut last = StatusCode::OK;
     for _ in 0..3 {
         last = spec.check(&limited, "/api/v1/advisers?q=ia").await;

@@ -22,7 +22,7 @@ fn config() -> WebConfig {
         forms_per_minute: 0,
         search_per_minute: 0,
         contacts_per_hour: 0,
-        ..WebConfig::default()
+        ..common::test_config()
     }
 }
 

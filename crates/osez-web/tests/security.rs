@@ -1,6 +1,8 @@
 //! The security baseline, end to end through the router: cross-site state
 //! changes, escaping of everything users type, rate limits, headers.
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 
 use axum::body::{Body, to_bytes};
@@ -101,7 +103,7 @@ fn paths() -> Vec<String> {
 
 #[tokio::test]
 async fn every_state_changing_request_from_another_site_is_refused() {
-    let (state, store) = app(WebConfig::default()).await;
+    let (state, store) = app(common::test_config()).await;
     let id = advisers()[0].id.as_str();
     let token_page =
         send(&state, Request::get(format!("/conseillers/{id}/signaler")).body(Body::empty()).unwrap()).await.2;
@@ -155,7 +157,7 @@ fn encode(s: &str) -> String {
 
 #[tokio::test]
 async fn nothing_anyone_types_is_rendered_unescaped() {
-    let (state, _) = app(WebConfig::default()).await;
+    let (state, _) = app(common::test_config()).await;
     let id = advisers()[1].id.as_str();
     for payload in XSS {
         let p = encode(payload);
@@ -191,7 +193,7 @@ async fn nothing_anyone_types_is_rendered_unescaped() {
 
 #[tokio::test]
 async fn too_many_requests_from_one_address_get_a_429_in_french() {
-    let config = WebConfig { search_per_minute: 3, forms_per_minute: 2, ..WebConfig::default() };
+    let config = WebConfig { search_per_minute: 3, forms_per_minute: 2, ..common::test_config() };
     let (state, _) = app(config).await;
     for _ in 0..3 {
         assert_eq!(
@@ -227,7 +229,7 @@ async fn a_trusted_proxy_header_tells_clients_apart() {
         search_per_minute: 1,
         trusted_proxy_header: Some(HeaderName::from_static("x-forwarded-for")),
         hsts: true,
-        ..WebConfig::default()
+        ..common::test_config()
     };
     let (state, _) = app(config).await;
     let from = |ip: &str| {
@@ -245,7 +247,7 @@ async fn a_trusted_proxy_header_tells_clients_apart() {
 
 #[tokio::test]
 async fn no_hsts_on_plain_http() {
-    let (state, _) = app(WebConfig::default()).await;
+    let (state, _) = app(common::test_config()).await;
     let (_, headers, _) = send(&state, Request::get("/").body(Body::empty()).unwrap()).await;
     assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
     assert_eq!(headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
@@ -255,7 +257,7 @@ async fn no_hsts_on_plain_http() {
 /// gets: keyed by the whole address, one subscriber had 2^64 quotas.
 #[tokio::test]
 async fn two_addresses_of_one_ipv6_slash_64_share_a_quota() {
-    let (state, _) = app(WebConfig { search_per_minute: 1, ..WebConfig::default() }).await;
+    let (state, _) = app(WebConfig { search_per_minute: 1, ..common::test_config() }).await;
     let from = |ip: &str| {
         let mut req = Request::get("/api/v1/advisers?q=ia").body(Body::empty()).unwrap();
         let peer = std::net::SocketAddr::new(ip.parse().unwrap(), 41_000);

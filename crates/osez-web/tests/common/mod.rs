@@ -26,7 +26,21 @@ pub fn advisers() -> &'static [Adviser] {
 }
 
 pub async fn apps() -> Vec<(&'static str, Arc<AppState>, Store)> {
-    apps_with(WebConfig { secure_cookies: true, ..WebConfig::default() }).await
+    apps_with(test_config()).await
+}
+
+/// The settings of a plain `osez serve` (`WebConfig::default()`), without
+/// what would get in a test's way: no rate limit, no minimum fill time, a
+/// cheap proof of work. A test of one of these sets it back.
+pub fn test_config() -> WebConfig {
+    WebConfig {
+        search_per_minute: 0,
+        forms_per_minute: 0,
+        contacts_per_hour: 0,
+        min_fill_secs: 0,
+        altcha_cost: 20,
+        ..WebConfig::default()
+    }
 }
 
 /// Same, with settings of one's own.
