@@ -151,18 +151,24 @@ pub async fn fresh_postgres_url() -> Option<String> {
     Some(create_postgres_database(&admin_url).await.0)
 }
 
-/// A fresh, migrated store on each backend: SQLite, and PostgreSQL when
-/// configured. Each removes its files or database when dropped.
-pub async fn stores() -> TestStores {
-    let admin_url = admin_url();
-    sweep_leftovers(admin_url.as_deref()).await;
+/// A fresh, migrated SQLite store alone, removed when dropped: for tests of
+/// what does not depend on the backend (pages drawn from the search engine).
+pub async fn sqlite_store() -> Store {
     let root = scratch_root();
     std::fs::create_dir_all(&root).unwrap();
     let dir = tempfile::Builder::new().prefix(&format!("{}-", std::process::id())).tempdir_in(&root).unwrap();
     let mut sqlite = Store::open_sqlite(dir.path()).await.unwrap();
     sqlite.migrate().await.unwrap();
     sqlite.cleanup = Some(Arc::new(Cleanup { dir: Some(dir), database: None }));
-    let mut list = vec![("sqlite", sqlite)];
+    sqlite
+}
+
+/// A fresh, migrated store on each backend: SQLite, and PostgreSQL when
+/// configured. Each removes its files or database when dropped.
+pub async fn stores() -> TestStores {
+    let admin_url = admin_url();
+    sweep_leftovers(admin_url.as_deref()).await;
+    let mut list = vec![("sqlite", sqlite_store().await)];
     if let Some(admin_url) = admin_url {
         let (url, name) = create_postgres_database(&admin_url).await;
         let mut pg = Store::connect(&url).await.unwrap();

@@ -33,13 +33,14 @@ async fn sign_in_sets_a_host_cookie_and_opens_the_back_office() {
 
 #[tokio::test]
 async fn no_session_or_a_forged_one_goes_to_the_sign_in_page() {
-    let (_, state, _) = apps().await.remove(0);
-    for cookie in
-        [None, Some("__Host-osez_session=00000000000000000000000000000000"), Some("__Host-osez_session=<script>")]
-    {
-        let (status, headers, _) = get(&state, "/admin", cookie).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "{cookie:?}");
-        assert_eq!(headers.get(header::LOCATION).unwrap(), "/connexion");
+    for (_backend, state, _) in apps().await {
+        for cookie in
+            [None, Some("__Host-osez_session=00000000000000000000000000000000"), Some("__Host-osez_session=<script>")]
+        {
+            let (status, headers, _) = get(&state, "/admin", cookie).await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "{cookie:?}");
+            assert_eq!(headers.get(header::LOCATION).unwrap(), "/connexion");
+        }
     }
 }
 
@@ -63,13 +64,14 @@ async fn wrong_passwords_are_refused_then_throttled() {
 
 #[tokio::test]
 async fn unknown_accounts_and_bad_forms_get_the_same_french_answer() {
-    let (_, state, _) = apps().await.remove(0);
-    let (status, _, page) = sign_in(&state, "personne@exemple.fr", PASSWORD).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(page.contains("Adresse e-mail ou mot de passe incorrect"));
-    let (status, _, page) = post(&state, "/connexion", format!("email=a&password={}", enc(PASSWORD)), None).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "no form token");
-    assert!(page.contains("Rechargez la page"));
+    for (_backend, state, _) in apps().await {
+        let (status, _, page) = sign_in(&state, "personne@exemple.fr", PASSWORD).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(page.contains("Adresse e-mail ou mot de passe incorrect"));
+        let (status, _, page) = post(&state, "/connexion", format!("email=a&password={}", enc(PASSWORD)), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "no form token");
+        assert!(page.contains("Rechargez la page"));
+    }
 }
 
 #[tokio::test]
@@ -163,15 +165,18 @@ async fn admins_set_up_a_second_factor_and_codes_never_work_twice() {
 
 #[tokio::test]
 async fn unreadable_or_huge_forms_get_a_french_4xx() {
-    let (_, state, _) = apps().await.remove(0);
-    for path in ["/connexion", "/connexion/code", "/connexion/activation", "/connexion/oubli", "/connexion/nouveau"] {
-        let huge = format!("email={}", "x".repeat(10 * 1024 * 1024));
-        let (status, _, _) = post(&state, path, huge, None).await;
-        assert!(status.is_client_error(), "{path}: {status}");
-        let req = Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap();
-        let (status, _, page) = send(&state, req).await;
-        assert!(status.is_client_error(), "{path}: {status}");
-        assert!(page.contains("lang=\"fr\""), "{path}: a French page, not plain text: {page}");
+    for (_backend, state, _) in apps().await {
+        for path in ["/connexion", "/connexion/code", "/connexion/activation", "/connexion/oubli", "/connexion/nouveau"]
+        {
+            let huge = format!("email={}", "x".repeat(10 * 1024 * 1024));
+            let (status, _, _) = post(&state, path, huge, None).await;
+            assert!(status.is_client_error(), "{path}: {status}");
+            let req =
+                Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap();
+            let (status, _, page) = send(&state, req).await;
+            assert!(status.is_client_error(), "{path}: {status}");
+            assert!(page.contains("lang=\"fr\""), "{path}: a French page, not plain text: {page}");
+        }
     }
 }
 
