@@ -62,7 +62,20 @@ pub struct FacetLink {
     pub url: String,
 }
 
+/// One collapsible box of facets: one section, or several related ones
+/// (région and département under "Lieu").
 pub struct FacetGroup {
+    pub title: &'static str,
+    pub sections: Vec<FacetSection>,
+}
+
+impl FacetGroup {
+    pub fn choices(&self) -> usize {
+        self.sections.iter().map(|s| s.values.len()).sum()
+    }
+}
+
+pub struct FacetSection {
     pub title: &'static str,
     pub values: Vec<FacetLink>,
 }
