@@ -235,22 +235,23 @@ async fn ambassadeurs_ia_answer_a_call_and_are_appointed() {
 
 #[tokio::test]
 async fn huge_or_unreadable_application_forms_get_a_french_4xx_and_save_nothing() {
-    let (_, state, store) = apps().await.remove(0);
-    let editor = signed_in(&state, &store, "redaction@exemple.fr", Role::Editor).await;
-    for (path, cookie) in [("/candidature", None), ("/admin/appels", Some(editor.as_str()))] {
-        let huge = format!("description={}", "x".repeat(10 * 1024 * 1024));
-        let (status, _, page) = post(&state, path, huge, cookie).await;
-        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
-        assert!(page.contains("Formulaire illisible"), "{path}");
-        let mut req = axum::http::Request::post(path).header(header::CONTENT_TYPE, "application/json");
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
+    for (_backend, state, store) in apps().await {
+        let editor = signed_in(&state, &store, "redaction@exemple.fr", Role::Editor).await;
+        for (path, cookie) in [("/candidature", None), ("/admin/appels", Some(editor.as_str()))] {
+            let huge = format!("description={}", "x".repeat(10 * 1024 * 1024));
+            let (status, _, page) = post(&state, path, huge, cookie).await;
+            assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+            assert!(page.contains("Formulaire illisible"), "{path}");
+            let mut req = axum::http::Request::post(path).header(header::CONTENT_TYPE, "application/json");
+            if let Some(c) = cookie {
+                req = req.header(header::COOKIE, c);
+            }
+            let (status, _, _) = send(&state, req.body(axum::body::Body::from("{}")).unwrap()).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
         }
-        let (status, _, _) = send(&state, req.body(axum::body::Body::from("{}")).unwrap()).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert!(store.applications().await.unwrap().is_empty());
+        assert!(store.calls().await.unwrap().is_empty());
     }
-    assert!(store.applications().await.unwrap().is_empty());
-    assert!(store.calls().await.unwrap().is_empty());
 }
 
 /// Regression: `/candidature` answered 409 "Un compte existe déjà" to an

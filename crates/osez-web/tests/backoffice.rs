@@ -29,28 +29,29 @@ const PAGES: &[(&str, &[Role])] = &[
 
 #[tokio::test]
 async fn each_role_opens_its_pages_and_no_other() {
-    let (_, state, store) = apps().await.remove(0);
-    for (path, _) in PAGES {
-        let (status, headers, _) = get(&state, path, None).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "{path} without a session");
-        assert_eq!(headers.get(header::LOCATION).unwrap(), "/connexion");
-    }
-    for role in Role::ALL {
-        let cookie = signed_in(&state, &store, &format!("{}@exemple.fr", role.slug()), *role).await;
-        for (path, roles) in PAGES {
-            let (status, headers, page) = get(&state, path, Some(&cookie)).await;
-            let allowed = roles.contains(role);
-            let expected = if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN };
-            assert_eq!(status, expected, "{role:?} on {path}");
-            assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-store", "{path}");
-            if !allowed {
-                assert!(page.contains("Accès refusé"), "{path}");
-            }
-            if allowed && !path.ends_with(".csv") {
-                // The menu offers exactly the pages the role opens.
-                for (other, other_roles) in PAGES.iter().filter(|(p, _)| !p.ends_with(".csv")) {
-                    let linked = page.contains(&format!("<a href=\"{other}\""));
-                    assert_eq!(linked, other_roles.contains(role), "{role:?}: link to {other} on {path}");
+    for (_backend, state, store) in apps().await {
+        for (path, _) in PAGES {
+            let (status, headers, _) = get(&state, path, None).await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "{path} without a session");
+            assert_eq!(headers.get(header::LOCATION).unwrap(), "/connexion");
+        }
+        for role in Role::ALL {
+            let cookie = signed_in(&state, &store, &format!("{}@exemple.fr", role.slug()), *role).await;
+            for (path, roles) in PAGES {
+                let (status, headers, page) = get(&state, path, Some(&cookie)).await;
+                let allowed = roles.contains(role);
+                let expected = if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN };
+                assert_eq!(status, expected, "{role:?} on {path}");
+                assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-store", "{path}");
+                if !allowed {
+                    assert!(page.contains("Accès refusé"), "{path}");
+                }
+                if allowed && !path.ends_with(".csv") {
+                    // The menu offers exactly the pages the role opens.
+                    for (other, other_roles) in PAGES.iter().filter(|(p, _)| !p.ends_with(".csv")) {
+                        let linked = page.contains(&format!("<a href=\"{other}\""));
+                        assert_eq!(linked, other_roles.contains(role), "{role:?}: link to {other} on {path}");
+                    }
                 }
             }
         }
@@ -145,29 +146,30 @@ async fn searches_that_found_nothing_are_reported_by_week_and_exported() {
 
 #[tokio::test]
 async fn coverage_draws_every_department_and_names_those_without_an_ambassadeur() {
-    let (_, state, store) = apps().await.remove(0);
-    let cookie = signed_in(&state, &store, "redaction@exemple.fr", Role::Editor).await;
-    let (status, _, page) = get(&state, "/admin/couverture", Some(&cookie)).await;
-    assert_eq!(status, StatusCode::OK);
-    let geo = geo();
-    // 96 outlines and 5 overseas insets, each with its title.
-    assert_eq!(page.matches("stroke=\"#ffffff\" stroke-width=\"0.6\"><title>").count(), 96);
-    assert_eq!(page.matches("width=\"30\" height=\"30\" fill=\"#").count(), 5);
-    let rows = page.split("<th scope=\"row\">").count() - 1;
-    assert_eq!(rows, geo.departments.len() + geo.regions.len(), "a row per department and per region");
-    let without: Vec<&str> = geo
-        .departments
-        .iter()
-        .filter(|d| !advisers().iter().any(|a| a.department == d.code && a.kind == osez_core::Kind::AmbassadeurIa))
-        .map(|d| d.name.as_str())
-        .collect();
-    assert!(!without.is_empty(), "50 demo advisers leave departments uncovered");
-    assert!(page.contains(&format!("Départements sans ambassadeur IA ({})", without.len())));
-    let listed = page.split("<h2 id=\"sans-ia\">").nth(1).unwrap().split("<figure").next().unwrap();
-    for d in &without {
-        assert!(unescape(listed).contains(*d), "{d}");
+    for (_backend, state, store) in apps().await {
+        let cookie = signed_in(&state, &store, "redaction@exemple.fr", Role::Editor).await;
+        let (status, _, page) = get(&state, "/admin/couverture", Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK);
+        let geo = geo();
+        // 96 outlines and 5 overseas insets, each with its title.
+        assert_eq!(page.matches("stroke=\"#ffffff\" stroke-width=\"0.6\"><title>").count(), 96);
+        assert_eq!(page.matches("width=\"30\" height=\"30\" fill=\"#").count(), 5);
+        let rows = page.split("<th scope=\"row\">").count() - 1;
+        assert_eq!(rows, geo.departments.len() + geo.regions.len(), "a row per department and per region");
+        let without: Vec<&str> = geo
+            .departments
+            .iter()
+            .filter(|d| !advisers().iter().any(|a| a.department == d.code && a.kind == osez_core::Kind::AmbassadeurIa))
+            .map(|d| d.name.as_str())
+            .collect();
+        assert!(!without.is_empty(), "50 demo advisers leave departments uncovered");
+        assert!(page.contains(&format!("Départements sans ambassadeur IA ({})", without.len())));
+        let listed = page.split("<h2 id=\"sans-ia\">").nth(1).unwrap().split("<figure").next().unwrap();
+        for d in &without {
+            assert!(unescape(listed).contains(*d), "{d}");
+        }
+        assert!(page.contains("role=\"img\"") && page.contains("<desc id=\"carte-desc\">"), "text alternative");
     }
-    assert!(page.contains("role=\"img\"") && page.contains("<desc id=\"carte-desc\">"), "text alternative");
 }
 
 #[tokio::test]
@@ -262,21 +264,22 @@ async fn an_admin_ends_someone_elses_sessions_and_disables_their_account() {
 
 #[tokio::test]
 async fn extending_a_session_comes_back_to_the_page_and_never_leaves_the_site() {
-    let (_, state, store) = apps().await.remove(0);
-    let cookie = signed_in(&state, &store, "redaction@exemple.fr", Role::Editor).await;
-    let page = get(&state, "/admin/couverture", Some(&cookie)).await.2;
-    assert!(page.contains("data-idle-seconds=\"") && page.contains("name=\"retour\" value=\"/admin/couverture\""));
-    let token = token_in(&page, "/admin/session/prolonger");
-    for (retour, expected) in [
-        ("/admin/couverture", "/admin/couverture"),
-        ("https://evil.example", "/admin"),
-        ("//evil.example/admin", "/admin"),
-        ("/admin//evil.example", "/admin"),
-    ] {
-        let body = format!("jeton={token}&retour={}", enc(retour));
-        let (status, headers, _) = post(&state, "/admin/session/prolonger", body, Some(&cookie)).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "{retour}");
-        assert_eq!(headers.get(header::LOCATION).unwrap(), expected, "{retour}");
+    for (_backend, state, store) in apps().await {
+        let cookie = signed_in(&state, &store, "redaction@exemple.fr", Role::Editor).await;
+        let page = get(&state, "/admin/couverture", Some(&cookie)).await.2;
+        assert!(page.contains("data-idle-seconds=\"") && page.contains("name=\"retour\" value=\"/admin/couverture\""));
+        let token = token_in(&page, "/admin/session/prolonger");
+        for (retour, expected) in [
+            ("/admin/couverture", "/admin/couverture"),
+            ("https://evil.example", "/admin"),
+            ("//evil.example/admin", "/admin"),
+            ("/admin//evil.example", "/admin"),
+        ] {
+            let body = format!("jeton={token}&retour={}", enc(retour));
+            let (status, headers, _) = post(&state, "/admin/session/prolonger", body, Some(&cookie)).await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "{retour}");
+            assert_eq!(headers.get(header::LOCATION).unwrap(), expected, "{retour}");
+        }
     }
 }
 
@@ -290,23 +293,24 @@ const XSS: &[&str] = &[
 
 #[tokio::test]
 async fn nothing_typed_into_the_back_office_is_rendered_unescaped() {
-    let (_, state, store) = apps().await.remove(0);
-    let cookie = signed_in(&state, &store, "admin@exemple.fr", Role::Admin).await;
-    for payload in XSS {
-        let p = enc(payload);
-        // What visitors typed, shown to the team.
-        store.record_zero_result(payload, &serde_json::json!({ "near": payload }).to_string()).await.unwrap();
-        store.record_audit(payload, payload, payload, Some(payload), Some(payload)).await.unwrap();
-        for uri in [
-            format!("/admin/journal?q={p}&acteur={p}&action={p}&du={p}&au={p}"),
-            "/admin/journal".to_string(),
-            format!("/admin/recherches?semaine={p}"),
-            "/admin/recherches".to_string(),
-        ] {
-            let (status, _, body) = get(&state, &uri, Some(&cookie)).await;
-            assert!(status == StatusCode::OK || status == StatusCode::BAD_REQUEST, "{uri}: {status}");
-            assert!(!body.contains(payload), "{uri}: rendered unescaped");
-            assert!(!body.contains("<script>alert") && !body.contains("<iframe"), "{uri}");
+    for (_backend, state, store) in apps().await {
+        let cookie = signed_in(&state, &store, "admin@exemple.fr", Role::Admin).await;
+        for payload in XSS {
+            let p = enc(payload);
+            // What visitors typed, shown to the team.
+            store.record_zero_result(payload, &serde_json::json!({ "near": payload }).to_string()).await.unwrap();
+            store.record_audit(payload, payload, payload, Some(payload), Some(payload)).await.unwrap();
+            for uri in [
+                format!("/admin/journal?q={p}&acteur={p}&action={p}&du={p}&au={p}"),
+                "/admin/journal".to_string(),
+                format!("/admin/recherches?semaine={p}"),
+                "/admin/recherches".to_string(),
+            ] {
+                let (status, _, body) = get(&state, &uri, Some(&cookie)).await;
+                assert!(status == StatusCode::OK || status == StatusCode::BAD_REQUEST, "{uri}: {status}");
+                assert!(!body.contains(payload), "{uri}: rendered unescaped");
+                assert!(!body.contains("<script>alert") && !body.contains("<iframe"), "{uri}");
+            }
         }
     }
 }

@@ -13,8 +13,8 @@ use crate::error::render;
 use crate::params::RawParams;
 use crate::security::{check_form_token, form_token};
 use crate::views::{
-    AccessibilityPage, ActiveFilter, FacetGroup, FacetLink, FacetSection, FiguresView, HitView, HomePage, LegalPage, PageLink,
-    ProfilePage, ReportPage, ResultsPage, distance_phrase, format_count, specialty_links,
+    AccessibilityPage, ActiveFilter, FacetGroup, FacetLink, FacetSection, FiguresView, HitView, HomePage, LegalPage,
+    PageLink, ProfilePage, ReportPage, ResultsPage, distance_phrase, format_count, specialty_links,
 };
 use crate::{AppState, Directory, PageError};
 
