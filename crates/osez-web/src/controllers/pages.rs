@@ -278,7 +278,6 @@ pub(crate) const REPORT_REASONS: &[(&str, &str)] = &[
     ("autre", "Autre motif"),
 ];
 const MAX_REPORT_CHARS: usize = 2_000;
-const DAY_MS: i64 = 24 * 3600 * 1000;
 
 fn report_path(id: &str) -> String {
     format!("/conseillers/{id}/signaler")
@@ -296,12 +295,15 @@ fn report_page<'a>(ready: &crate::Ready, a: &'a osez_core::Adviser) -> ReportPag
 }
 
 /// Who reports, as the store counts reporters: a keyed hash of the
-/// client's IPv4 address or IPv6 /64 and of the day (UTC), never the
-/// address. One client thus keeps one open report per profile and day.
-/// Rejected: the raw address (personal data kept for months), and a hash
-/// without a day (one pseudonym per person across every report).
-fn reporter(ready: &crate::Ready, ip: std::net::IpAddr) -> String {
-    crate::security::client_pseudonym(&ready.secrets, "signalement", crate::security::now_ms() / DAY_MS, ip)
+/// client's IPv4 address or IPv6 /64 and of the profile, never the address.
+/// One client thus keeps one open report per profile, whatever the day, and
+/// its pseudonyms on two profiles cannot be matched without the key.
+/// Rejected: the raw address (personal data kept for months); a hash of the
+/// day (one client reporting on three days counted as three reporters and
+/// hid the profile); a hash without a scope (one pseudonym per person
+/// across every report).
+fn reporter(secrets: &crate::Secrets, adviser: &str, ip: std::net::IpAddr) -> String {
+    crate::security::client_pseudonym(secrets, &format!("signalement|{adviser}"), 0, ip)
 }
 
 pub async fn report_form(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, PageError> {
@@ -353,7 +355,7 @@ pub async fn report_submit(
         Ok(c) => c,
         Err(e) => return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
     };
-    let reporter = reporter(ready, ip);
+    let reporter = reporter(&ready.secrets, a.id.as_str(), ip);
     let report = NewReport { adviser: &a.id, reason: &reason, message: &message, reporter: &reporter };
     match ready.store.record_abuse_report(&report, &challenge).await? {
         ReportOutcome::Saved { hid_profile } => {
@@ -392,4 +394,21 @@ pub async fn legal(State(state): State<Arc<AppState>>) -> Response {
 
 pub async fn not_found() -> PageError {
     PageError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reporter_is_one_client_on_one_profile_at_any_time() {
+        let secrets = crate::Secrets { form_key: [1; 32] };
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let one = reporter(&secrets, "demo-act-0001", ip("2001:db8:1:2::1"));
+        assert_eq!(one, reporter(&secrets, "demo-act-0001", ip("2001:db8:1:2::ffff")), "one /64");
+        assert_ne!(one, reporter(&secrets, "demo-act-0002", ip("2001:db8:1:2::1")), "not linkable across profiles");
+        assert_ne!(one, reporter(&secrets, "demo-act-0001", ip("2001:db8:1:3::1")));
+        assert_eq!(one.len(), 64);
+        assert!(!one.contains("2001"));
+    }
 }
