@@ -90,22 +90,10 @@ pub fn loggable_email(typed: &str) -> String {
 /// node shares, rather than kept as a second secret: one secret less to load
 /// and to rotate, and the label keeps the two uses apart.
 pub fn ip_pseudonym(secrets: &Secrets, ip: IpAddr) -> String {
-    use hmac::{Hmac, KeyInit, Mac};
-    type HmacSha256 = Hmac<Sha256>;
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
-        v4 => v4,
-    };
-    let prefix: Vec<u8> = match ip {
-        IpAddr::V4(v4) => v4.octets().to_vec(),
-        IpAddr::V6(v6) => v6.octets()[..8].to_vec(),
-    };
-    let mut derive = HmacSha256::new_from_slice(&secrets.form_key).expect("HMAC takes any key length");
-    derive.update(b"osez audit ip pseudonym v1");
-    let key = derive.finalize().into_bytes();
-    let mut mac = HmacSha256::new_from_slice(&key).expect("HMAC takes any key length");
-    mac.update(&prefix);
-    format!("ip:{}", hex(&mac.finalize().into_bytes()[..8]))
+    // The same keyed hash as the abuse reports', for another purpose: one
+    // way to key a client (IPv6 by its /64), one derivation of keys.
+    let pseudonym = crate::security::client_pseudonym(secrets, "journal", 0, ip);
+    format!("ip:{}", &pseudonym[..16])
 }
 
 /// What `Retry-After` says when the password workers are all busy.
