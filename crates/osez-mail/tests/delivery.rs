@@ -132,6 +132,29 @@ async fn a_stalled_server_holds_one_mail_until_its_timeout_and_not_the_others() 
     }
 }
 
+/// Issue 9: a new connection per mail (a TCP and SMTP handshake each)
+/// halved the rate; a worker's connection now carries its next mails.
+#[tokio::test]
+async fn one_connection_carries_several_mails() {
+    let Some(sink) = SmtpSink::start() else { return };
+    for (backend, store) in stores().await {
+        let before = sink.received().len();
+        let front = StallFirst::counting(sink.port).await;
+        let mailer = Mailer::new(MailConfig { connections: 1, ..config(front.url()) }).unwrap().unwrap();
+        for n in 0..10 {
+            store
+                .enqueue_mail(&NewMail { message_id: format!("<{backend}-reuse-{n}@osez.test>"), ..mail(n) })
+                .await
+                .unwrap();
+        }
+        assert_eq!(mailer.deliver_due(&store).await.unwrap(), 10, "{backend}");
+        let got = wait_for_async(&sink, before + 10).await;
+        assert_eq!(got.len(), before + 10, "{backend}");
+        assert_eq!(front.accepted(), 1, "{backend}: one connection for the 10 mails, one after the other");
+        assert_eq!(store.outbox_status().await.unwrap().sent, 10, "{backend}");
+    }
+}
+
 async fn wait_for_async(sink: &SmtpSink, n: usize) -> Vec<osez_mail::testing::Received> {
     for _ in 0..300 {
         let got = sink.received();
