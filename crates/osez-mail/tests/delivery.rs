@@ -116,10 +116,11 @@ async fn a_stalled_server_holds_one_mail_until_its_timeout_and_not_the_others() 
         let got = wait_for_async(&sink, before + 4).await;
         assert!(got.len() >= before + 4, "{backend}: {} of 4 arrived: held behind the stalled one", got.len() - before);
         assert!(!front.stalled_dropped(), "{backend}: the others came only after the timeout");
-        // The fifth comes after its timeout, on a retry over a new connection.
+        // The fifth comes after its timeout, on a retry over another
+        // connection (a new one, or one that delivered an earlier mail).
         let got = wait_for_async(&sink, before + 5).await;
         assert!(front.stalled_dropped(), "{backend}: the stalled connection was never given up");
-        assert!(front.accepted() >= 6, "{backend}: {} connections", front.accepted());
+        assert!(front.accepted() >= 2, "{backend}: {} connections", front.accepted());
         let mut ids: Vec<&str> = got[before..].iter().map(|m| m.message_id.as_str()).collect();
         ids.sort_unstable();
         let want: Vec<String> = (0..5).map(|n| format!("<{backend}-stall-{n}@osez.test>")).collect();
