@@ -391,17 +391,15 @@ impl Server {
     /// our own rustls setup (roots, verification) beside lettre's.
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
         let mut conn = match &self.security {
-            Security::Implicit(params) => {
-                AsyncSmtpConnection::connect_tokio1(
-                    (self.host.as_str(), self.port),
-                    None,
-                    &self.hello,
-                    Some(params.clone()),
-                    None,
-                )
-                .await
-                .map_err(smtp_error)?
-            }
+            Security::Implicit(params) => AsyncSmtpConnection::connect_tokio1(
+                (self.host.as_str(), self.port),
+                None,
+                &self.hello,
+                Some(params.clone()),
+                None,
+            )
+            .await
+            .map_err(smtp_error)?,
             Security::Plain | Security::StartTls { .. } => {
                 let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
                     .await
@@ -474,6 +472,40 @@ mod tests {
         let limit = |c| Mailer::new(c).unwrap().unwrap().inner.send_timeout;
         assert_eq!(limit(config(Duration::from_secs(30), Duration::from_secs(120))), Duration::from_secs(30));
         assert_eq!(limit(config(Duration::from_secs(30), Duration::from_secs(2))), Duration::from_secs(1));
+    }
+
+    /// Every form of `--smtp-url` the README documents, read as lettre's
+    /// `from_url` reads it.
+    #[test]
+    fn smtp_urls_are_read_as_lettre_reads_them() {
+        let mode = |s: &Server| match &s.security {
+            Security::Plain => "plain",
+            Security::StartTls { required: true, .. } => "starttls required",
+            Security::StartTls { required: false, .. } => "starttls opportunistic",
+            Security::Implicit(_) => "implicit tls",
+        };
+        let s = Server::parse("smtp://relais.exemple.fr:25").unwrap();
+        assert_eq!(
+            (s.host.as_str(), s.port, mode(&s), s.credentials.is_none()),
+            ("relais.exemple.fr", 25, "plain", true)
+        );
+        let s = Server::parse("smtp://relais.exemple.fr").unwrap();
+        assert_eq!((s.port, mode(&s)), (25, "plain"));
+        let s = Server::parse("smtp://osez:secret@relais.exemple.fr:587?tls=required").unwrap();
+        assert_eq!((s.port, mode(&s)), (587, "starttls required"));
+        assert!(s.credentials == Some(Credentials::new("osez".into(), "secret".into())));
+        let s = Server::parse("smtp://relais.exemple.fr?tls=opportunistic").unwrap();
+        assert_eq!((s.port, mode(&s)), (587, "starttls opportunistic"));
+        let s = Server::parse("smtps://osez%40exemple.fr:mot%20de%20passe@relais.exemple.fr:465").unwrap();
+        assert_eq!((s.port, mode(&s)), (465, "implicit tls"));
+        assert!(s.credentials == Some(Credentials::new("osez@exemple.fr".into(), "mot de passe".into())));
+        assert_eq!(Server::parse("smtps://relais.exemple.fr").unwrap().port, 465);
+        let s = Server::parse("smtp://[::1]:2525/osez.exemple.fr").unwrap();
+        assert_eq!((s.host.as_str(), s.port), ("::1", 2525));
+        assert_eq!(s.hello, ClientId::Domain("osez.exemple.fr".into()));
+        for bad in ["ftp://x", "smtp://relais.exemple.fr?tls=toujours", "smtp:relais", "pas une url"] {
+            assert!(Server::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
