@@ -11,13 +11,14 @@
 //! handler (a slow or absent server would hold the person's page, and a
 //! crash would lose the mail).
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
-use lettre::transport::smtp::AsyncSmtpTransport;
-use lettre::{AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use osez_store::{OutboxMail, Store};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -48,9 +49,8 @@ pub struct MailConfig {
     /// How many mails are sent at once, each on its own connection: a
     /// stalled one holds one connection, not the others. 8 by default: a
     /// modest load for a relay (Postfix itself opens up to 20 connections
-    /// at once to one destination), and enough for 100 mails a second
-    /// although lettre waits for a delayed ACK on every mail (Nagle's
-    /// algorithm, see docs/BENCHMARKS.md).
+    /// at once to one destination); a connection that delivered a mail
+    /// carries a next one (see docs/BENCHMARKS.md for the rates).
     pub connections: usize,
 }
 
@@ -94,7 +94,13 @@ pub struct Mailer {
 }
 
 struct Inner {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    server: Server,
+    /// Connections that delivered their last mail and wait for the next,
+    /// most recently used last; at most `connections`. Only a send that
+    /// ended well puts its connection back: one cut by the timeout or
+    /// failed in any way is dropped (closed) with its future, so no mail
+    /// ever goes over a connection left mid-dialogue.
+    idle: Mutex<Vec<Idle>>,
     from: Mailbox,
     config: MailConfig,
     /// `config.send_timeout`, at most half the lease: a send still running
@@ -132,15 +138,8 @@ impl Mailer {
         let from = parse_from(&config.from)?;
         let Some(url) = &config.smtp_url else { return Ok(None) };
         let send_timeout = config.send_timeout.min(config.lease / 2).max(Duration::from_millis(1));
-        // No connection pool (lettre's `pool` feature): a send cut by the
-        // timeout could leave a connection mid-dialogue, and the pool would
-        // hand it to the next mail. One connection per mail, closed at once
-        // when its send is cut.
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| MailError::Url(e.to_string()))?
-            .timeout(Some(send_timeout))
-            .build();
-        Ok(Some(Mailer { inner: Arc::new(Inner { transport, from, config, send_timeout }) }))
+        let server = Server::parse(url)?;
+        Ok(Some(Mailer { inner: Arc::new(Inner { server, idle: Mutex::new(Vec::new()), from, config, send_timeout }) }))
     }
 
     /// The message as it goes on the wire; the same bytes at every attempt
@@ -166,13 +165,52 @@ impl Mailer {
     async fn send(&self, mail: &OutboxMail) -> Result<(), SendError> {
         let message = self.message(mail)?;
         let limit = self.inner.send_timeout;
-        match tokio::time::timeout(limit, self.inner.transport.send(message)).await {
+        let attempt = async {
+            let mut conn = match self.take_idle().await {
+                Some(idle) => idle.conn,
+                None => self.inner.server.connect().await?,
+            };
+            conn.send(message.envelope(), &message.formatted()).await.map_err(smtp_error)?;
+            // Reached only when the server took the mail: after any error
+            // above, or when the timeout drops this future, the connection
+            // is dropped (closed) with it.
+            if !conn.has_broken() {
+                self.put_idle(conn);
+            }
+            Ok(())
+        };
+        match tokio::time::timeout(limit, attempt).await {
             Err(_) => {
                 Err(SendError::Transient(format!("no answer from the SMTP server within {} ms", limit.as_millis())))
             }
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-            Ok(Err(e)) => Err(SendError::Transient(e.to_string())),
+            Ok(result) => result,
+        }
+    }
+
+    /// The most recently used idle connection still alive, if any. One
+    /// idle for a while is asked a NOOP first: the server may have closed
+    /// it (its own idle timeout, a restart), and a mail sent over it would
+    /// wait for a retry.
+    async fn take_idle(&self) -> Option<Idle> {
+        loop {
+            let idle = self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()?;
+            let age = idle.since.elapsed();
+            if age > IDLE_MAX {
+                continue;
+            }
+            let mut idle = idle;
+            if age <= IDLE_TRUSTED || idle.conn.test_connected().await {
+                return Some(idle);
+            }
+        }
+    }
+
+    fn put_idle(&self, conn: AsyncSmtpConnection) {
+        let mut idle = self.inner.idle.lock().unwrap_or_else(|e| e.into_inner());
+        // Never more than could be in flight; stale ones are dropped.
+        idle.retain(|c| c.since.elapsed() <= IDLE_MAX);
+        if idle.len() < self.inner.config.connections.max(1) {
+            idle.push(Idle { conn, since: Instant::now() });
         }
     }
 
@@ -273,6 +311,116 @@ impl Mailer {
     }
 }
 
+/// A connection idle for longer than this is closed rather than reused:
+/// servers close theirs after a few minutes (Postfix after 300 s).
+const IDLE_MAX: Duration = Duration::from_secs(60);
+/// A connection idle for less than this is reused without a NOOP first.
+const IDLE_TRUSTED: Duration = Duration::from_secs(2);
+
+/// An open SMTP session, ready for its next mail.
+struct Idle {
+    conn: AsyncSmtpConnection,
+    since: Instant,
+}
+
+/// A lettre error as a failure of one mail: a 5xx is permanent, the rest
+/// (4xx, network, TLS) may pass on a retry.
+fn smtp_error(e: lettre::transport::smtp::Error) -> SendError {
+    if e.is_permanent() { SendError::Permanent(e.to_string()) } else { SendError::Transient(e.to_string()) }
+}
+
+/// How to reach the SMTP server, read from `--smtp-url` with the same
+/// rules as lettre's `AsyncSmtpTransport::from_url`: `smtp://` plain
+/// (port 25), `smtp://…?tls=required` or `?tls=opportunistic` with
+/// STARTTLS (port 587), `smtps://` implicit TLS (port 465); the path names
+/// the EHLO, user and password (percent-encoded) authenticate.
+struct Server {
+    /// For the TCP connection (an IPv6 address without its brackets).
+    host: String,
+    port: u16,
+    security: Security,
+    hello: ClientId,
+    credentials: Option<Credentials>,
+}
+
+enum Security {
+    Plain,
+    StartTls { params: TlsParameters, required: bool },
+    Implicit(TlsParameters),
+}
+
+impl Server {
+    fn parse(url: &str) -> Result<Server, MailError> {
+        let bad = |e: &dyn std::fmt::Display| MailError::Url(e.to_string());
+        let parsed = url::Url::parse(url).map_err(|e| bad(&e))?;
+        let tls = parsed.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+        let name = parsed.host_str().ok_or_else(|| bad(&"smtp host undefined"))?.to_string();
+        let host = match parsed.host() {
+            Some(url::Host::Ipv6(a)) => a.to_string(),
+            _ => name.clone(),
+        };
+        let params = || TlsParameters::new(name.clone()).map_err(|e| bad(&e));
+        let (security, default_port) = match (parsed.scheme(), tls.as_deref()) {
+            ("smtp", None) => (Security::Plain, 25),
+            ("smtp", Some("required")) => (Security::StartTls { params: params()?, required: true }, 587),
+            ("smtp", Some("opportunistic")) => (Security::StartTls { params: params()?, required: false }, 587),
+            ("smtps", _) => (Security::Implicit(params()?), 465),
+            (scheme, tls) => return Err(bad(&format!("unknown scheme {scheme:?} or tls parameter {tls:?}"))),
+        };
+        let hello = match parsed.path().trim_matches('/') {
+            "" => ClientId::default(),
+            name => ClientId::Domain(name.to_string()),
+        };
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s).decode_utf8().map(|s| s.into_owned()).map_err(|e| bad(&e))
+        };
+        let credentials = match parsed.password() {
+            Some(password) => Some(Credentials::new(decode(parsed.username())?, decode(password)?)),
+            None => None,
+        };
+        Ok(Server { host, port: parsed.port().unwrap_or(default_port), security, hello, credentials })
+    }
+
+    /// A new session, greeted, encrypted as the URL asks, authenticated.
+    /// We open the TCP connection ourselves to turn Nagle's algorithm off,
+    /// which lettre 0.11.23 leaves on: it writes a mail's body and its
+    /// final `.` apart, and the second write would wait for the server's
+    /// delayed ACK, 40 ms a mail. Implicit TLS (`smtps://`) keeps lettre's
+    /// own connection (and so Nagle's algorithm): lettre can only wrap its
+    /// own socket in TLS before the greeting, and doing it here would mean
+    /// our own rustls setup (roots, verification) beside lettre's.
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let mut conn = match &self.security {
+            Security::Implicit(params) => AsyncSmtpConnection::connect_tokio1(
+                (self.host.as_str(), self.port),
+                None,
+                &self.hello,
+                Some(params.clone()),
+                None,
+            )
+            .await
+            .map_err(smtp_error)?,
+            Security::Plain | Security::StartTls { .. } => {
+                let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
+                    .await
+                    .map_err(|e| SendError::Transient(format!("connection to the SMTP server: {e}")))?;
+                tcp.set_nodelay(true)
+                    .map_err(|e| SendError::Transient(format!("connection to the SMTP server: {e}")))?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello).await.map_err(smtp_error)?
+            }
+        };
+        if let Security::StartTls { params, required } = &self.security
+            && (*required || conn.can_starttls())
+        {
+            conn.starttls(params.clone(), &self.hello).await.map_err(smtp_error)?;
+        }
+        if let Some(credentials) = &self.credentials {
+            conn.auth(DEFAULT_MECHANISMS, credentials).await.map_err(smtp_error)?;
+        }
+        Ok(conn)
+    }
+}
+
 /// What one send task returns.
 type Sent = Result<(), osez_store::StoreError>;
 
@@ -324,6 +472,40 @@ mod tests {
         let limit = |c| Mailer::new(c).unwrap().unwrap().inner.send_timeout;
         assert_eq!(limit(config(Duration::from_secs(30), Duration::from_secs(120))), Duration::from_secs(30));
         assert_eq!(limit(config(Duration::from_secs(30), Duration::from_secs(2))), Duration::from_secs(1));
+    }
+
+    /// Every form of `--smtp-url` the README documents, read as lettre's
+    /// `from_url` reads it.
+    #[test]
+    fn smtp_urls_are_read_as_lettre_reads_them() {
+        let mode = |s: &Server| match &s.security {
+            Security::Plain => "plain",
+            Security::StartTls { required: true, .. } => "starttls required",
+            Security::StartTls { required: false, .. } => "starttls opportunistic",
+            Security::Implicit(_) => "implicit tls",
+        };
+        let s = Server::parse("smtp://relais.exemple.fr:25").unwrap();
+        assert_eq!(
+            (s.host.as_str(), s.port, mode(&s), s.credentials.is_none()),
+            ("relais.exemple.fr", 25, "plain", true)
+        );
+        let s = Server::parse("smtp://relais.exemple.fr").unwrap();
+        assert_eq!((s.port, mode(&s)), (25, "plain"));
+        let s = Server::parse("smtp://osez:secret@relais.exemple.fr:587?tls=required").unwrap();
+        assert_eq!((s.port, mode(&s)), (587, "starttls required"));
+        assert!(s.credentials == Some(Credentials::new("osez".into(), "secret".into())));
+        let s = Server::parse("smtp://relais.exemple.fr?tls=opportunistic").unwrap();
+        assert_eq!((s.port, mode(&s)), (587, "starttls opportunistic"));
+        let s = Server::parse("smtps://osez%40exemple.fr:mot%20de%20passe@relais.exemple.fr:465").unwrap();
+        assert_eq!((s.port, mode(&s)), (465, "implicit tls"));
+        assert!(s.credentials == Some(Credentials::new("osez@exemple.fr".into(), "mot de passe".into())));
+        assert_eq!(Server::parse("smtps://relais.exemple.fr").unwrap().port, 465);
+        let s = Server::parse("smtp://[::1]:2525/osez.exemple.fr").unwrap();
+        assert_eq!((s.host.as_str(), s.port), ("::1", 2525));
+        assert_eq!(s.hello, ClientId::Domain("osez.exemple.fr".into()));
+        for bad in ["ftp://x", "smtp://relais.exemple.fr?tls=toujours", "smtp:relais", "pas une url"] {
+            assert!(Server::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -151,6 +151,15 @@ pub struct StallFirst {
 impl StallFirst {
     /// Listens on a free loopback port, in front of `127.0.0.1:behind`.
     pub async fn start(behind: u16) -> StallFirst {
+        StallFirst::stalling(behind, 1).await
+    }
+
+    /// Stalls none: passes every connection through and only counts them.
+    pub async fn counting(behind: u16) -> StallFirst {
+        StallFirst::stalling(behind, 0).await
+    }
+
+    async fn stalling(behind: u16, stalled: usize) -> StallFirst {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
         let stalled_dropped = Arc::new(AtomicBool::new(false));
@@ -158,7 +167,7 @@ impl StallFirst {
         let (dropped, count) = (stalled_dropped.clone(), accepted.clone());
         let task = tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
-                if count.fetch_add(1, Ordering::SeqCst) == 0 {
+                if count.fetch_add(1, Ordering::SeqCst) < stalled {
                     // Held, silent, until the client hangs up.
                     let dropped = dropped.clone();
                     tokio::spawn(async move {

@@ -116,10 +116,11 @@ async fn a_stalled_server_holds_one_mail_until_its_timeout_and_not_the_others() 
         let got = wait_for_async(&sink, before + 4).await;
         assert!(got.len() >= before + 4, "{backend}: {} of 4 arrived: held behind the stalled one", got.len() - before);
         assert!(!front.stalled_dropped(), "{backend}: the others came only after the timeout");
-        // The fifth comes after its timeout, on a retry over a new connection.
+        // The fifth comes after its timeout, on a retry over another
+        // connection (a new one, or one that delivered an earlier mail).
         let got = wait_for_async(&sink, before + 5).await;
         assert!(front.stalled_dropped(), "{backend}: the stalled connection was never given up");
-        assert!(front.accepted() >= 6, "{backend}: {} connections", front.accepted());
+        assert!(front.accepted() >= 2, "{backend}: {} connections", front.accepted());
         let mut ids: Vec<&str> = got[before..].iter().map(|m| m.message_id.as_str()).collect();
         ids.sort_unstable();
         let want: Vec<String> = (0..5).map(|n| format!("<{backend}-stall-{n}@osez.test>")).collect();
@@ -129,6 +130,29 @@ async fn a_stalled_server_holds_one_mail_until_its_timeout_and_not_the_others() 
         assert_eq!(sink.received().len(), before + 5, "{backend}: nothing sent twice");
         let s = store.outbox_status().await.unwrap();
         assert_eq!((s.pending, s.sent), (0, 5), "{backend}");
+    }
+}
+
+/// Issue 9: a new connection per mail (a TCP and SMTP handshake each)
+/// halved the rate; a worker's connection now carries its next mails.
+#[tokio::test]
+async fn one_connection_carries_several_mails() {
+    let Some(sink) = SmtpSink::start() else { return };
+    for (backend, store) in stores().await {
+        let before = sink.received().len();
+        let front = StallFirst::counting(sink.port).await;
+        let mailer = Mailer::new(MailConfig { connections: 1, ..config(front.url()) }).unwrap().unwrap();
+        for n in 0..10 {
+            store
+                .enqueue_mail(&NewMail { message_id: format!("<{backend}-reuse-{n}@osez.test>"), ..mail(n) })
+                .await
+                .unwrap();
+        }
+        assert_eq!(mailer.deliver_due(&store).await.unwrap(), 10, "{backend}");
+        let got = wait_for_async(&sink, before + 10).await;
+        assert_eq!(got.len(), before + 10, "{backend}");
+        assert_eq!(front.accepted(), 1, "{backend}: one connection for the 10 mails, one after the other");
+        assert_eq!(store.outbox_status().await.unwrap().sent, 10, "{backend}");
     }
 }
 
