@@ -199,7 +199,7 @@ impl AppState {
 
 /// Every route of Osez.
 pub fn router(state: Arc<AppState>) -> Router {
-    use controllers::{admin, api, applications, backoffice, contact, health, messages, my_data, pages};
+    use controllers::{admin, api, applications, backoffice, claims, contact, health, messages, my_data, pages};
     Router::new()
         .route("/", get(pages::home))
         .route("/recherche", get(pages::search))
@@ -246,6 +246,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin/comptes", get(backoffice::users))
         .route("/admin/comptes/{id}/sessions", post(backoffice::user_sessions))
         .route("/admin/comptes/{id}/etat", post(backoffice::user_state))
+        .route("/conseillers/{id}/revendiquer", get(claims::claim_form).post(claims::claim_submit))
+        .route("/admin/revendications", get(claims::claims).post(claims::invite))
+        .route("/admin/revendications/{id}", get(claims::claim).post(claims::claim_decide))
+        .route("/invitation", get(claims::invitation_form).post(claims::invitation_accept))
         .route("/healthz", get(health::healthz))
         .route("/api/v1/advisers", get(api::advisers))
         .route("/api/v1/advisers/{id}", get(api::adviser))
