@@ -105,8 +105,7 @@ impl From<sqlx::Error> for InviteError {
     }
 }
 
-const CLAIM_COLUMNS: &str =
-    "id, adviser_id, email, siret, message, status, reason, decided_by, decided_at, created_at";
+const CLAIM_COLUMNS: &str = "id, adviser_id, email, siret, message, status, reason, decided_by, decided_at, created_at";
 
 fn claim_from_row(r: &AnyRow) -> Result<Claim, StoreError> {
     Ok(Claim {
@@ -131,10 +130,8 @@ async fn invite_in(
     inv: &Invitation<'_>,
     actor: &str,
 ) -> Result<i64, InviteError> {
-    let known: Option<String> = sqlx::query_scalar("SELECT id FROM advisers WHERE id = $1")
-        .bind(inv.adviser)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let known: Option<String> =
+        sqlx::query_scalar("SELECT id FROM advisers WHERE id = $1").bind(inv.adviser).fetch_optional(&mut **tx).await?;
     if known.is_none() {
         return Err(InviteError::UnknownProfile);
     }

@@ -12,7 +12,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use osez_core::account::{Email, NewPassword, Role, hash_password, siret_is_valid};
-use osez_store::{Claim, ClaimOutcome, InviteError, Invitation, NewClaim};
+use osez_store::{Claim, ClaimOutcome, Invitation, InviteError, NewClaim};
 
 use super::admin::{checked, no_store, session_binding};
 use super::backoffice::{chrome, format_time, refused};
@@ -269,7 +269,9 @@ fn invitation_link(state: &AppState, token: &str) -> String {
 /// The French sentence for an invitation that wrote nothing.
 fn invite_error(e: InviteError) -> Result<String, PageError> {
     Ok(match e {
-        InviteError::UnknownProfile => "Aucun profil n'a cet identifiant : vérifiez-le sur la page publique du profil.".into(),
+        InviteError::UnknownProfile => {
+            "Aucun profil n'a cet identifiant : vérifiez-le sur la page publique du profil.".into()
+        }
         InviteError::TeamAccount => {
             "Cette adresse est celle d'un compte de l'équipe : un compte de conseiller doit avoir sa propre adresse."
                 .into()
@@ -308,7 +310,13 @@ pub async fn claim_decide(
                 Ok(l) => l,
                 Err(res) => return Ok(res),
             };
-            let mail = mail::invitation(&state.config, email.as_str(), &name, &invitation_link(&state, &link.token), INVITE_DAYS);
+            let mail = mail::invitation(
+                &state.config,
+                email.as_str(),
+                &name,
+                &invitation_link(&state, &link.token),
+                INVITE_DAYS,
+            );
             let inv = Invitation {
                 adviser: &c.adviser_id,
                 email: &email,
@@ -365,7 +373,9 @@ pub async fn invite(
     let adviser = form.get("identifiant").map(|s| s.trim().to_string()).unwrap_or_default();
     let raw_email = form.get("email").map(|s| s.trim().to_string()).unwrap_or_default();
     let typed = (adviser.chars().take(100).collect(), raw_email.chars().take(254).collect());
-    let fail = |message: String| list_page(&state, &current, StatusCode::UNPROCESSABLE_ENTITY, None, Some(message), typed.clone());
+    let fail = |message: String| {
+        list_page(&state, &current, StatusCode::UNPROCESSABLE_ENTITY, None, Some(message), typed.clone())
+    };
     let Ok(email) = Email::parse(&raw_email) else {
         return fail("Adresse e-mail invalide : écrivez-la ainsi, prenom.nom@exemple.fr.".into()).await;
     };
@@ -374,7 +384,8 @@ pub async fn invite(
         Ok(l) => l,
         Err(res) => return Ok(res),
     };
-    let mail = mail::invitation(&state.config, email.as_str(), &name, &invitation_link(&state, &link.token), INVITE_DAYS);
+    let mail =
+        mail::invitation(&state.config, email.as_str(), &name, &invitation_link(&state, &link.token), INVITE_DAYS);
     let inv = Invitation {
         adviser: &adviser,
         email: &email,
