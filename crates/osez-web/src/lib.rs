@@ -25,6 +25,7 @@ use osez_search::Engine;
 use osez_store::Store;
 use tower_http::timeout::TimeoutLayer;
 
+pub use controllers::claims::{INVITATION_TTL, PreparedInvitation, prepare_invitation};
 pub use error::{ApiError, PageError};
 use security::Limits;
 pub use security::Secrets;

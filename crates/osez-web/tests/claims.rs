@@ -216,6 +216,11 @@ async fn a_refusal_needs_a_reason_and_mails_it() {
         let c = store.claim(claim).await.unwrap().unwrap();
         assert_eq!((c.status.as_str(), c.decided_by.as_deref()), ("refused", Some("editrice@exemple.fr")));
         assert!(store.user_by_email(&Email::parse("inconnu@ailleurs.fr").unwrap()).await.unwrap().is_none());
+        // The retention job deletes decided claims, never waiting ones.
+        claim_from(&state, &id, "198.51.100.33", "autre@ailleurs.fr", &good_siret()).await;
+        assert_eq!(store.purge_claims_before(i64::MAX).await.unwrap(), 1, "{backend}");
+        let left = store.claims().await.unwrap();
+        assert_eq!((left.len(), left[0].status.as_str()), (1, "pending"), "{backend}");
     }
 }
 

@@ -476,3 +476,47 @@ pub async fn invitation_accept(
     // requires one.
     Ok(no_store(Redirect::to("/connexion?bienvenue=1").into_response()))
 }
+
+/// An invitation prepared outside a request (`osez admin invite`): the
+/// link's token hash, the mail that carries the link, and when it ends.
+pub struct PreparedInvitation {
+    pub adviser: String,
+    pub email: Email,
+    pub token_hash: String,
+    pub expires_at_ms: i64,
+    pub mail: osez_store::NewMail,
+}
+
+impl PreparedInvitation {
+    /// The invitation to write, with the placeholder password of a new
+    /// account (see [`Invitation::placeholder_hash`]).
+    pub fn invitation<'a>(&'a self, placeholder_hash: &'a str) -> Invitation<'a> {
+        Invitation {
+            adviser: &self.adviser,
+            email: &self.email,
+            placeholder_hash,
+            token_hash: &self.token_hash,
+            expires_at_ms: self.expires_at_ms,
+            mail: &self.mail,
+        }
+    }
+}
+
+/// Prepares the invitation of `email` to the profile `adviser` (named
+/// `adviser_name` in the mail), as the back office writes it.
+pub fn prepare_invitation(
+    config: &crate::WebConfig,
+    adviser: &str,
+    adviser_name: &str,
+    email: Email,
+) -> PreparedInvitation {
+    let token = new_token();
+    let link = format!("{}{INVITATION}?jeton={token}", mail::base_url(config));
+    PreparedInvitation {
+        adviser: adviser.to_string(),
+        mail: mail::invitation(config, email.as_str(), adviser_name, &link, INVITE_DAYS),
+        email,
+        token_hash: token_hash(&token),
+        expires_at_ms: now_ms() + INVITATION_TTL.as_millis() as i64,
+    }
+}
