@@ -4,6 +4,7 @@
 mod admin;
 mod directory;
 mod import;
+mod invite;
 mod serve;
 
 use std::net::SocketAddr;
@@ -151,6 +152,25 @@ enum AdminWhat {
         #[arg(long)]
         generate_password: bool,
     },
+    /// Invites advisers to the profiles they run, from a CSV file of `identifiant;email` lines
+    /// (header optional): an adviser account linked to each profile and a mail with a link valid
+    /// 7 days. All or nothing.
+    Invite {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The CSV file.
+        #[arg(long)]
+        csv: PathBuf,
+        /// Public address of the site, for the links in the mails.
+        #[arg(long, env = "OSEZ_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Sender of the mails, "Name <address>" (its domain names the messages).
+        #[arg(long, env = "OSEZ_MAIL_FROM", default_value = "Osez <ne-pas-repondre@osez.invalid>")]
+        mail_from: String,
+        /// Check the file and report, without saving anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -248,6 +268,9 @@ fn main() -> ExitCode {
             }
             Command::Admin { what: AdminWhat::Create { data, email, role, generate_password } } => {
                 admin::create(&data, &email, &role, generate_password).await
+            }
+            Command::Admin { what: AdminWhat::Invite { data, csv, public_url, mail_from, dry_run } } => {
+                invite::csv(&data, &csv, invite::Options { public_url, mail_from, dry_run }).await
             }
             Command::Reindex { data } => directory::reindex(&data).await,
             Command::Migrate { data } => {

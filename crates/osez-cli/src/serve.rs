@@ -132,6 +132,10 @@ async fn retention(store: osez_store::Store, days: u32, audit_days: u32) {
             }
             Err(e) => tracing::warn!(error = %e, "retention purge failed; will try again"),
         }
+        match store.purge_claims_before(cutoff).await {
+            Ok(claims) => tracing::info!(days, claims, "decided claims purge"),
+            Err(e) => tracing::warn!(error = %e, "claims purge failed; will try again"),
+        }
         let cutoff = osez_web::security::now_ms() - i64::from(audit_days) * 86_400_000;
         match store.purge_audit_before(cutoff).await {
             Ok(deleted) => tracing::info!(audit_days, deleted, "audit log purge"),

@@ -634,3 +634,57 @@ fn help_does_not_print_the_passwords_of_the_database_and_smtp_urls() {
     assert!(help.contains("OSEZ_DATABASE_URL") && help.contains("OSEZ_SMTP_URL"), "{help}");
     assert!(!help.contains("secret"), "a password printed: {help}");
 }
+
+/// `osez admin invite --csv`: line-numbered errors and nothing written,
+/// then a dry run that writes nothing, then every invitation at once.
+#[tokio::test]
+async fn bulk_invitations_are_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("activateurs.csv");
+    let good = "101;Agence Essai;Agence de communication, marketing;Privée;1 rue A;35000;Rennes;Bretagne;\n\
+                102;CCI Essai;Organisme public;Publique;;69003;LYON;Auvergne-Rhône-Alpes;\n";
+    std::fs::write(&profiles, format!("{HEADER}{good}")).unwrap();
+    assert!(osez(&["import", "advisers", profiles.to_str().unwrap()], dir.path()).status.success());
+    let store = osez_store::Store::open_sqlite(dir.path()).await.unwrap();
+    let ids: Vec<String> = store.all_advisers().await.unwrap().iter().map(|a| a.id.as_str().to_string()).collect();
+    assert_eq!(ids.len(), 2);
+    let outbox = || async { store.outbox_status().await.unwrap().pending };
+    let file = dir.path().join("invitations.csv");
+    let invite = |extra: &[&str]| {
+        let mut args =
+            vec!["admin", "invite", "--csv", file.to_str().unwrap(), "--public-url", "https://osez.example.fr"];
+        args.extend_from_slice(extra);
+        osez(&args, dir.path())
+    };
+
+    std::fs::write(
+        &file,
+        format!(
+            "\u{feff}identifiant;email\n{};a@exemple.fr\ninconnu;b@exemple.fr\n{};pas-une-adresse\n",
+            ids[0], ids[1]
+        ),
+    )
+    .unwrap();
+    let out = invite(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("ligne 3 : aucun profil") && err.contains("ligne 4 : adresse e-mail invalide"), "{err}");
+    assert!(err.contains("nothing invited"), "{err}");
+    assert_eq!(outbox().await, 0);
+
+    std::fs::write(&file, format!("{};a@exemple.fr\n{};b@exemple.fr\n", ids[0], ids[1])).unwrap();
+    let out = invite(&["--dry-run"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dry run: nothing saved"));
+    assert_eq!(outbox().await, 0);
+
+    let out = invite(&[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(outbox().await, 2);
+    let a = store.user_by_email(&osez_core::account::Email::parse("b@exemple.fr").unwrap()).await.unwrap().unwrap();
+    assert_eq!(a.adviser_id.as_deref(), Some(ids[1].as_str()));
+    let mails = store.take_due_mail(10, 60_000).await.unwrap();
+    assert!(
+        mails.iter().all(|m| m.kind == "invitation" && m.body.contains("https://osez.example.fr/invitation?jeton="))
+    );
+}

@@ -9,6 +9,7 @@
 mod accounts;
 mod advisers;
 mod applications;
+mod claims;
 mod contacts;
 mod error;
 mod outbox;
@@ -25,6 +26,7 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{AuditCursor, AuditEntry, AuditQuery, CreateUserError, Session, User, UserSummary};
 pub use advisers::UpsertReport;
 pub use applications::{Application, ApplicationKind, ApplicationStatus, Call, Review};
+pub use claims::{CLAIMS_PER_PROFILE, Claim, ClaimOutcome, Invitation, InviteError, NewClaim};
 pub use contacts::{
     AccountCopy, ContactMessage, Erased, InboxQuery, MailCopy, OutcomeCount, PersonalData, Recipient, Recorded, Reply,
     SpentChallenge,

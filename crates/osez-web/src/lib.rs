@@ -26,6 +26,7 @@ use osez_search::Engine;
 use osez_store::Store;
 use tower_http::timeout::TimeoutLayer;
 
+pub use controllers::claims::{INVITATION_TTL, PreparedInvitation, prepare_invitation};
 pub use error::{ApiError, PageError};
 use security::Limits;
 pub use security::Secrets;
@@ -241,7 +242,7 @@ impl AppState {
 
 /// Every route of Osez.
 pub fn router(state: Arc<AppState>) -> Router {
-    use controllers::{admin, api, applications, backoffice, contact, health, messages, my_data, pages};
+    use controllers::{admin, api, applications, backoffice, claims, contact, health, messages, my_data, pages};
     Router::new()
         .route("/", get(pages::home))
         .route("/recherche", get(pages::search))
@@ -288,6 +289,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin/comptes", get(backoffice::users))
         .route("/admin/comptes/{id}/sessions", post(backoffice::user_sessions))
         .route("/admin/comptes/{id}/etat", post(backoffice::user_state))
+        .route("/conseillers/{id}/revendiquer", get(claims::claim_form).post(claims::claim_submit))
+        .route("/admin/revendications", get(claims::claims).post(claims::invite))
+        .route("/admin/revendications/{id}", get(claims::claim).post(claims::claim_decide))
+        .route("/invitation", get(claims::invitation_form).post(claims::invitation_accept))
         .route("/healthz", get(health::healthz))
         .route("/api/v1/advisers", get(api::advisers))
         .route("/api/v1/advisers/{id}", get(api::adviser))

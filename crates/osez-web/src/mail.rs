@@ -192,3 +192,45 @@ pub(crate) fn account_exists(config: &WebConfig, to: &str) -> NewMail {
         ),
     }
 }
+
+// ------------------------------------------------------- claims, invitations
+
+/// To an adviser invited to Osez (a claim accepted, or the team's own
+/// invitation): the single-use link that sets the account's password.
+pub(crate) fn invitation(config: &WebConfig, to: &str, adviser_name: &str, link: &str, days: u64) -> NewMail {
+    let sig = signature(config);
+    let base = base_url(config);
+    NewMail {
+        message_id: message_id(config),
+        kind: "invitation",
+        to: to.to_string(),
+        reply_to: None,
+        subject: format!("Osez : votre accès au profil « {adviser_name} »"),
+        body: format!(
+            "Bonjour,\n\nL'équipe France Num vous donne accès au profil « {adviser_name} » dans l'annuaire Osez. \
+             Vous pourrez le mettre à jour et recevoir les demandes des entreprises.\n\n\
+             Pour choisir votre mot de passe, ouvrez ce lien (une seule fois, pendant {days} jours) :\n{link}\n\n\
+             Ensuite, connectez-vous à {base}/connexion avec cette adresse.\n\n\
+             Si vous n'attendiez pas ce message, ignorez-le : aucun accès n'est ouvert sans ce lien.\n\n{sig}\n"
+        ),
+    }
+}
+
+/// To whoever claimed a profile, when the team refuses the claim.
+pub(crate) fn claim_refused(config: &WebConfig, to: &str, adviser_name: &str, reason: &str) -> NewMail {
+    let sig = signature(config);
+    let base = base_url(config);
+    NewMail {
+        message_id: message_id(config),
+        kind: "claim_refused",
+        to: to.to_string(),
+        reply_to: None,
+        subject: format!("Osez : votre demande d'accès au profil « {adviser_name} »"),
+        body: format!(
+            "Bonjour,\n\nVous avez demandé l'accès au profil « {adviser_name} » de l'annuaire Osez. \
+             L'équipe France Num n'a pas pu donner suite à cette demande, pour la raison suivante :\n\n{}\n\n\
+             Pour toute question, écrivez à l'équipe : {base}/contact\n\n{sig}\n",
+            quoted(reason)
+        ),
+    }
+}

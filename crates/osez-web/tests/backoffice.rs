@@ -18,6 +18,7 @@ const PAGES: &[(&str, &[Role])] = &[
     ("/admin/suivi", &[Role::Admin, Role::Editor, Role::Moderator]),
     ("/admin/candidatures", &[Role::Admin, Role::Editor]),
     ("/admin/appels", &[Role::Admin, Role::Editor]),
+    ("/admin/revendications", &[Role::Admin, Role::Editor]),
     ("/admin/moderation", &[Role::Admin, Role::Moderator]),
     ("/admin/recherches", &[Role::Admin, Role::Editor]),
     ("/admin/recherches.csv", &[Role::Admin, Role::Editor]),

@@ -55,6 +55,8 @@ pub async fn sign_in_form(
         Some("Votre session a expiré. Reconnectez-vous pour continuer.")
     } else if raw.get("sortie").is_some() {
         Some("Vous êtes déconnecté.")
+    } else if raw.get("bienvenue").is_some() {
+        Some("Votre mot de passe est enregistré. Connectez-vous pour gérer votre profil.")
     } else if raw.get("reinitialise").is_some() {
         Some(
             "Votre mot de passe a été changé, et vos autres sessions fermées. Connectez-vous avec le nouveau mot de passe.",

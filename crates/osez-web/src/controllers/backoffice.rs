@@ -50,6 +50,7 @@ const SECTIONS: &[Section] = &[
     Section { href: "/admin/suivi", label: "Suite des contacts", roles: TEAM },
     Section { href: "/admin/candidatures", label: "Candidatures", roles: EDITORS },
     Section { href: "/admin/appels", label: "Appels", roles: EDITORS },
+    Section { href: "/admin/revendications", label: "Revendications", roles: EDITORS },
     Section { href: "/admin/moderation", label: "Modération", roles: MODERATION },
     Section { href: "/admin/recherches", label: "Recherches sans résultat", roles: EDITORS },
     Section { href: "/admin/couverture", label: "Couverture", roles: TEAM },

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod applications;
 pub mod backoffice;
+pub mod claims;
 pub mod contact;
 pub mod health;
 pub mod messages;
