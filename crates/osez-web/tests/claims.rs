@@ -18,7 +18,7 @@ fn config() -> WebConfig {
         team_email: Some("equipe@osez.test".into()),
         public_url: Some("https://osez.example.fr".into()),
         mail_domain: "osez.example.fr".into(),
-        ..WebConfig::default()
+        ..test_config()
     }
 }
 

@@ -33,6 +33,8 @@ const POSTS: &[(&str, &[Role])] = &[
     ("/admin/moderation/demo-act-0001", MODERATORS),
     ("/admin/comptes/1/sessions", ADMINS),
     ("/admin/comptes/1/etat", ADMINS),
+    ("/admin/revendications", REVIEWERS),
+    ("/admin/revendications/1", REVIEWERS),
 ];
 
 /// A form token for `action`, bound to the session of `cookie`, as the

@@ -120,7 +120,7 @@ pub async fn claim_submit(
         let too_long = format!("Le message dépasse {MAX_CLAIM_MESSAGE} caractères : raccourcissez-le.");
         return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, &too_long);
     }
-    let challenge = match antispam::checked_challenge(ready, &form).await? {
+    let challenge = match antispam::checked_challenge(&state.challenges, ready, &form).await? {
         Ok(c) => c,
         Err(e) => return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
     };
