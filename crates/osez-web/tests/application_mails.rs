@@ -31,7 +31,12 @@ fn structure_fields(name: &str) -> String {
 }
 
 fn with_account(token: &str, email: &str, name: &str) -> String {
-    format!("jeton={token}&email={}&password={p}&password2={p}&{}", enc(email), structure_fields(name), p = enc(PASSWORD))
+    format!(
+        "jeton={token}&email={}&password={p}&password2={p}&{}",
+        enc(email),
+        structure_fields(name),
+        p = enc(PASSWORD)
+    )
 }
 
 async fn apply_anonymously(state: &Arc<AppState>, path: &str, email: &str, name: &str) -> StatusCode {
@@ -44,12 +49,29 @@ async fn drain(store: &Store) -> Vec<OutboxMail> {
     store.take_due_mail(100, 60_000).await.unwrap()
 }
 
-async fn decide(state: &Arc<AppState>, editor: &str, id: i64, decision: &str, message: &str) -> (StatusCode, String) {
+/// The review form's token, read while the application is still open.
+async fn review_token(state: &Arc<AppState>, editor: &str, id: i64) -> String {
     let path = format!("/admin/candidatures/{id}");
-    let page = get(state, &path, Some(editor)).await.2;
-    let body = format!("jeton={}&decision={decision}&message={}", token_in(&page, &path), enc(message));
+    token_in(&get(state, &path, Some(editor)).await.2, &path)
+}
+
+async fn decide_with(
+    state: &Arc<AppState>,
+    editor: &str,
+    id: i64,
+    token: &str,
+    decision: &str,
+    message: &str,
+) -> (StatusCode, String) {
+    let path = format!("/admin/candidatures/{id}");
+    let body = format!("jeton={token}&decision={decision}&message={}", enc(message));
     let (status, _, page) = post(state, &path, body, Some(editor)).await;
     (status, unescape(&page))
+}
+
+async fn decide(state: &Arc<AppState>, editor: &str, id: i64, decision: &str, message: &str) -> (StatusCode, String) {
+    let token = review_token(state, editor, id).await;
+    decide_with(state, editor, id, &token, decision, message).await
 }
 
 fn app_id(apps: &[osez_store::Application], email: &str) -> i64 {
@@ -60,8 +82,14 @@ fn app_id(apps: &[osez_store::Application], email: &str) -> i64 {
 async fn each_decision_mails_every_account_of_the_application_once() {
     for (name, state, store) in apps_with(config()).await {
         let editor = signed_in(&state, &store, "redaction@exemple.fr", Role::Editor).await;
-        assert_eq!(apply_anonymously(&state, "/candidature", "atelier@exemple.fr", "Atelier du Rhône").await, StatusCode::SEE_OTHER);
-        assert_eq!(apply_anonymously(&state, "/candidature", "refus@exemple.fr", "Conseil Express").await, StatusCode::SEE_OTHER);
+        assert_eq!(
+            apply_anonymously(&state, "/candidature", "atelier@exemple.fr", "Atelier du Rhône").await,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            apply_anonymously(&state, "/candidature", "refus@exemple.fr", "Conseil Express").await,
+            StatusCode::SEE_OTHER
+        );
         assert!(drain(&store).await.is_empty(), "{name}: applying writes no mail");
         let apps = store.applications().await.unwrap();
         let (atelier, refused) = (app_id(&apps, "atelier@exemple.fr"), app_id(&apps, "refus@exemple.fr"));
@@ -79,6 +107,8 @@ async fn each_decision_mails_every_account_of_the_application_once() {
         assert!(!m.body.contains("redaction@exemple.fr"), "{name}: nothing about the reviewer");
 
         // Refused, with the reason.
+        // A second reviewer has the same page open.
+        let late = review_token(&state, &editor, refused).await;
         let (status, _) = decide(&state, &editor, refused, "refuser", "Votre activité a moins de six mois.").await;
         assert_eq!(status, StatusCode::OK, "{name}");
         let mails = drain(&store).await;
@@ -88,7 +118,7 @@ async fn each_decision_mails_every_account_of_the_application_once() {
         assert_eq!(m.subject, "Osez : votre candidature n'a pas été retenue", "{name}");
         assert!(m.body.contains("« Conseil Express »") && m.body.contains("> Votre activité a moins de six mois."));
         // Decided already: a second decision loses and writes nothing.
-        let (status, page) = decide(&state, &editor, refused, "refuser", "Encore non.").await;
+        let (status, page) = decide_with(&state, &editor, refused, &late, "modifications", "Précisez.").await;
         assert_eq!(status, StatusCode::CONFLICT, "{name}");
         assert!(page.contains("déjà été traitée"), "{name}");
         assert!(drain(&store).await.is_empty(), "{name}: the losing decision writes no mail");
@@ -99,6 +129,7 @@ async fn each_decision_mails_every_account_of_the_application_once() {
         let page = get(&state, "/admin/candidature", Some(&applicant)).await.2;
         let body = format!("jeton={}&{}", token_in(&page, &action), structure_fields("Atelier du Rhône"));
         assert_eq!(post(&state, &action, body, Some(&applicant)).await.0, StatusCode::OK, "{name}");
+        let late_accept = review_token(&state, &editor, atelier).await;
         let (status, _) = decide(&state, &editor, atelier, "accepter", "").await;
         assert_eq!(status, StatusCode::OK, "{name}");
         let mails = drain(&store).await;
@@ -108,7 +139,7 @@ async fn each_decision_mails_every_account_of_the_application_once() {
         assert_eq!(m.subject, "Osez : votre candidature est acceptée", "{name}");
         assert!(m.body.contains(&format!("{SITE}/conseillers/act-{atelier}\n")), "{name}: {}", m.body);
         assert!(m.body.contains(&format!("{SITE}/admin\n")), "{name}: {}", m.body);
-        let (status, _) = decide(&state, &editor, atelier, "accepter", "").await;
+        let (status, _) = decide_with(&state, &editor, atelier, &late_accept, "accepter", "").await;
         assert_eq!(status, StatusCode::CONFLICT, "{name}");
         assert!(drain(&store).await.is_empty(), "{name}: accepted once, told once");
 
@@ -122,7 +153,7 @@ async fn each_decision_mails_every_account_of_the_application_once() {
             )
             .await
             .unwrap();
-        store.link_adviser(colleague, &format!("act-{atelier}"), "test").await.unwrap();
+        store.link_adviser(colleague.id, &format!("act-{atelier}"), "test").await.unwrap();
         let page = get(&state, "/admin/profil", Some(&applicant)).await.2;
         let body = format!(
             "jeton={}&version={}&{}",
@@ -152,7 +183,10 @@ async fn each_decision_mails_every_account_of_the_application_once() {
 #[tokio::test]
 async fn a_decision_that_loses_the_race_writes_no_mail() {
     for (name, state, store) in apps_with(config()).await {
-        assert_eq!(apply_anonymously(&state, "/candidature", "atelier@exemple.fr", "Atelier").await, StatusCode::SEE_OTHER);
+        assert_eq!(
+            apply_anonymously(&state, "/candidature", "atelier@exemple.fr", "Atelier").await,
+            StatusCode::SEE_OTHER
+        );
         let stale = store.applications().await.unwrap().remove(0);
         let mail = |n: &str| osez_store::NewMail {
             message_id: format!("<{n}@osez.test>"),
@@ -166,7 +200,8 @@ async fn a_decision_that_loses_the_race_writes_no_mail() {
         assert!(store.review_application(&stale, review, "a@x.fr", &[mail("first")]).await.unwrap(), "{name}");
         let ask = osez_store::Review::AskChanges("Précisez.");
         assert!(!store.review_application(&stale, ask, "b@x.fr", &[mail("second")]).await.unwrap(), "{name}");
-        let adviser = stale.form.to_adviser(osez_core::AdviserId::parse("act-9").unwrap(), osez_core::Kind::Activateur, &geo());
+        let adviser =
+            stale.form.to_adviser(osez_core::AdviserId::parse("act-9").unwrap(), osez_core::Kind::Activateur, &geo());
         assert!(!store.accept_application(&stale, &adviser.unwrap(), "c@x.fr", &[mail("third")]).await.unwrap());
         let bodies: Vec<_> = drain(&store).await.into_iter().map(|m| m.body).collect();
         assert_eq!(bodies, ["first"], "{name}");
@@ -229,7 +264,10 @@ async fn the_anonymous_call_form_still_creates_an_account_and_team_roles_are_tol
         let path = open_call(&store).await;
         let page = get(&state, &path, None).await.2;
         assert!(page.contains("name=\"password\"") && page.contains("name=\"email\""), "{name}");
-        assert_eq!(apply_anonymously(&state, &path, "ia@exemple.fr", "Nouvelle structure").await, StatusCode::SEE_OTHER);
+        assert_eq!(
+            apply_anonymously(&state, &path, "ia@exemple.fr", "Nouvelle structure").await,
+            StatusCode::SEE_OTHER
+        );
         let user = store.user_by_email(&Email::parse("ia@exemple.fr").unwrap()).await.unwrap().expect("created");
         assert_eq!(user.role, Role::Adviser, "{name}");
         assert_eq!(store.applications_of(user.id).await.unwrap().len(), 1, "{name}");
