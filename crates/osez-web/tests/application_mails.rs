@@ -109,8 +109,9 @@ async fn each_decision_mails_every_account_of_the_application_once() {
         // Refused, with the reason.
         // A second reviewer has the same page open.
         let late = review_token(&state, &editor, refused).await;
-        let (status, _) = decide(&state, &editor, refused, "refuser", "Votre activité a moins de six mois.").await;
+        let (status, page) = decide(&state, &editor, refused, "refuser", "Votre activité a moins de six mois.").await;
         assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(page.contains("Candidature refusée. Le candidat en est averti par e-mail."), "{name}");
         let mails = drain(&store).await;
         assert_eq!(mails.len(), 1, "{name}: {mails:?}");
         let m = &mails[0];

@@ -752,7 +752,7 @@ pub async fn review(
     let config = &state.config;
     let unprocessable =
         |e: &str| application_page(&state, &current, &app, StatusCode::UNPROCESSABLE_ENTITY, Some(e.into()), None);
-    let (done, notice) = match form.get("decision") {
+    let (done, notice, mailed) = match form.get("decision") {
         Some("modifications" | "refuser") if message.is_empty() => {
             return unprocessable("Écrivez au candidat ce qui doit changer, ou la raison du refus.").await;
         }
@@ -760,18 +760,21 @@ pub async fn review(
             let mails = tell(&|to| mail::application_changes(config, to, &app, &message));
             (
                 ready.store.review_application(&app, Review::AskChanges(&message), actor, &mails).await?,
-                "Modifications demandées : le candidat les voit dans son espace et en est averti par e-mail.",
+                "Modifications demandées : le candidat les voit dans son espace.",
+                !mails.is_empty(),
             )
         }
         Some("refuser") => {
             let mails = tell(&|to| mail::application_refused(config, to, &app, &message));
             (
                 ready.store.review_application(&app, Review::Refuse(&message), actor, &mails).await?,
-                "Candidature refusée : le candidat en est averti par e-mail, avec la raison.",
+                "Candidature refusée.",
+                !mails.is_empty(),
             )
         }
         Some("preselectionner") if app.kind == ApplicationKind::AmbassadeurIa => {
-            (ready.store.review_application(&app, Review::Shortlist, actor, &[]).await?, "Candidature présélectionnée.")
+            let done = ready.store.review_application(&app, Review::Shortlist, actor, &[]).await?;
+            (done, "Candidature présélectionnée.", false)
         }
         Some("accepter") => {
             let mut published = None;
@@ -803,19 +806,22 @@ pub async fn review(
             if done {
                 ready.directory_changed();
             }
-            (done, "Candidature acceptée : le profil est publié dans l'annuaire.")
+            (done, "Candidature acceptée : le profil est publié dans l'annuaire.", !mails.is_empty())
         }
         _ => return unprocessable("Choisissez une décision.").await,
     };
-    if done && !addresses.is_empty() && !matches!(form.get("decision"), Some("preselectionner")) {
+    let notice = if done && mailed {
         state.mail_wake.notify_one();
-    }
+        format!("{notice} Le candidat en est averti par e-mail.")
+    } else {
+        notice.to_string()
+    };
     let app = find_application(&state, &id).await?;
     if !done {
         let message = "Cette candidature a déjà été traitée entre-temps : voici son état actuel.";
         return application_page(&state, &current, &app, StatusCode::CONFLICT, Some(message.into()), None).await;
     }
-    application_page(&state, &current, &app, StatusCode::OK, None, Some(notice.into())).await
+    application_page(&state, &current, &app, StatusCode::OK, None, Some(notice)).await
 }
 
 // -------------------------------------------------------------------- calls
