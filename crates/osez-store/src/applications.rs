@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 
 use crate::accounts::{audit, insert_user, set_user_adviser};
 use crate::advisers::{bump_version, write_adviser};
+use crate::outbox::{NewMail, enqueue};
 use crate::{CreateUserError, Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +190,52 @@ impl Store {
         Ok((user_id, app_id))
     }
 
+    /// A signed-in adviser answers a call from their account: no new
+    /// account. None (nothing saved) when they already have an application
+    /// to this call waiting for the team or for their changes.
+    pub async fn apply_to_call(
+        &self,
+        user_id: i64,
+        actor: &str,
+        call_id: i64,
+        form: &ApplicationForm,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Writes first (SQLite takes its write lock here, PostgreSQL locks the
+        // account's row), so that two answers sent at once cannot both see
+        // no pending one.
+        sqlx::query("UPDATE users SET adviser_id = adviser_id WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM applications WHERE user_id = $1 AND call_id = $2 \
+             AND status IN ('submitted', 'shortlisted', 'changes_requested')",
+        )
+        .bind(user_id)
+        .bind(call_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if pending > 0 {
+            return Ok(None);
+        }
+        let kind = ApplicationKind::AmbassadeurIa;
+        let id = insert_application(&mut tx, kind, Some(call_id), user_id, None, form, actor).await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    /// The addresses told of a decision on an application: its applicant's
+    /// account and, for a change to a published profile, every account of
+    /// that profile; accounts that are disabled are left out.
+    pub async fn application_addresses(&self, app: &Application) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT email FROM users WHERE disabled = 0 AND (id = $1 OR (adviser_id IS NOT NULL AND adviser_id = $2)) \
+             ORDER BY id",
+        )
+        .bind(app.user_id)
+        .bind(app.adviser_id.clone())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// A signed-in adviser asks to change the name or SIRET of their
     /// profile: the change waits for review.
     pub async fn apply_for_change(
@@ -256,13 +303,15 @@ impl Store {
         rows.iter().map(app_from_row).collect()
     }
 
-    /// Asks for changes, refuses or shortlists an open application. False
-    /// when it is no longer open (decided meanwhile).
+    /// Asks for changes, refuses or shortlists an open application, and
+    /// writes `mails` (to the applicant) in the same transaction. False,
+    /// and no mail, when it is no longer open (decided meanwhile).
     pub async fn review_application(
         &self,
         app: &Application,
         review: Review<'_>,
         actor: &str,
+        mails: &[NewMail],
     ) -> Result<bool, StoreError> {
         let (status, note, action) = match review {
             Review::AskChanges(note) => {
@@ -289,19 +338,23 @@ impl Store {
         let before = serde_json::json!({ "statut": app.status.slug() }).to_string();
         let after = serde_json::json!({ "statut": status.slug(), "message": note }).to_string();
         audit(&mut tx, actor, action, &format!("candidature {}", app.id), Some(&before), Some(&after)).await?;
+        for mail in mails {
+            enqueue(&mut tx, mail, None).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
 
     /// Accepts an open application and publishes `adviser` at once: the
     /// profile is written, linked to the applicant's account, and the
-    /// directory version bumped, in one transaction. False when the
-    /// application is no longer open.
+    /// directory version bumped, and `mails` written, in one transaction.
+    /// False, and no mail, when the application is no longer open.
     pub async fn accept_application(
         &self,
         app: &Application,
         adviser: &Adviser,
         actor: &str,
+        mails: &[NewMail],
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let now = now_ms();
@@ -358,6 +411,9 @@ impl Store {
             Some(&after.to_string()),
         )
         .await?;
+        for mail in mails {
+            enqueue(&mut tx, mail, None).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
@@ -562,10 +618,13 @@ mod tests {
             assert_eq!(store.user(user_id).await.unwrap().unwrap().role, Role::Adviser);
 
             assert!(
-                store.review_application(&app, Review::AskChanges("Précisez le site."), "equipe@x.fr").await.unwrap()
+                store
+                    .review_application(&app, Review::AskChanges("Précisez le site."), "equipe@x.fr", &[])
+                    .await
+                    .unwrap()
             );
             assert!(
-                !store.review_application(&app, Review::Refuse("non"), "equipe@x.fr").await.unwrap(),
+                !store.review_application(&app, Review::Refuse("non"), "equipe@x.fr", &[]).await.unwrap(),
                 "{name}: not open"
             );
             assert!(!store.resubmit_application(app_id, user_id + 1, "x", &f).await.unwrap(), "{name}: not theirs");
@@ -577,8 +636,8 @@ mod tests {
             let v0 = store.advisers_version().await.unwrap();
             let id = AdviserId::parse(&format!("candidature-{app_id}")).unwrap();
             let adviser = f.to_adviser(id.clone(), Kind::Activateur, &geo).unwrap();
-            assert!(store.accept_application(&app, &adviser, "equipe@x.fr").await.unwrap());
-            assert!(!store.accept_application(&app, &adviser, "equipe@x.fr").await.unwrap(), "{name}: once");
+            assert!(store.accept_application(&app, &adviser, "equipe@x.fr", &[]).await.unwrap());
+            assert!(!store.accept_application(&app, &adviser, "equipe@x.fr", &[]).await.unwrap(), "{name}: once");
             assert!(store.listed_advisers().await.unwrap().iter().any(|a| a.id == id), "{name}: published");
             assert!(store.advisers_version().await.unwrap() > v0);
             assert_eq!(store.user(user_id).await.unwrap().unwrap().adviser_id.as_deref(), Some(id.as_str()));
@@ -594,7 +653,7 @@ mod tests {
             assert_eq!(store.adviser(&id).await.unwrap().unwrap().name, f.name, "{name}: unchanged until accepted");
             let pending = store.application(again).await.unwrap().unwrap();
             let updated = Adviser { name: renamed.name.clone(), ..adviser.clone() };
-            assert!(store.accept_application(&pending, &updated, "equipe@x.fr").await.unwrap());
+            assert!(store.accept_application(&pending, &updated, "equipe@x.fr", &[]).await.unwrap());
             assert_eq!(store.adviser(&id).await.unwrap().unwrap().name, renamed.name, "{name}");
 
             let mut edited = updated.clone();
@@ -654,7 +713,7 @@ mod tests {
             let app = store.application(app_id).await.unwrap().unwrap();
             let id = AdviserId::parse("act-1").unwrap();
             let published = f.to_adviser(id.clone(), Kind::Activateur, &geo).unwrap();
-            assert!(store.accept_application(&app, &published, "equipe@x.fr").await.unwrap());
+            assert!(store.accept_application(&app, &published, "equipe@x.fr", &[]).await.unwrap());
 
             // Two saves from the same loaded version: the second is refused.
             let loaded = store.profile_version(&id).await.unwrap().unwrap();
@@ -686,7 +745,7 @@ mod tests {
             let after_save = store.profile_version(&id).await.unwrap().unwrap();
             let pending = store.application(change).await.unwrap().unwrap();
             let accepted = Adviser { name: renamed.name.clone(), ..stale.clone() };
-            assert!(store.accept_application(&pending, &accepted, "equipe@x.fr").await.unwrap());
+            assert!(store.accept_application(&pending, &accepted, "equipe@x.fr", &[]).await.unwrap());
             let now = store.adviser(&id).await.unwrap().unwrap();
             assert_eq!(
                 (now.name.as_str(), now.description.as_str()),

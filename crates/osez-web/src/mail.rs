@@ -234,3 +234,83 @@ pub(crate) fn claim_refused(config: &WebConfig, to: &str, adviser_name: &str, re
         ),
     }
 }
+
+// ------------------------------------------------- decisions on applications
+
+/// What an application was for, as the applicant's mails say it.
+fn application_subject(app: &osez_store::Application) -> String {
+    let name = &app.form.name;
+    match app.kind {
+        osez_store::ApplicationKind::Activateur => {
+            format!("votre candidature au référencement de « {name} » comme activateur France Num")
+        }
+        osez_store::ApplicationKind::AmbassadeurIa => format!("la candidature de « {name} » comme ambassadeur IA"),
+        osez_store::ApplicationKind::Modification => {
+            format!("votre demande de changement de nom ou de SIRET (« {name} »)")
+        }
+    }
+}
+
+fn application_mail(config: &WebConfig, to: &str, kind: &'static str, subject: &str, body: String) -> NewMail {
+    NewMail {
+        message_id: message_id(config),
+        kind,
+        to: to.to_string(),
+        // Answers go to the team, when it has an address.
+        reply_to: config.team_email.clone(),
+        subject: subject.to_string(),
+        body: format!("Bonjour,\n\n{body}\n\n{}\n", signature(config)),
+    }
+}
+
+/// To an account of the applicant: the team asks for changes. Only what
+/// the applicant gave and the team's note; nothing about the reviewer.
+pub(crate) fn application_changes(config: &WebConfig, to: &str, app: &osez_store::Application, note: &str) -> NewMail {
+    let base = base_url(config);
+    let body = format!(
+        "L'équipe France Num a examiné {} et vous demande des modifications :\n\n{}\n\n\
+         Corrigez votre candidature puis renvoyez-la depuis votre espace :\n{base}/admin/candidature",
+        application_subject(app),
+        quoted(note)
+    );
+    application_mail(config, to, "application_changes", "Osez : votre candidature est à compléter", body)
+}
+
+/// To an account of the applicant: refused, with the team's reason.
+pub(crate) fn application_refused(
+    config: &WebConfig,
+    to: &str,
+    app: &osez_store::Application,
+    reason: &str,
+) -> NewMail {
+    let base = base_url(config);
+    let body = format!(
+        "L'équipe France Num a examiné {} et ne l'a pas retenue, pour la raison suivante :\n\n{}\n\n\
+         Vos candidatures restent consultables dans votre espace :\n{base}/admin/candidature",
+        application_subject(app),
+        quoted(reason)
+    );
+    application_mail(config, to, "application_refused", "Osez : votre candidature n'a pas été retenue", body)
+}
+
+/// To an account of the applicant: accepted, the profile is published.
+pub(crate) fn application_accepted(
+    config: &WebConfig,
+    to: &str,
+    app: &osez_store::Application,
+    profile_id: &str,
+) -> NewMail {
+    let base = base_url(config);
+    let published = match app.kind {
+        osez_store::ApplicationKind::Modification => "Le changement est publié dans l'annuaire Osez",
+        _ => "Votre profil est publié dans l'annuaire Osez",
+    };
+    let body = format!(
+        "Bonne nouvelle : l'équipe France Num a accepté {}.\n\n\
+         {published} :\n{base}/conseillers/{profile_id}\n\n\
+         Connectez-vous à votre espace pour tenir votre profil à jour et suivre les demandes qui vous sont \
+         adressées :\n{base}/admin",
+        application_subject(app)
+    );
+    application_mail(config, to, "application_accepted", "Osez : votre candidature est acceptée", body)
+}

@@ -679,6 +679,9 @@ pub struct ApplyPage {
     pub call_criteria: Option<String>,
     pub token: String,
     pub email: String,
+    /// The signed-in adviser's address, when they apply from their
+    /// account: the form then asks for no account.
+    pub account: Option<String>,
     pub fields: ApplicationFields,
     pub demo: bool,
 }

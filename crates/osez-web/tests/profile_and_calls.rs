@@ -51,7 +51,7 @@ async fn two_saves_from_one_loaded_profile_the_second_is_refused() {
         let app = store.application(app_id).await.unwrap().unwrap();
         let id = AdviserId::parse(&format!("act-{app_id}")).unwrap();
         let adviser = form.to_adviser(id.clone(), Kind::Activateur, &geo()).unwrap();
-        assert!(store.accept_application(&app, &adviser, "equipe@exemple.fr").await.unwrap());
+        assert!(store.accept_application(&app, &adviser, "equipe@exemple.fr", &[]).await.unwrap());
         let (status, headers, _) = sign_in(&state, email.as_str(), PASSWORD).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
         let cookie = cookie_of(&headers);

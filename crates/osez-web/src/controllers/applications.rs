@@ -12,13 +12,14 @@ use jiff::civil::Date;
 use osez_core::account::{Email, NewPassword, Role, hash_password, siret_is_valid};
 use osez_core::application::{ApplicationForm, FieldError, RawApplication};
 use osez_core::{Adviser, AdviserId, Kind, Specialty, StructureType};
-use osez_store::{Application, ApplicationKind, ApplicationStatus, Call, CreateUserError, Review};
+use osez_store::{Application, ApplicationKind, ApplicationStatus, Call, CreateUserError, NewMail, Review};
 
 use super::FormList;
 use super::admin::{checked, no_store, session_binding};
 use super::backoffice::{chrome, format_time, refused, today};
 use crate::auth::{CurrentUser, PasswordWorkError, busy_page};
 use crate::error::render;
+use crate::mail;
 use crate::security::{check_form_token, form_token};
 use crate::views::{
     AdminCallsPage, ApplicationFields, ApplicationPage, ApplicationView, ApplicationsPage, ApplyPage, ApplySentPage,
@@ -138,15 +139,30 @@ impl Target {
     }
 }
 
+/// Who fills the form: someone without an account (who creates one with
+/// it), or an adviser signed in, who applies from their account.
+enum Applicant<'a> {
+    New { email: String },
+    Signed(&'a CurrentUser),
+}
+
 fn apply_page(
     state: &AppState,
     target: &Target,
     status: StatusCode,
-    email: String,
+    applicant: Applicant<'_>,
     raw: &RawApplication,
     errors: &[FieldError],
 ) -> Response {
-    let token = state.ready().map(|r| form_token(&r.secrets, &target.action)).unwrap_or_default();
+    // A signed-in adviser's form is bound to their session, as the back
+    // office's forms are: the anonymous form's token does not post for them.
+    let (email, account, binding) = match applicant {
+        Applicant::New { email } => (email, None, target.action.clone()),
+        Applicant::Signed(current) => {
+            (String::new(), Some(current.user.email.as_str().to_string()), session_binding(&target.action, current))
+        }
+    };
+    let token = state.ready().map(|r| form_token(&r.secrets, &binding)).unwrap_or_default();
     let page = ApplyPage {
         title: target.title(),
         action: target.action.clone(),
@@ -154,6 +170,7 @@ fn apply_page(
         call_criteria: target.call.as_ref().map(|c| c.criteria.clone()),
         token,
         email,
+        account,
         fields: fields(state, raw, errors),
         demo: false,
     };
@@ -183,27 +200,47 @@ fn activateur_target() -> Target {
 pub async fn apply_form(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
     state.ready().ok_or(PageError::Starting)?;
     let raw = RawApplication { in_person: true, ..RawApplication::default() };
-    Ok(apply_page(&state, &activateur_target(), StatusCode::OK, String::new(), &raw, &[]))
+    let anonymous = Applicant::New { email: String::new() };
+    Ok(apply_page(&state, &activateur_target(), StatusCode::OK, anonymous, &raw, &[]))
 }
 
 pub async fn apply(State(state): State<Arc<AppState>>, form: FormList) -> Result<Response, PageError> {
     submit(&state, activateur_target(), form).await
 }
 
+/// A call is answered by an organisation without an account (the form
+/// creates one), or by an adviser from their account. The session
+/// extractor's rejection (no session, or an expired one) means the
+/// anonymous form.
 pub async fn call_apply_form(
     State(state): State<Arc<AppState>>,
+    session: Result<CurrentUser, Response>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let target = match open_call(&state, &id).await? {
         Ok(t) => t,
         Err(res) => return Ok(res),
     };
-    let raw = RawApplication { in_person: true, ..RawApplication::default() };
-    Ok(apply_page(&state, &target, StatusCode::OK, String::new(), &raw, &[]))
+    let Ok(current) = session else {
+        let raw = RawApplication { in_person: true, ..RawApplication::default() };
+        let anonymous = Applicant::New { email: String::new() };
+        return Ok(apply_page(&state, &target, StatusCode::OK, anonymous, &raw, &[]));
+    };
+    if refused(&current, ADVISERS).is_some() {
+        return Ok(team_cannot_apply(&current));
+    }
+    // Start from what the adviser last sent: most of it holds for a call.
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let raw = match ready.store.applications_of(current.user.id).await?.first() {
+        Some(last) => last.form.to_raw(&state.geo),
+        None => RawApplication { in_person: true, ..RawApplication::default() },
+    };
+    Ok(apply_page(&state, &target, StatusCode::OK, Applicant::Signed(&current), &raw, &[]))
 }
 
 pub async fn call_apply(
     State(state): State<Arc<AppState>>,
+    session: Result<CurrentUser, Response>,
     Path(id): Path<String>,
     form: FormList,
 ) -> Result<Response, PageError> {
@@ -211,7 +248,79 @@ pub async fn call_apply(
         Ok(t) => t,
         Err(res) => return Ok(res),
     };
-    submit(&state, target, form).await
+    let Ok(current) = session else { return submit(&state, target, form).await };
+    if refused(&current, ADVISERS).is_some() {
+        return Ok(team_cannot_apply(&current));
+    }
+    submit_signed_in(&state, &current, target, form).await
+}
+
+/// The answer to a team account (admin, editor, moderator) on a call's
+/// form: applications come from organisations' accounts.
+fn team_cannot_apply(current: &CurrentUser) -> Response {
+    let page = ErrorPage {
+        title: "Candidature impossible depuis ce compte",
+        message: format!(
+            "Vous êtes connecté avec un compte de l'équipe (rôle : {}), qui ne peut pas candidater à un appel. \
+             Pour présenter une structure, déconnectez-vous puis remplissez le formulaire, ou connectez-vous avec \
+             le compte de la structure.",
+            current.user.role.label()
+        ),
+        demo: false,
+    };
+    no_store(render(StatusCode::FORBIDDEN, &page))
+}
+
+/// The regions of a call that the organisation does not reach, as an error
+/// of the form; none when the call is open to every region or it reaches one.
+fn region_error(state: &AppState, form: &ApplicationForm, call: &Call) -> Option<FieldError> {
+    if covers_call_regions(state, form, call) {
+        return None;
+    }
+    let names: Vec<String> = call.regions.iter().filter_map(|r| state.geo.region(r)).map(|r| r.name.clone()).collect();
+    let message = format!(
+        "Cet appel est réservé aux structures implantées ou intervenant dans ces régions : {}.",
+        names.join(", ")
+    );
+    Some(FieldError { field: "area", message })
+}
+
+/// A signed-in adviser answers a call: the application is theirs, no
+/// account is created.
+async fn submit_signed_in(
+    state: &AppState,
+    current: &CurrentUser,
+    target: Target,
+    form: FormList,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let raw = raw_of(&form);
+    let page =
+        |status, errors: &[FieldError]| apply_page(state, &target, status, Applicant::Signed(current), &raw, errors);
+    let binding = session_binding(&target.action, current);
+    if let Err(e) = check_form_token(&ready.secrets, &binding, form.get("jeton")) {
+        return Ok(page(StatusCode::FORBIDDEN, &[FieldError { field: "jeton", message: e.message().into() }]));
+    }
+    let Some(call) = &target.call else { return Err(PageError::NotFound) };
+    let app_form = match raw.check(&state.geo, &started_before()) {
+        Ok(f) => f,
+        Err(errors) => return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &errors)),
+    };
+    if let Some(error) = region_error(state, &app_form, call) {
+        return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &[error]));
+    }
+    let email = current.user.email.as_str();
+    if ready.store.apply_to_call(current.user.id, email, call.id, &app_form).await?.is_none() {
+        let page = ErrorPage {
+            title: "Candidature déjà envoyée",
+            message: "Vous avez déjà une candidature en cours pour cet appel : suivez-la, ou corrigez-la si l'équipe \
+                      le demande, dans votre espace (Mes candidatures). Rien de plus n'a été enregistré."
+                .into(),
+            demo: false,
+        };
+        return Ok(no_store(render(StatusCode::CONFLICT, &page)));
+    }
+    Ok(no_store(Redirect::to("/admin/candidature").into_response()))
 }
 
 async fn submit(state: &AppState, target: Target, form: FormList) -> Result<Response, PageError> {
@@ -220,7 +329,8 @@ async fn submit(state: &AppState, target: Target, form: FormList) -> Result<Resp
     let typed_email = form.text("email").trim().chars().take(254).collect::<String>();
     if let Err(e) = check_form_token(&ready.secrets, &target.action, form.get("jeton")) {
         let errors = [FieldError { field: "jeton", message: e.message().into() }];
-        return Ok(apply_page(state, &target, StatusCode::FORBIDDEN, typed_email, &raw, &errors));
+        let applicant = Applicant::New { email: typed_email };
+        return Ok(apply_page(state, &target, StatusCode::FORBIDDEN, applicant, &raw, &errors));
     }
     let mut errors = Vec::new();
     let email = Email::parse(&typed_email)
@@ -240,20 +350,15 @@ async fn submit(state: &AppState, target: Target, form: FormList) -> Result<Resp
     };
     let checked_form = raw.check(&state.geo, &started_before()).map_err(|e| errors.extend(e)).ok();
     if let (Some(f), Some(call)) = (&checked_form, &target.call)
-        && !covers_call_regions(state, f, call)
+        && let Some(error) = region_error(state, f, call)
     {
-        let names: Vec<String> =
-            call.regions.iter().filter_map(|r| state.geo.region(r)).map(|r| r.name.clone()).collect();
-        let message = format!(
-            "Cet appel est réservé aux structures implantées ou intervenant dans ces régions : {}.",
-            names.join(", ")
-        );
-        errors.push(FieldError { field: "area", message });
+        errors.push(error);
     }
     let (Some(email), Some(new_password), Some(app_form), true) =
         (email, new_password, checked_form, errors.is_empty())
     else {
-        return Ok(apply_page(state, &target, StatusCode::UNPROCESSABLE_ENTITY, typed_email, &raw, &errors));
+        let applicant = Applicant::New { email: typed_email };
+        return Ok(apply_page(state, &target, StatusCode::UNPROCESSABLE_ENTITY, applicant, &raw, &errors));
     };
     let salt: [u8; 16] = rand::random();
     let hash = match state.passwords.run(move || hash_password(&new_password, &salt)).await {
@@ -268,8 +373,8 @@ async fn submit(state: &AppState, target: Target, form: FormList) -> Result<Resp
         // not tell anyone whether an address has one; the owner learns by
         // mail what happened (nothing was saved).
         Err(CreateUserError::EmailTaken) => {
-            let mail = crate::mail::account_exists(&state.config, email.as_str());
-            if ready.store.mail_account_owner(&mail).await? {
+            let owner_mail = mail::account_exists(&state.config, email.as_str());
+            if ready.store.mail_account_owner(&owner_mail).await? {
                 state.mail_wake.notify_one();
             }
         }
@@ -640,21 +745,36 @@ pub async fn review(
     let ready = state.ready().ok_or(PageError::Starting)?;
     let message: String = form.text("message").trim().chars().take(2_000).collect();
     let actor = current.user.email.as_str();
+    // Every account of the application is told of a decision, by mails
+    // written with it: a decision that loses a race writes none.
+    let addresses = ready.store.application_addresses(&app).await?;
+    let tell = |mail: &dyn Fn(&str) -> NewMail| addresses.iter().map(|to| mail(to)).collect::<Vec<_>>();
+    let config = &state.config;
     let unprocessable =
         |e: &str| application_page(&state, &current, &app, StatusCode::UNPROCESSABLE_ENTITY, Some(e.into()), None);
-    let (done, notice) = match form.get("decision") {
+    let (done, notice, mailed) = match form.get("decision") {
         Some("modifications" | "refuser") if message.is_empty() => {
             return unprocessable("Écrivez au candidat ce qui doit changer, ou la raison du refus.").await;
         }
-        Some("modifications") => (
-            ready.store.review_application(&app, Review::AskChanges(&message), actor).await?,
-            "Modifications demandées : le candidat les voit dans son espace.",
-        ),
+        Some("modifications") => {
+            let mails = tell(&|to| mail::application_changes(config, to, &app, &message));
+            (
+                ready.store.review_application(&app, Review::AskChanges(&message), actor, &mails).await?,
+                "Modifications demandées : le candidat les voit dans son espace.",
+                !mails.is_empty(),
+            )
+        }
         Some("refuser") => {
-            (ready.store.review_application(&app, Review::Refuse(&message), actor).await?, "Candidature refusée.")
+            let mails = tell(&|to| mail::application_refused(config, to, &app, &message));
+            (
+                ready.store.review_application(&app, Review::Refuse(&message), actor, &mails).await?,
+                "Candidature refusée.",
+                !mails.is_empty(),
+            )
         }
         Some("preselectionner") if app.kind == ApplicationKind::AmbassadeurIa => {
-            (ready.store.review_application(&app, Review::Shortlist, actor).await?, "Candidature présélectionnée.")
+            let done = ready.store.review_application(&app, Review::Shortlist, actor, &[]).await?;
+            (done, "Candidature présélectionnée.", false)
         }
         Some("accepter") => {
             let mut published = None;
@@ -681,20 +801,27 @@ pub async fn review(
             if let Some(current_profile) = published {
                 adviser = Adviser { name: app.form.name.clone(), ..current_profile };
             }
-            let done = ready.store.accept_application(&app, &adviser, actor).await?;
+            let mails = tell(&|to| mail::application_accepted(config, to, &app, adviser.id.as_str()));
+            let done = ready.store.accept_application(&app, &adviser, actor, &mails).await?;
             if done {
                 ready.directory_changed();
             }
-            (done, "Candidature acceptée : le profil est publié dans l'annuaire.")
+            (done, "Candidature acceptée : le profil est publié dans l'annuaire.", !mails.is_empty())
         }
         _ => return unprocessable("Choisissez une décision.").await,
+    };
+    let notice = if done && mailed {
+        state.mail_wake.notify_one();
+        format!("{notice} Le candidat en est averti par e-mail.")
+    } else {
+        notice.to_string()
     };
     let app = find_application(&state, &id).await?;
     if !done {
         let message = "Cette candidature a déjà été traitée entre-temps : voici son état actuel.";
         return application_page(&state, &current, &app, StatusCode::CONFLICT, Some(message.into()), None).await;
     }
-    application_page(&state, &current, &app, StatusCode::OK, None, Some(notice.into())).await
+    application_page(&state, &current, &app, StatusCode::OK, None, Some(notice)).await
 }
 
 // -------------------------------------------------------------------- calls
