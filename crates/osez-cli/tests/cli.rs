@@ -137,6 +137,12 @@ fn the_audit_log_is_purged_after_audit_retention_days() {
     assert!(!refused.status.success(), "0 days is refused");
     let server = Server::start_with(dir.path(), &["--audit-retention-days", "30"]);
     assert_eq!(http_get(&server.addr, "/healthz").0, 200);
+    // The purge is a task of its own, started with the server: wait for its
+    // line (bounded) rather than race it to the stop.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !server.log().contains("audit log purge") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let (status, log) = server.stop();
     assert!(status.success(), "{log}");
     assert!(log.contains("audit log purge") && log.contains("audit_days=30"), "the purge ran at start: {log}");

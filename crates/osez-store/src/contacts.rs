@@ -120,12 +120,24 @@ pub struct PersonalData {
     pub mails: Vec<MailCopy>,
     /// A back-office or adviser account with this address.
     pub account: Option<AccountCopy>,
+    /// Claims of a profile ("C'est ma structure") made with this address.
+    pub claims: Vec<ClaimCopy>,
 }
 
 impl PersonalData {
     pub fn is_empty(&self) -> bool {
-        self.messages.is_empty() && self.mails.is_empty() && self.account.is_none()
+        self.messages.is_empty() && self.mails.is_empty() && self.account.is_none() && self.claims.is_empty()
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClaimCopy {
+    pub adviser_id: String,
+    pub siret: String,
+    pub message: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub created_at_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -196,6 +208,9 @@ async fn erase_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, email: &str) -> Res
         .await?
         .rows_affected();
     sqlx::query("DELETE FROM data_requests WHERE email = $1").bind(email).execute(&mut **tx).await?;
+    // A claim is the person's words; an accepted one lives on as the account
+    // (which erasure does not close) and the decision in the audit log.
+    sqlx::query("DELETE FROM claims WHERE email = $1").bind(email).execute(&mut **tx).await?;
     let after = serde_json::json!({ "messages": erased.messages, "courriels": erased.mails }).to_string();
     audit(tx, "anonyme", "donnees.effacement", "personne", None, Some(&after)).await?;
     Ok(erased)
@@ -271,9 +286,12 @@ pub(crate) async fn spend(
 }
 
 /// Mails sent to a person about their own requests: their receipts, the
-/// team's answers, their data links. Mails they received as an adviser or
+/// team's answers, their data links, their account's links and notices,
+/// the decisions on their claims and applications. Mails they received as an adviser or
 /// as the team are about other people, and are not theirs to copy or erase.
-const OWN_MAIL: &str = "kind IN ('contact_receipt', 'answer', 'data_access')";
+const OWN_MAIL: &str = "kind IN ('contact_receipt', 'answer', 'data_access', 'password_reset', 'account_exists', \
+                        'invitation', 'claim_refused', 'application_changes', 'application_refused', \
+                        'application_accepted')";
 
 impl Store {
     /// The addresses that receive an adviser's messages: its accounts that
@@ -549,7 +567,8 @@ impl Store {
         let n: i64 = sqlx::query_scalar(&format!(
             "SELECT (SELECT COUNT(*) FROM contact_messages WHERE email = $1 AND erased_at IS NULL) \
              + (SELECT COUNT(*) FROM outbox WHERE to_addr = $1 AND {OWN_MAIL}) \
-             + (SELECT COUNT(*) FROM users WHERE email = $1)"
+             + (SELECT COUNT(*) FROM users WHERE email = $1) \
+             + (SELECT COUNT(*) FROM claims WHERE email = $1)"
         ))
         .bind(email)
         .fetch_one(&self.pool)
@@ -608,7 +627,25 @@ impl Store {
             })
         })
         .transpose()?;
-        Ok(PersonalData { email: email.to_string(), messages, mails, account })
+        let claims = sqlx::query(
+            "SELECT adviser_id, siret, message, status, reason, created_at FROM claims WHERE email = $1 ORDER BY id",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ClaimCopy {
+                adviser_id: r.try_get("adviser_id")?,
+                siret: r.try_get("siret")?,
+                message: r.try_get("message")?,
+                status: r.try_get("status")?,
+                reason: r.try_get("reason")?,
+                created_at_ms: r.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(PersonalData { email: email.to_string(), messages, mails, account, claims })
     }
 
     /// Erases the messages of an address and the mails sent to it about
@@ -743,6 +780,37 @@ mod tests {
 
     fn challenge(key: &str) -> SpentChallenge {
         SpentChallenge { key: key.into(), expires_at_ms: now_ms() + 60_000 }
+    }
+
+    /// A claim ("C'est ma structure") and the mails about a person's own
+    /// account and applications are theirs: in the copy, and erased.
+    #[tokio::test]
+    async fn claims_and_account_mails_are_in_the_copy_and_erased() {
+        let geo = Geography::embedded().unwrap();
+        let adviser = &demo::generate(&geo, 1)[0];
+        for (backend, store) in stores().await {
+            store.upsert_advisers(std::slice::from_ref(adviser)).await.unwrap();
+            let email = osez_core::account::Email::parse("dirigeante@exemple.fr").unwrap();
+            let claim = crate::NewClaim {
+                adviser: adviser.id.as_str(),
+                email: &email,
+                siret: "73282932000074",
+                message: "C'est notre structure.",
+            };
+            store.record_claim(&claim, &challenge("c1")).await.unwrap();
+            let mut refused = mail("r", "dirigeante@exemple.fr");
+            refused.kind = "claim_refused";
+            store.enqueue_mail(&refused).await.unwrap();
+
+            assert!(store.holds_personal_data("dirigeante@exemple.fr").await.unwrap(), "{backend}");
+            let copy = store.personal_data("dirigeante@exemple.fr").await.unwrap();
+            assert_eq!(copy.claims.len(), 1, "{backend}");
+            assert_eq!(copy.claims[0].message, "C'est notre structure.");
+            assert_eq!(copy.mails.len(), 1, "{backend}: the refusal is the person's mail");
+            store.erase_personal_data("dirigeante@exemple.fr").await.unwrap();
+            assert!(store.personal_data("dirigeante@exemple.fr").await.unwrap().is_empty(), "{backend}");
+            assert!(!store.holds_personal_data("dirigeante@exemple.fr").await.unwrap(), "{backend}");
+        }
     }
 
     #[tokio::test]

@@ -28,8 +28,8 @@ pub use advisers::UpsertReport;
 pub use applications::{Application, ApplicationKind, ApplicationStatus, Call, Review};
 pub use claims::{CLAIMS_PER_PROFILE, Claim, ClaimOutcome, Invitation, InviteError, NewClaim};
 pub use contacts::{
-    AccountCopy, ContactMessage, Erased, InboxQuery, MailCopy, OutcomeCount, PersonalData, Recipient, Recorded, Reply,
-    SpentChallenge,
+    AccountCopy, ClaimCopy, ContactMessage, Erased, InboxQuery, MailCopy, OutcomeCount, PersonalData, Recipient,
+    Recorded, Reply, SpentChallenge,
 };
 pub use error::StoreError;
 pub use outbox::{NewMail, OutboxMail, OutboxStatus};

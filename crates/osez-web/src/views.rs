@@ -539,6 +539,7 @@ pub struct MyDataPage {
     pub messages: usize,
     pub mails: usize,
     pub account: bool,
+    pub claims: usize,
     /// How long a link can be used.
     pub link_minutes: u64,
 }

@@ -17,7 +17,7 @@ const SIRET: &str = "73282932000074";
 const SITE: &str = "https://osez.example.fr";
 
 fn config() -> osez_web::WebConfig {
-    osez_web::WebConfig { secure_cookies: true, public_url: Some(format!("{SITE}/")), ..osez_web::WebConfig::default() }
+    osez_web::WebConfig { public_url: Some(format!("{SITE}/")), ..test_config() }
 }
 
 fn structure_fields(name: &str) -> String {

@@ -41,6 +41,7 @@ fn page(state: &AppState, ready: &Ready, step: MyDataStep) -> MyDataPage {
         messages: 0,
         mails: 0,
         account: false,
+        claims: 0,
         link_minutes: LINK_TTL.as_secs() / 60,
     }
 }
@@ -132,6 +133,7 @@ async fn summary(state: &AppState, ready: &Ready, link: String, email: String) -
     p.messages = held.messages.len();
     p.mails = held.mails.len();
     p.account = held.account.is_some();
+    p.claims = held.claims.len();
     p.access_token = form_token(&ready.secrets, &access_binding(&link));
     p.link = link;
     Ok(p)
