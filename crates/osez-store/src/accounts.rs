@@ -242,27 +242,46 @@ impl Store {
     /// ended and the change logged, in one transaction. False when the link
     /// was already used or has expired (then nothing changes).
     pub async fn reset_password(&self, token_hash: &str, password_hash: &str) -> Result<bool, StoreError> {
+        let link =
+            PasswordLink { table: LinkTable::Reset, spend_others: true, action: "compte.mot_de_passe_reinitialise" };
+        Ok(self.set_password_by_link(&link, token_hash, password_hash).await?.is_some())
+    }
+
+    /// Spends a single-use link of `link.table`, sets the password of its
+    /// account, ends every session of it and logs `link.action`, in one
+    /// transaction; the account's address. `None` when the link was used or
+    /// has expired (then nothing changes). Reset links and invitations both
+    /// end here.
+    pub(crate) async fn set_password_by_link(
+        &self,
+        link: &PasswordLink,
+        token_hash: &str,
+        password_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let table = link.table.name();
         let mut tx = self.pool.begin().await?;
         let now = now_ms();
-        let spent = sqlx::query(
-            "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
-        )
+        let spent = sqlx::query(&format!(
+            "UPDATE {table} SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1"
+        ))
         .bind(now)
         .bind(token_hash)
         .execute(&mut *tx)
         .await?;
         if spent.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(None);
         }
-        let user_id: i64 = sqlx::query_scalar("SELECT user_id FROM password_resets WHERE token_hash = $1")
+        let user_id: i64 = sqlx::query_scalar(&format!("SELECT user_id FROM {table} WHERE token_hash = $1"))
             .bind(token_hash)
             .fetch_one(&mut *tx)
             .await?;
-        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
-            .bind(now)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        if link.spend_others {
+            sqlx::query(&format!("UPDATE {table} SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL"))
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -271,9 +290,9 @@ impl Store {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         let email: String =
             sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
-        audit(&mut tx, &email, "compte.mot_de_passe_reinitialise", &email, None, None).await?;
+        audit(&mut tx, &email, link.action, &email, None, None).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(email))
     }
 
     /// Records that a TOTP code of `step` was used, if it is later than
@@ -588,6 +607,32 @@ fn audit_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
 
 /// Creates an account and logs it inside the caller's transaction; returns
 /// its id.
+/// The tables of single-use links that set a password; a fixed list, so
+/// that a table name can be spliced into SQL.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LinkTable {
+    Reset,
+    Invitation,
+}
+
+impl LinkTable {
+    fn name(self) -> &'static str {
+        match self {
+            LinkTable::Reset => "password_resets",
+            LinkTable::Invitation => "invitations",
+        }
+    }
+}
+
+/// How a link that sets a password is used.
+pub(crate) struct PasswordLink {
+    pub table: LinkTable,
+    /// Spend the account's other open links of the table too.
+    pub spend_others: bool,
+    /// The audit log's action.
+    pub action: &'static str,
+}
+
 pub(crate) async fn insert_user(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     email: &Email,

@@ -11,7 +11,7 @@ use osez_core::account::{Email, Role};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::{CreateUserError, audit, insert_user, set_user_adviser};
+use crate::accounts::{CreateUserError, LinkTable, PasswordLink, audit, insert_user, set_user_adviser};
 use crate::contacts::{SpentChallenge, spend};
 use crate::outbox::enqueue;
 use crate::{NewMail, Store, StoreError, now_ms};
@@ -333,33 +333,9 @@ impl Store {
     /// account's address; `None` when the link was used or has expired
     /// (then nothing changes).
     pub async fn accept_invitation(&self, token_hash: &str, password_hash: &str) -> Result<Option<String>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let now = now_ms();
-        let spent = sqlx::query(
-            "UPDATE invitations SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .execute(&mut *tx)
-        .await?;
-        if spent.rows_affected() != 1 {
-            return Ok(None);
-        }
-        let user_id: i64 = sqlx::query_scalar("SELECT user_id FROM invitations WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-        let email: String =
-            sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
-        audit(&mut tx, &email, "compte.invitation_acceptee", &email, None, None).await?;
-        tx.commit().await?;
-        Ok(Some(email))
+        let link =
+            PasswordLink { table: LinkTable::Invitation, spend_others: false, action: "compte.invitation_acceptee" };
+        self.set_password_by_link(&link, token_hash, password_hash).await
     }
 
     /// Deletes claims decided before `cutoff_ms` and invitation links
