@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use osez_core::Geography;
 use osez_mail::{MailConfig, Mailer};
-use osez_web::security::{hex, unhex};
 use osez_web::{AppState, Directory, Secrets, WebConfig};
+use osez_web::{hex, unhex};
 
 use crate::DataArgs;
 use crate::directory::{open_versioned_engine, prepare_store};
@@ -119,7 +119,7 @@ async fn retention(store: osez_store::Store, days: u32, audit_days: u32) {
     let mut ticks = tokio::time::interval(Duration::from_secs(3600));
     loop {
         ticks.tick().await;
-        let cutoff = osez_web::security::now_ms() - i64::from(days) * 86_400_000;
+        let cutoff = osez_web::now_ms() - i64::from(days) * 86_400_000;
         match store.purge_before(cutoff).await {
             Ok(done) => {
                 tracing::info!(
@@ -136,7 +136,7 @@ async fn retention(store: osez_store::Store, days: u32, audit_days: u32) {
             Ok(claims) => tracing::info!(days, claims, "decided claims purge"),
             Err(e) => tracing::warn!(error = %e, "claims purge failed; will try again"),
         }
-        let cutoff = osez_web::security::now_ms() - i64::from(audit_days) * 86_400_000;
+        let cutoff = osez_web::now_ms() - i64::from(audit_days) * 86_400_000;
         match store.purge_audit_before(cutoff).await {
             Ok(deleted) => tracing::info!(audit_days, deleted, "audit log purge"),
             Err(e) => tracing::warn!(error = %e, "audit log purge failed; will try again"),

@@ -6,8 +6,8 @@
 use osez_core::contact::ContactForm;
 use osez_store::NewMail;
 
-use crate::WebConfig;
-use crate::security::hex;
+use crate::kit::config::WebConfig;
+use crate::kit::tokens::hex;
 
 /// A Message-ID fixed once for all the attempts at sending a mail.
 pub(crate) fn message_id(config: &WebConfig) -> String {

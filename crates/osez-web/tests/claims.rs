@@ -320,7 +320,7 @@ async fn the_team_invites_an_address_and_the_link_expires() {
             body: "b".into(),
         };
         let token = "0123456789abcdef0123456789abcdef";
-        let hash = osez_web::auth::token_hash(token);
+        let hash = osez_web::token_hash(token);
         let inv = Invitation {
             adviser: &id,
             email: &email,

@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use common::*;
 use osez_core::account::Role;
 use osez_web::Secrets;
-use osez_web::auth::token_hash;
-use osez_web::security::form_token;
+use osez_web::form_token;
+use osez_web::token_hash;
 
 const ALL: &[Role] = &[Role::Admin, Role::Editor, Role::Moderator, Role::Adviser];
 const TEAM: &[Role] = &[Role::Admin, Role::Editor, Role::Moderator];

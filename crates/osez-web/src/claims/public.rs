@@ -1,0 +1,136 @@
+//! The public claim form on an imported profile ("C'est ma structure").
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use osez_core::account::{Email, siret_is_valid};
+use osez_store::{ClaimOutcome, NewClaim};
+
+use crate::claims::views::ClaimPage;
+use crate::kit::antispam;
+use crate::kit::antispam::{HONEYPOT, robot_refusal};
+use crate::kit::error::{PageError, render};
+use crate::kit::forms::FormList;
+use crate::kit::limits::hourly_limit_message;
+use crate::kit::security::ClientIp;
+use crate::kit::state::{AppState, Ready, is_demo};
+use crate::kit::tokens::{check_form_token, form_token};
+
+const MAX_CLAIM_MESSAGE: usize = 1_000;
+
+fn claim_path(id: &str) -> String {
+    format!("/conseillers/{id}/revendiquer")
+}
+
+// ------------------------------------------------------------ public form
+
+async fn claim_page(state: &AppState, ready: &Ready, id: &str, name: &str) -> Result<ClaimPage, PageError> {
+    let action = claim_path(id);
+    Ok(ClaimPage {
+        demo: is_demo(state),
+        adviser_id: id.to_string(),
+        adviser_name: name.to_string(),
+        token: form_token(&ready.secrets, &action),
+        action,
+        linked: ready.store.profile_has_account(id).await?,
+        sent: false,
+        email: String::new(),
+        siret: String::new(),
+        message: String::new(),
+        error: None,
+        question: antispam::new_question(&ready.secrets),
+        honeypot: HONEYPOT,
+        max_message: MAX_CLAIM_MESSAGE,
+    })
+}
+
+pub async fn claim_form(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let directory = ready.directory();
+    let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
+    let mut page = claim_page(&state, ready, a.id.as_str(), &a.name).await?;
+    page.sent = query.is_some_and(|q| q.split('&').any(|p| p == "envoye=1"));
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub async fn claim_submit(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    form: FormList,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let directory = ready.directory();
+    let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
+    let mut page = claim_page(&state, ready, a.id.as_str(), &a.name).await?;
+    page.email = form.text("email").trim().chars().take(254).collect();
+    page.siret = form.text("siret").trim().chars().take(20).collect();
+    let message = form.text("message").trim().to_string();
+    page.message = message.chars().take(MAX_CLAIM_MESSAGE).collect();
+    let refuse = |mut page: ClaimPage, status: StatusCode, message: &str| {
+        page.error = Some(message.to_string());
+        Ok(render(status, &page))
+    };
+    if page.linked {
+        return Ok(render(StatusCode::CONFLICT, &page));
+    }
+    if let Err(e) = check_form_token(&ready.secrets, &page.action, form.get("jeton")) {
+        return refuse(page, StatusCode::FORBIDDEN, e.message());
+    }
+    if let Some(refusal) = robot_refusal(&state, &form) {
+        return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, refusal);
+    }
+    let Ok(email) = Email::parse(&page.email) else {
+        return refuse(
+            page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Adresse e-mail invalide : écrivez-la ainsi, prenom.nom@exemple.fr.",
+        );
+    };
+    if !siret_is_valid(&page.siret) {
+        return refuse(
+            page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "SIRET invalide : il compte 14 chiffres, et sa clé de contrôle ne correspond pas. Vérifiez-le sur votre extrait Kbis ou sur annuaire-entreprises.data.gouv.fr.",
+        );
+    }
+    if message.chars().count() > MAX_CLAIM_MESSAGE {
+        let too_long = format!("Le message dépasse {MAX_CLAIM_MESSAGE} caractères : raccourcissez-le.");
+        return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, &too_long);
+    }
+    let challenge = match antispam::checked_challenge(&state.challenges, ready, &form).await? {
+        Ok(c) => c,
+        Err(e) => return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
+    };
+    if let Some(secs) = state.limits.contact_wait(ip) {
+        let message = hourly_limit_message("demandes envoyées", secs);
+        let mut res = refuse(page, StatusCode::TOO_MANY_REQUESTS, &message)?;
+        if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(res);
+    }
+    let siret: String = page.siret.chars().filter(|c| !c.is_whitespace()).collect();
+    let claim = NewClaim { adviser: a.id.as_str(), email: &email, siret: &siret, message: &message };
+    match ready.store.record_claim(&claim, &challenge).await? {
+        ClaimOutcome::Saved(claim_id) => tracing::info!(claim_id, adviser = %a.id, "profile claim saved"),
+        ClaimOutcome::TooMany => {
+            return refuse(
+                page,
+                StatusCode::TOO_MANY_REQUESTS,
+                "Ce profil a déjà plusieurs demandes en attente : l'équipe France Num les examine. Votre demande n'a pas été enregistrée ; si elle est urgente, écrivez à l'équipe depuis la page Contact.",
+            );
+        }
+        ClaimOutcome::Replayed => {
+            return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, antispam::ChallengeError::Expired.message());
+        }
+        ClaimOutcome::UnknownProfile => return Err(PageError::NotFound),
+    }
+    Ok(Redirect::to(&format!("{}?envoye=1", page.action)).into_response())
+}

@@ -1,0 +1,66 @@
+//! The directory's plain pages: home, a profile, accessibility, legal
+//! notice, and the page for an address that leads nowhere.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::directory::views::{AccessibilityPage, FiguresView, HomePage, LegalPage, ProfilePage, specialty_links};
+use crate::kit::error::{PageError, render};
+use crate::kit::format::format_count;
+use crate::kit::state::{AppState, is_demo};
+use crate::mail::retention_label;
+
+pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let d = ready.directory();
+    let f = &d.figures;
+    Ok(render(
+        StatusCode::OK,
+        &HomePage {
+            figures: FiguresView {
+                total: format_count(f.total),
+                activateurs: format_count(f.activateurs),
+                ambassadeurs: format_count(f.ambassadeurs),
+                departments: format_count(f.departments),
+                remote: format_count(f.remote),
+            },
+            demo: f.demo > 0,
+            specialties: specialty_links(),
+            form_q: String::new(),
+            form_near: String::new(),
+            hidden: Vec::new(),
+        },
+    ))
+}
+
+pub async fn profile(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let directory = ready.directory();
+    let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
+    let geo = &state.geo;
+    Ok(render(
+        StatusCode::OK,
+        &ProfilePage {
+            a,
+            department: geo.department(&a.department).map(|d| format!("{} ({})", d.name, d.code)).unwrap_or_default(),
+            region: geo.region(&a.region).map(|r| r.name.clone()).unwrap_or_default(),
+            demo: a.is_demo,
+        },
+    ))
+}
+
+pub async fn accessibility(State(state): State<Arc<AppState>>) -> Response {
+    render(StatusCode::OK, &AccessibilityPage { demo: is_demo(&state) })
+}
+
+pub async fn legal(State(state): State<Arc<AppState>>) -> Response {
+    let retention = retention_label(state.config.retention_days);
+    render(StatusCode::OK, &LegalPage { demo: is_demo(&state), retention })
+}
+
+pub async fn not_found() -> PageError {
+    PageError::NotFound
+}

@@ -1,0 +1,95 @@
+//! Settings of the web layer, and their defaults (shared with the command
+//! line).
+
+use axum::http::HeaderName;
+
+/// The defaults of the settings, shared with the command line (`osez serve
+/// --help` shows these), so that a `WebConfig::default()` is the server a
+/// plain `osez serve` runs. Tests that want no limit say so.
+pub mod defaults {
+    pub const SEARCH_PER_MINUTE: u32 = 600;
+    pub const FORMS_PER_MINUTE: u32 = 10;
+    pub const CONTACTS_PER_HOUR: u32 = 5;
+    pub const ALTCHA_COST: u32 = 5000;
+    pub const MIN_FILL_SECS: u64 = 3;
+    pub const RETENTION_DAYS: u32 = 365;
+    /// The domain of the default sender, `ne-pas-repondre@osez.invalid`.
+    pub const MAIL_DOMAIN: &str = "osez.invalid";
+}
+
+/// Settings of the web layer, passed in (never global).
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Address shown on the contact page.
+    pub team_email: Option<String>,
+    /// Send `Strict-Transport-Security`: the site is served over TLS.
+    pub hsts: bool,
+    /// Searches per minute and per IP address (pages and API); 0: no limit.
+    pub search_per_minute: u32,
+    /// Form submissions per minute and per IP address; 0: no limit.
+    pub forms_per_minute: u32,
+    /// Header in which a trusted reverse proxy gives the client's address
+    /// (`X-Forwarded-For`); without it, the peer address counts.
+    pub trusted_proxy_header: Option<HeaderName>,
+    /// Session cookies are `__Host-` and `Secure`; turn off only for a
+    /// plain-http run on a machine of one's own.
+    pub secure_cookies: bool,
+    /// Public address of the site (`https://osez.example.fr`), for links
+    /// sent by e-mail. Never taken from the request's `Host`, which a
+    /// client can forge.
+    pub public_url: Option<String>,
+    /// Domain of the Message-IDs of outgoing mail (that of the sender).
+    pub mail_domain: String,
+    /// An SMTP server is configured; without one, mail waits in the outbox
+    /// and the back office says so.
+    pub smtp_configured: bool,
+    /// Contact messages per hour and per IP address; 0: no limit.
+    pub contacts_per_hour: u32,
+    /// PBKDF2 iterations of an ALTCHA challenge.
+    pub altcha_cost: u32,
+    /// Less time than this between showing a contact form and sending it
+    /// is a robot's.
+    pub min_fill_secs: u64,
+    /// Contact messages lose their personal data after this many days.
+    pub retention_days: u32,
+    /// Jobs of each CPU-heavy pool (password hashes; proof-of-work
+    /// challenges) that run at once; `None`: one per core.
+    pub cpu_workers: Option<usize>,
+}
+
+impl Default for WebConfig {
+    /// What `osez serve` runs with no flag.
+    fn default() -> Self {
+        WebConfig {
+            team_email: None,
+            hsts: false,
+            search_per_minute: defaults::SEARCH_PER_MINUTE,
+            forms_per_minute: defaults::FORMS_PER_MINUTE,
+            trusted_proxy_header: None,
+            secure_cookies: true,
+            public_url: None,
+            mail_domain: defaults::MAIL_DOMAIN.into(),
+            smtp_configured: false,
+            contacts_per_hour: defaults::CONTACTS_PER_HOUR,
+            altcha_cost: defaults::ALTCHA_COST,
+            min_fill_secs: defaults::MIN_FILL_SECS,
+            retention_days: defaults::RETENTION_DAYS,
+            cpu_workers: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A default configuration once had no retention, no proof of work and
+    /// no fill time: whatever used it ran a weaker server than `osez serve`.
+    #[test]
+    fn the_default_configuration_is_what_osez_serve_runs() {
+        let c = WebConfig::default();
+        assert_eq!((c.retention_days, c.altcha_cost, c.min_fill_secs), (365, 5000, 3));
+        assert_eq!((c.search_per_minute, c.forms_per_minute, c.contacts_per_hour), (600, 10, 5));
+        assert!(c.secure_cookies && !c.hsts && c.trusted_proxy_header.is_none());
+    }
+}

@@ -1,0 +1,110 @@
+//! The web layer's errors. A user's mistake gets a clear French message and
+//! a 4xx; a failure of ours gets a generic 500 page, and its cause is logged
+//! once, here.
+
+use askama::Template;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+use crate::kit::params::ParamError;
+
+#[derive(Debug)]
+pub enum PageError {
+    NotFound,
+    /// Start-up is not over (the first start builds the demo directory).
+    Starting,
+    Internal(String),
+}
+
+impl<E: std::error::Error> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError::Internal(e.to_string())
+    }
+}
+
+pub(crate) fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Erreur interne du serveur.").into_response()
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page introuvable",
+                "Cette adresse ne correspond à aucune page. Elle a peut-être changé, ou le profil a été retiré."
+                    .to_string(),
+            ),
+            PageError::Starting => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service en cours de démarrage",
+                "Le service termine son démarrage. Réessayez dans quelques secondes.".to_string(),
+            ),
+            PageError::Internal(cause) => {
+                tracing::error!(%cause, "page failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Erreur du service",
+                    "Une erreur inattendue est survenue de notre côté. Elle a été enregistrée ; réessayez dans un moment.".to_string(),
+                )
+            }
+        };
+        render(status, &ErrorPage { title, message, demo: false })
+    }
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    BadParameter(ParamError),
+    NotFound(String),
+    Starting,
+    Internal(String),
+}
+
+impl<E: std::error::Error> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            ApiError::BadParameter(p) => (
+                StatusCode::BAD_REQUEST,
+                json!({ "error": { "code": "invalid_parameter", "parameter": p.parameter, "message": p.message } }),
+            ),
+            ApiError::NotFound(what) => {
+                (StatusCode::NOT_FOUND, json!({ "error": { "code": "not_found", "message": what } }))
+            }
+            ApiError::Starting => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({ "error": { "code": "starting", "message": "le service termine son démarrage" } }),
+            ),
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "api failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({ "error": { "code": "internal", "message": "erreur interne, enregistrée" } }),
+                )
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub title: &'static str,
+    pub message: String,
+    pub demo: bool,
+}

@@ -1,0 +1,53 @@
+//! What every page shares: the back-office chrome (navigation, session
+//! notice, sign-out) and the response helpers of pages that are never
+//! cached or that send back to where the user was.
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// What every back-office page shows around its content: who is signed
+/// in, the sections their role opens, and the session's idle deadline.
+pub struct Chrome {
+    pub email: String,
+    pub role: &'static str,
+    pub nav: Vec<NavLink>,
+    /// Seconds before the session closes without activity.
+    pub idle_seconds: i64,
+    pub minutes_left: i64,
+    pub token_extend: String,
+    pub token_sign_out: String,
+    /// Path of this page, where "Prolonger la session" comes back to.
+    pub here: String,
+}
+
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// Back-office pages are never kept by a cache.
+pub(crate) fn no_store(mut res: Response) -> Response {
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Where "Prolonger la session" comes back to: a back-office path of ours,
+/// never another site.
+pub(crate) fn safe_return(raw: Option<&String>) -> String {
+    match raw {
+        Some(p)
+            if p.starts_with("/admin")
+                && !p.contains("//")
+                && !p.contains('\\')
+                && p.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            p.clone()
+        }
+        _ => "/admin".into(),
+    }
+}
+
+pub(crate) fn back_to(path: &str) -> Response {
+    no_store(Redirect::to(path).into_response())
+}

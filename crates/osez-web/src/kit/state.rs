@@ -1,0 +1,152 @@
+//! The state the handlers share: settings, limits, CPU pools and, once
+//! start-up is over, the store, the secrets and the searchable directory.
+
+use std::sync::{Arc, OnceLock, RwLock};
+
+use osez_core::{Geography, Kind};
+use osez_search::Engine;
+use osez_store::Store;
+
+use crate::kit::config::WebConfig;
+use crate::kit::limits::Limits;
+use crate::kit::passwords::{Failures, PasswordWork};
+use crate::kit::pool::CpuPool;
+use crate::kit::tokens::Secrets;
+use crate::kit::zero_results;
+use crate::kit::zero_results::ZeroResultLog;
+
+/// Key figures of the directory, computed once per engine.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    pub total: usize,
+    pub activateurs: usize,
+    pub ambassadeurs: usize,
+    pub departments: usize,
+    pub remote: usize,
+    pub demo: usize,
+}
+
+/// The searchable directory: an engine and its figures, swapped whole.
+pub struct Directory {
+    pub engine: Engine,
+    pub figures: Figures,
+}
+
+impl Directory {
+    pub fn new(engine: Engine) -> Self {
+        let a = engine.advisers();
+        let mut departments: Vec<&str> = a.iter().map(|x| x.department.as_str()).collect();
+        departments.sort_unstable();
+        departments.dedup();
+        let figures = Figures {
+            total: a.len(),
+            activateurs: a.iter().filter(|x| x.kind == Kind::Activateur).count(),
+            ambassadeurs: a.iter().filter(|x| x.kind == Kind::AmbassadeurIa).count(),
+            departments: departments.len(),
+            remote: a.iter().filter(|x| x.remote).count(),
+            demo: a.iter().filter(|x| x.is_demo).count(),
+        };
+        Directory { engine, figures }
+    }
+}
+
+/// What the handlers need once start-up is over.
+pub struct Ready {
+    pub store: Store,
+    pub secrets: Secrets,
+    /// Searches that found nothing, waiting to be written in batches.
+    pub zero_results: ZeroResultLog,
+    directory: RwLock<Arc<Directory>>,
+    changed: tokio::sync::Notify,
+}
+
+impl Ready {
+    pub fn directory(&self) -> Arc<Directory> {
+        match self.directory.read() {
+            Ok(d) => d.clone(),
+            // A writer panicked mid-swap; the Arc inside is still whole.
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Says that this node changed the directory in the database (a
+    /// profile hidden or published), so that it is reloaded now rather than
+    /// at the next periodic check.
+    pub fn directory_changed(&self) {
+        self.changed.notify_one();
+    }
+
+    /// Completes after [`Ready::directory_changed`] was called (at once if
+    /// it was called since the last wait).
+    pub async fn wait_directory_changed(&self) {
+        self.changed.notified().await;
+    }
+
+    /// Replaces the directory (after an import or a reindex).
+    pub fn replace_directory(&self, directory: Directory) {
+        let fresh = Arc::new(directory);
+        match self.directory.write() {
+            Ok(mut d) => *d = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+    }
+}
+
+pub struct AppState {
+    pub geo: Arc<Geography>,
+    pub config: WebConfig,
+    pub(crate) limits: Limits,
+    pub(crate) failures: Failures,
+    pub(crate) passwords: PasswordWork,
+    /// Making and checking proof-of-work challenges (PBKDF2).
+    pub(crate) challenges: CpuPool,
+    /// Wakes the mail worker when a mail was just written.
+    pub mail_wake: Arc<tokio::sync::Notify>,
+    ready: OnceLock<Ready>,
+}
+
+impl AppState {
+    pub fn new(geo: Arc<Geography>, config: WebConfig) -> Arc<Self> {
+        let limits = Limits::new(&config);
+        let passwords = PasswordWork::new(config.cpu_workers);
+        let challenges = CpuPool::new(config.cpu_workers);
+        Arc::new(AppState {
+            geo,
+            config,
+            limits,
+            failures: Failures::default(),
+            passwords,
+            challenges,
+            mail_wake: Default::default(),
+            ready: OnceLock::new(),
+        })
+    }
+
+    /// Marks the service ready: `/healthz` answers 200 from now on. Starts
+    /// the writer of searches without results on the current runtime (call
+    /// [`ZeroResultLog::close`] at shutdown).
+    pub fn set_ready(&self, store: Store, secrets: Secrets, directory: Directory) {
+        let _ = self.ready.set(Ready {
+            zero_results: ZeroResultLog::start(store.clone(), zero_results::QUEUE),
+            store,
+            secrets,
+            directory: RwLock::new(Arc::new(directory)),
+            changed: Default::default(),
+        });
+    }
+
+    /// Forgets rate-limit state of addresses not seen for a while; call it
+    /// now and then.
+    pub fn forget_idle_clients(&self) {
+        self.limits.forget_idle();
+        self.failures.forget_idle();
+    }
+
+    pub fn ready(&self) -> Option<&Ready> {
+        self.ready.get()
+    }
+}
+
+pub(crate) fn is_demo(state: &AppState) -> bool {
+    state.ready().is_some_and(|r| r.directory().figures.demo > 0)
+}
