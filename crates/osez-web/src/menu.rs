@@ -3,6 +3,7 @@
 
 use osez_core::account::Role;
 
+use crate::kit::guard::{Admins, Advisers, AnyRole, Editors, Moderators, RoleSet, Team};
 use crate::kit::page::{Chrome, NavLink};
 use crate::kit::session::{CurrentUser, session_binding};
 use crate::kit::state::AppState;
@@ -15,29 +16,21 @@ struct Section {
     roles: &'static [Role],
 }
 
-pub(crate) const TEAM: &[Role] = &[Role::Admin, Role::Editor, Role::Moderator];
-
-pub(crate) const MODERATION: &[Role] = &[Role::Admin, Role::Moderator];
-
-pub(crate) const EDITORS: &[Role] = &[Role::Admin, Role::Editor];
-
-pub(crate) const ADMINS: &[Role] = &[Role::Admin];
-
 const SECTIONS: &[Section] = &[
-    Section { href: "/admin", label: "Accueil", roles: Role::ALL },
-    Section { href: "/admin/candidature", label: "Mes candidatures", roles: &[Role::Adviser] },
-    Section { href: "/admin/profil", label: "Mon profil", roles: &[Role::Adviser] },
-    Section { href: "/admin/demandes", label: "Demandes reçues", roles: &[Role::Adviser] },
-    Section { href: "/admin/messages", label: "Messages", roles: TEAM },
-    Section { href: "/admin/suivi", label: "Suite des contacts", roles: TEAM },
-    Section { href: "/admin/candidatures", label: "Candidatures", roles: EDITORS },
-    Section { href: "/admin/appels", label: "Appels", roles: EDITORS },
-    Section { href: "/admin/revendications", label: "Revendications", roles: EDITORS },
-    Section { href: "/admin/moderation", label: "Modération", roles: MODERATION },
-    Section { href: "/admin/recherches", label: "Recherches sans résultat", roles: EDITORS },
-    Section { href: "/admin/couverture", label: "Couverture", roles: TEAM },
-    Section { href: "/admin/journal", label: "Journal", roles: ADMINS },
-    Section { href: "/admin/comptes", label: "Comptes", roles: ADMINS },
+    Section { href: "/admin", label: "Accueil", roles: AnyRole::ROLES },
+    Section { href: "/admin/candidature", label: "Mes candidatures", roles: Advisers::ROLES },
+    Section { href: "/admin/profil", label: "Mon profil", roles: Advisers::ROLES },
+    Section { href: "/admin/demandes", label: "Demandes reçues", roles: Advisers::ROLES },
+    Section { href: "/admin/messages", label: "Messages", roles: Team::ROLES },
+    Section { href: "/admin/suivi", label: "Suite des contacts", roles: Team::ROLES },
+    Section { href: "/admin/candidatures", label: "Candidatures", roles: Editors::ROLES },
+    Section { href: "/admin/appels", label: "Appels", roles: Editors::ROLES },
+    Section { href: "/admin/revendications", label: "Revendications", roles: Editors::ROLES },
+    Section { href: "/admin/moderation", label: "Modération", roles: Moderators::ROLES },
+    Section { href: "/admin/recherches", label: "Recherches sans résultat", roles: Editors::ROLES },
+    Section { href: "/admin/couverture", label: "Couverture", roles: Team::ROLES },
+    Section { href: "/admin/journal", label: "Journal", roles: Admins::ROLES },
+    Section { href: "/admin/comptes", label: "Comptes", roles: Admins::ROLES },
 ];
 
 /// The navigation, session notice and sign-out form of a page at `here`.

@@ -10,13 +10,14 @@ use osez_core::account::Role;
 use crate::accounts::views::AdminHomePage;
 use crate::kit::error::{PageError, render};
 use crate::kit::forms::FormFields;
+use crate::kit::guard::{AnyRole, Guard};
 use crate::kit::page::{back_to, no_store, safe_return};
-use crate::kit::session::{CurrentUser, checked, clear_cookie, session_binding};
+use crate::kit::session::{checked, clear_cookie, session_binding};
 use crate::kit::state::AppState;
 use crate::kit::tokens::form_token;
 use crate::menu::chrome;
 
-pub async fn home(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
+pub async fn home(State(state): State<Arc<AppState>>, current: Guard<AnyRole>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let open_cases = if matches!(current.user.role, Role::Admin | Role::Moderator) {
         Some(usize::try_from(ready.store.moderation_case_count().await?).unwrap_or_default())
@@ -36,7 +37,7 @@ pub async fn home(State(state): State<Arc<AppState>>, current: CurrentUser) -> R
 
 pub async fn extend(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<AnyRole>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
     if let Err(res) = checked(&state, &current, "/admin/session/prolonger", &form).await {
@@ -56,7 +57,7 @@ fn signed_out(state: &AppState) -> Response {
 
 pub async fn sign_out(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<AnyRole>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
     if let Err(res) = checked(&state, &current, "/deconnexion", &form).await {
@@ -70,7 +71,7 @@ pub async fn sign_out(
 
 pub async fn sign_out_everywhere(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<AnyRole>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
     if let Err(res) = checked(&state, &current, "/admin/session/partout", &form).await {

@@ -10,12 +10,12 @@ use osez_core::account::{Email, NewPassword, hash_password};
 use osez_core::application::{ApplicationForm, FieldError, RawApplication};
 use osez_store::{ApplicationKind, Call, CreateUserError};
 
-use crate::applications::common::{ADVISERS, call_view, fields, raw_of, started_before};
+use crate::applications::common::{call_view, fields, raw_of, started_before};
 use crate::applications::views::{ApplyPage, ApplySentPage, CallsPage};
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::today;
 use crate::kit::forms::FormList;
-use crate::kit::guard::refused;
+use crate::kit::guard::{Advisers, RoleSet, Visitor};
 use crate::kit::page::no_store;
 use crate::kit::passwords::{PasswordWorkError, busy_page};
 use crate::kit::session::{CurrentUser, session_binding};
@@ -130,19 +130,19 @@ pub async fn apply(State(state): State<Arc<AppState>>, form: FormList) -> Result
 /// anonymous form.
 pub async fn call_apply_form(
     State(state): State<Arc<AppState>>,
-    session: Result<CurrentUser, Response>,
+    Visitor(session): Visitor,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let target = match open_call(&state, &id).await? {
         Ok(t) => t,
         Err(res) => return Ok(res),
     };
-    let Ok(current) = session else {
+    let Some(current) = session else {
         let raw = RawApplication { in_person: true, ..RawApplication::default() };
         let anonymous = Applicant::New { email: String::new() };
         return Ok(apply_page(&state, &target, StatusCode::OK, anonymous, &raw, &[]));
     };
-    if refused(&current, ADVISERS).is_some() {
+    if !Advisers::admits(&current) {
         return Ok(team_cannot_apply(&current));
     }
     // Start from what the adviser last sent: most of it holds for a call.
@@ -156,7 +156,7 @@ pub async fn call_apply_form(
 
 pub async fn call_apply(
     State(state): State<Arc<AppState>>,
-    session: Result<CurrentUser, Response>,
+    Visitor(session): Visitor,
     Path(id): Path<String>,
     form: FormList,
 ) -> Result<Response, PageError> {
@@ -164,8 +164,8 @@ pub async fn call_apply(
         Ok(t) => t,
         Err(res) => return Ok(res),
     };
-    let Ok(current) = session else { return submit(&state, target, form).await };
-    if refused(&current, ADVISERS).is_some() {
+    let Some(current) = session else { return submit(&state, target, form).await };
+    if !Advisers::admits(&current) {
         return Ok(team_cannot_apply(&current));
     }
     submit_signed_in(&state, &current, target, form).await

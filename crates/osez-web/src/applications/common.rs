@@ -3,7 +3,6 @@
 
 use jiff::ToSpan;
 use jiff::civil::Date;
-use osez_core::account::Role;
 use osez_core::application::{FieldError, RawApplication};
 use osez_core::{Specialty, StructureType};
 use osez_store::{Application, ApplicationKind, Call};
@@ -12,10 +11,6 @@ use crate::applications::views::{ApplicationFields, ApplicationView, CallView};
 use crate::kit::format::{format_time, today};
 use crate::kit::forms::FormList;
 use crate::kit::state::AppState;
-
-pub(crate) const REVIEWERS: &[Role] = &[Role::Admin, Role::Editor];
-
-pub(crate) const ADVISERS: &[Role] = &[Role::Adviser];
 
 pub(crate) fn fields(state: &AppState, raw: &RawApplication, errors: &[FieldError]) -> ApplicationFields {
     ApplicationFields {

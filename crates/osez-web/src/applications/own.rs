@@ -10,11 +10,11 @@ use osez_core::application::{ApplicationForm, FieldError, RawApplication};
 use osez_core::{Adviser, AdviserId};
 use osez_store::ApplicationStatus;
 
-use crate::applications::common::{ADVISERS, application_view, fields, raw_of, started_before};
+use crate::applications::common::{application_view, fields, raw_of, started_before};
 use crate::applications::views::{MyApplicationsPage, OwnProfilePage};
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::forms::FormList;
-use crate::kit::guard::refused;
+use crate::kit::guard::{Advisers, Guard};
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
@@ -52,22 +52,19 @@ async fn my_applications_page(
     Ok(no_store(render(status, &page)))
 }
 
-pub async fn my_applications(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, ADVISERS) {
-        return Ok(res);
-    }
+pub async fn my_applications(
+    State(state): State<Arc<AppState>>,
+    current: Guard<Advisers>,
+) -> Result<Response, PageError> {
     my_applications_page(&state, &current, StatusCode::OK, None, None).await
 }
 
 pub async fn resubmit(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Advisers>,
     Path(id): Path<String>,
     form: FormList,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, ADVISERS) {
-        return Ok(res);
-    }
     let Ok(id) = id.parse::<i64>() else { return Err(PageError::NotFound) };
     if let Err(res) = checked(&state, &current, &resubmit_action(id), &form.map()).await {
         return Ok(res);
@@ -184,10 +181,7 @@ async fn version_of(state: &AppState, adviser: &Adviser) -> Result<i64, PageErro
     ready.store.profile_version(&adviser.id).await?.ok_or(PageError::NotFound)
 }
 
-pub async fn profile_form(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, ADVISERS) {
-        return Ok(res);
-    }
+pub async fn profile_form(State(state): State<Arc<AppState>>, current: Guard<Advisers>) -> Result<Response, PageError> {
     let Some((adviser, form)) = own_profile(&state, &current).await? else { return no_profile(&state, &current).await };
     let version = version_of(&state, &adviser).await?;
     let raw = profile_raw(&adviser, &form, &state.geo);
@@ -196,12 +190,9 @@ pub async fn profile_form(State(state): State<Arc<AppState>>, current: CurrentUs
 
 pub async fn profile_save(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Advisers>,
     form: FormList,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, ADVISERS) {
-        return Ok(res);
-    }
     if let Err(res) = checked(&state, &current, "/admin/profil", &form.map()).await {
         return Ok(res);
     }

@@ -11,12 +11,12 @@ use osez_core::account::siret_is_valid;
 use osez_core::{Adviser, AdviserId, Kind};
 use osez_store::{Application, ApplicationKind, ApplicationStatus, NewMail, Review};
 
-use crate::applications::common::{REVIEWERS, application_view, call_view};
+use crate::applications::common::{application_view, call_view};
 use crate::applications::views::{AdminCallsPage, ApplicationPage, ApplicationsPage};
 use crate::kit::error::{PageError, render};
 use crate::kit::format::today;
 use crate::kit::forms::FormList;
-use crate::kit::guard::refused;
+use crate::kit::guard::{Editors, Guard};
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
@@ -26,10 +26,7 @@ use crate::menu::chrome;
 
 // ------------------------------------------------------------ the team's side
 
-pub async fn applications(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, REVIEWERS) {
-        return Ok(res);
-    }
+pub async fn applications(State(state): State<Arc<AppState>>, current: Guard<Editors>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let calls = ready.store.calls().await?;
     let list = ready.store.applications().await?.iter().map(|a| application_view(a, &calls)).collect();
@@ -101,25 +98,19 @@ async fn find_application(state: &AppState, id: &str) -> Result<Application, Pag
 
 pub async fn application(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Editors>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, REVIEWERS) {
-        return Ok(res);
-    }
     let app = find_application(&state, &id).await?;
     application_page(&state, &current, &app, StatusCode::OK, None, None).await
 }
 
 pub async fn review(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Editors>,
     Path(id): Path<String>,
     form: FormList,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, REVIEWERS) {
-        return Ok(res);
-    }
     let app = find_application(&state, &id).await?;
     if let Err(res) = checked(&state, &current, &review_action(app.id), &form.map()).await {
         return Ok(res);
@@ -254,21 +245,15 @@ async fn calls_page(
     Ok(no_store(render(status, &page)))
 }
 
-pub async fn calls(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, REVIEWERS) {
-        return Ok(res);
-    }
+pub async fn calls(State(state): State<Arc<AppState>>, current: Guard<Editors>) -> Result<Response, PageError> {
     calls_page(&state, &current, StatusCode::OK, CallForm::default(), None, None).await
 }
 
 pub async fn create_call(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Editors>,
     form: FormList,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, REVIEWERS) {
-        return Ok(res);
-    }
     if let Err(res) = checked(&state, &current, "/admin/appels", &form.map()).await {
         return Ok(res);
     }

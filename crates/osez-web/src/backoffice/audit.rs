@@ -13,13 +13,12 @@ use crate::backoffice::views::{AuditPage, AuditView};
 use crate::kit::csv_export::{CsvExport, CsvPages, csv_response};
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::{day_start_ms, format_time, zoned};
-use crate::kit::guard::refused;
+use crate::kit::guard::{Admins, Guard};
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
-use crate::kit::session::CurrentUser;
 use crate::kit::state::AppState;
 use crate::kit::tokens::now_ms;
-use crate::menu::{ADMINS, chrome};
+use crate::menu::chrome;
 
 // ------------------------------------------------------------------- audit log
 
@@ -134,12 +133,9 @@ fn audit_view(e: &AuditEntry) -> AuditView {
 
 pub async fn audit(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Admins>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, ADMINS) {
-        return Ok(res);
-    }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let raw = RawParams::from_query(query.as_deref());
     let (form, error) = audit_form(&raw);
@@ -170,12 +166,9 @@ pub async fn audit(
 
 pub async fn audit_csv(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Admins>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, ADMINS) {
-        return Ok(res);
-    }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let raw = RawParams::from_query(query.as_deref());
     let form = match audit_form(&raw) {

@@ -12,11 +12,10 @@ use osez_core::Kind;
 use crate::backoffice::views::{CoveragePage, DepartmentCoverage, LegendEntry, MapInset, MapShape, RegionCoverage};
 use crate::kit::error::{PageError, render};
 use crate::kit::format::format_count;
-use crate::kit::guard::refused;
+use crate::kit::guard::{Guard, Team};
 use crate::kit::page::no_store;
-use crate::kit::session::CurrentUser;
 use crate::kit::state::AppState;
-use crate::menu::{TEAM, chrome};
+use crate::menu::chrome;
 
 // -------------------------------------------------------------------- coverage
 
@@ -59,10 +58,7 @@ fn format_rate(r: f64) -> String {
     format!("{r:.1}").replace('.', ",")
 }
 
-pub async fn coverage(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, TEAM) {
-        return Ok(res);
-    }
+pub async fn coverage(State(state): State<Arc<AppState>>, current: Guard<Team>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let geo = &state.geo;

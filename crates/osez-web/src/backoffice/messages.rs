@@ -7,7 +7,6 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use osez_core::account::Role;
 use osez_core::contact::{ContactStatus, Need, Outcome, check_body, check_subject};
 use osez_store::{ContactMessage, InboxQuery};
 
@@ -17,16 +16,14 @@ use crate::backoffice::views::{
 use crate::kit::error::{PageError, render};
 use crate::kit::format::{day_start_ms, format_time, today};
 use crate::kit::forms::{FormFields, unreadable_form};
-use crate::kit::guard::refused;
+use crate::kit::guard::{Advisers, Guard, RoleSet, Team};
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::{form_token, now_ms};
 use crate::mail;
-use crate::menu::{TEAM, chrome};
-
-const ADVISER: &[Role] = &[Role::Adviser];
+use crate::menu::chrome;
 
 fn need_label(slug: &str) -> &'static str {
     Need::from_slug(slug).map(Need::label).unwrap_or("Besoin inconnu")
@@ -78,12 +75,9 @@ async fn outbox_notice(state: &AppState, ready: &Ready) -> Result<Option<String>
 
 pub async fn inbox(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Team>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, TEAM) {
-        return Ok(res);
-    }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let raw = RawParams::from_query(query.as_deref());
     let status = raw.get("statut").and_then(ContactStatus::from_slug);
@@ -119,7 +113,7 @@ async fn message_page(
     // Only the enabled team members, read as such: not every account.
     let team = ready
         .store
-        .team_members(TEAM)
+        .team_members(Team::ROLES)
         .await?
         .into_iter()
         .map(|u| TeamMember {
@@ -168,13 +162,10 @@ async fn team_message(ready: &Ready, id: i64) -> Result<ContactMessage, PageErro
 
 pub async fn message(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Team>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
-    if let Some(res) = refused(&current, TEAM) {
-        return Ok(res);
-    }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let m = team_message(ready, id).await?;
     message_page(&state, &current, m, StatusCode::OK, None, None, Default::default()).await
@@ -182,14 +173,11 @@ pub async fn message(
 
 pub async fn message_act(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Team>,
     Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
-    if let Some(res) = refused(&current, TEAM) {
-        return Ok(res);
-    }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let m = team_message(ready, id).await?;
     if let Err(res) = checked(&state, &current, &message_action(id), &form).await {
@@ -216,7 +204,9 @@ pub async fn message_act(
                 "" => None,
                 raw => {
                     let member = match raw.parse::<i64>() {
-                        Ok(uid) => ready.store.user(uid).await?.filter(|u| TEAM.contains(&u.role) && !u.disabled),
+                        Ok(uid) => {
+                            ready.store.user(uid).await?.filter(|u| Team::ROLES.contains(&u.role) && !u.disabled)
+                        }
                         Err(_) => None,
                     };
                     let Some(member) = member else {
@@ -295,23 +285,17 @@ async fn requests_page(
     Ok(no_store(render(status, &page)))
 }
 
-pub async fn requests(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, ADVISER) {
-        return Ok(res);
-    }
+pub async fn requests(State(state): State<Arc<AppState>>, current: Guard<Advisers>) -> Result<Response, PageError> {
     requests_page(&state, &current, StatusCode::OK, None, None).await
 }
 
 pub async fn request_outcome(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Advisers>,
     Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
-    if let Some(res) = refused(&current, ADVISER) {
-        return Ok(res);
-    }
     if let Err(res) = checked(&state, &current, &request_action(id), &form).await {
         return Ok(res);
     }
@@ -332,12 +316,9 @@ pub async fn request_outcome(
 
 pub async fn outcomes(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Team>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, TEAM) {
-        return Ok(res);
-    }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let raw = RawParams::from_query(query.as_deref());
     let default_from = today().checked_sub(jiff::Span::new().years(1)).unwrap_or(today());

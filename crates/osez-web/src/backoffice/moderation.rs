@@ -13,12 +13,12 @@ use crate::directory::report::REPORT_REASONS;
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::format_time;
 use crate::kit::forms::FormFields;
-use crate::kit::guard::refused;
+use crate::kit::guard::{Guard, Moderators};
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
 use crate::kit::tokens::form_token;
-use crate::menu::{MODERATION, chrome};
+use crate::menu::chrome;
 
 // ------------------------------------------------------------------ moderation
 
@@ -65,10 +65,7 @@ async fn moderation_page(
     Ok(no_store(render(StatusCode::OK, &page)))
 }
 
-pub async fn moderation(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, MODERATION) {
-        return Ok(res);
-    }
+pub async fn moderation(State(state): State<Arc<AppState>>, current: Guard<Moderators>) -> Result<Response, PageError> {
     moderation_page(&state, &current, None).await
 }
 
@@ -76,13 +73,10 @@ const MAX_NOTE_CHARS: usize = 1_000;
 
 pub async fn moderation_decide(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Moderators>,
     Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, MODERATION) {
-        return Ok(res);
-    }
     let Ok(adviser) = AdviserId::parse(&id) else { return Err(PageError::NotFound) };
     if let Err(res) = checked(&state, &current, &moderation_action(adviser.as_str()), &form).await {
         return Ok(res);

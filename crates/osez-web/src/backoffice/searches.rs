@@ -12,13 +12,12 @@ use crate::backoffice::views::{ZeroResultsPage, ZeroRowView};
 use crate::kit::csv_export::{CsvExport, InMemory, csv_response};
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::{day_start_ms, format_count, format_time, zoned};
-use crate::kit::guard::refused;
+use crate::kit::guard::{Editors, Guard};
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
-use crate::kit::session::CurrentUser;
 use crate::kit::state::AppState;
 use crate::kit::tokens::now_ms;
-use crate::menu::{EDITORS, chrome};
+use crate::menu::chrome;
 
 // ------------------------------------------------- searches that found nothing
 
@@ -65,12 +64,9 @@ async fn week_report(state: &AppState, raw: &RawParams) -> Result<Result<WeekRep
 
 pub async fn zero_results(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Editors>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, EDITORS) {
-        return Ok(res);
-    }
     let raw = RawParams::from_query(query.as_deref());
     let (report, error, status) = match week_report(&state, &raw).await? {
         Ok(r) => (r, None, StatusCode::OK),
@@ -134,12 +130,9 @@ fn describe_filters(json: &str) -> String {
 
 pub async fn zero_results_csv(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    _editor: Guard<Editors>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, EDITORS) {
-        return Ok(res);
-    }
     let raw = RawParams::from_query(query.as_deref());
     let report = match week_report(&state, &raw).await? {
         Ok(r) => r,

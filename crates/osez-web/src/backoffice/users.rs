@@ -11,12 +11,12 @@ use crate::backoffice::views::{UserView, UsersPage};
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::format_time;
 use crate::kit::forms::FormFields;
-use crate::kit::guard::refused;
+use crate::kit::guard::{Admins, Guard};
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
 use crate::kit::tokens::form_token;
-use crate::menu::{ADMINS, chrome};
+use crate::menu::chrome;
 
 // -------------------------------------------------------------------- accounts
 
@@ -49,14 +49,11 @@ async fn users_page(state: &AppState, current: &CurrentUser, notice: Option<Stri
     Ok(no_store(render(StatusCode::OK, &page)))
 }
 
-pub async fn users(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, ADMINS) {
-        return Ok(res);
-    }
+pub async fn users(State(state): State<Arc<AppState>>, current: Guard<Admins>) -> Result<Response, PageError> {
     users_page(&state, &current, None).await
 }
 
-/// The account an admin's form acts on: the role, the account (never the
+/// The account an admin's form acts on: the account (never the
 /// signed-in admin themself: they have "Se déconnecter de tous les
 /// appareils") and the form token are checked, or the refusal is returned.
 async fn target_user(
@@ -66,9 +63,6 @@ async fn target_user(
     what: &str,
     form: &HashMap<String, String>,
 ) -> Result<Result<osez_store::User, Response>, PageError> {
-    if let Some(res) = refused(current, ADMINS) {
-        return Ok(Err(res));
-    }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let Ok(id) = id.parse::<i64>() else { return Err(PageError::NotFound) };
     let Some(user) = ready.store.user(id).await? else { return Err(PageError::NotFound) };
@@ -88,7 +82,7 @@ async fn target_user(
 
 pub async fn user_sessions(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Admins>,
     Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
@@ -108,7 +102,7 @@ pub async fn user_sessions(
 
 pub async fn user_state(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Admins>,
     Path(id): Path<String>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use osez_core::account::{Email, Role};
+use osez_core::account::Email;
 use osez_store::{Claim, Invitation, InviteError};
 
 use crate::claims::invitation::{INVITE_DAYS, invitation_link, new_link};
@@ -13,7 +13,7 @@ use crate::claims::views::{AdminClaimPage, AdminClaimsPage, ClaimView};
 use crate::kit::error::{PageError, render};
 use crate::kit::format::format_time;
 use crate::kit::forms::FormFields;
-use crate::kit::guard::refused;
+use crate::kit::guard::{Editors, Guard};
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding, token_hash};
 use crate::kit::state::AppState;
@@ -22,8 +22,6 @@ use crate::mail;
 use crate::menu::chrome;
 
 const MAX_REASON: usize = 1_000;
-
-const REVIEWERS: &[Role] = &[Role::Admin, Role::Editor];
 
 const CLAIMS: &str = "/admin/revendications";
 
@@ -76,10 +74,7 @@ async fn list_page(
     Ok(no_store(render(status, &page)))
 }
 
-pub async fn claims(State(state): State<Arc<AppState>>, current: CurrentUser) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, REVIEWERS) {
-        return Ok(res);
-    }
+pub async fn claims(State(state): State<Arc<AppState>>, current: Guard<Editors>) -> Result<Response, PageError> {
     list_page(&state, &current, StatusCode::OK, None, None, Default::default()).await
 }
 
@@ -108,12 +103,9 @@ async fn one_page(
 
 pub async fn claim(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Editors>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, REVIEWERS) {
-        return Ok(res);
-    }
     let ready = state.ready().ok_or(PageError::Starting)?;
     let c = ready.store.claim(id).await?.ok_or(PageError::NotFound)?;
     one_page(&state, &current, &c, StatusCode::OK, None).await
@@ -139,13 +131,10 @@ fn invite_error(e: InviteError) -> Result<String, PageError> {
 
 pub async fn claim_decide(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Editors>,
     Path(id): Path<i64>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, REVIEWERS) {
-        return Ok(res);
-    }
     if let Err(res) = checked(&state, &current, &claim_action(id), &form).await {
         return Ok(res);
     }
@@ -213,12 +202,9 @@ pub async fn claim_decide(
 /// The team's own invitation: a profile identifier and an address.
 pub async fn invite(
     State(state): State<Arc<AppState>>,
-    current: CurrentUser,
+    current: Guard<Editors>,
     FormFields(form): FormFields,
 ) -> Result<Response, PageError> {
-    if let Some(res) = refused(&current, REVIEWERS) {
-        return Ok(res);
-    }
     if let Err(res) = checked(&state, &current, CLAIMS, &form).await {
         return Ok(res);
     }

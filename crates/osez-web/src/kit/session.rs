@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -121,33 +120,33 @@ pub struct CurrentUser {
     pub idle_deadline_ms: i64,
 }
 
-impl FromRequestParts<std::sync::Arc<AppState>> for CurrentUser {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &std::sync::Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let to_sign_in = || Redirect::to("/connexion").into_response();
-        let ready = state.ready().ok_or_else(|| PageError::Starting.into_response())?;
-        let secure = state.config.secure_cookies;
-        let token = token_from(&parts.headers, secure).ok_or_else(to_sign_in)?;
-        let hash = token_hash(&token);
-        let session = ready.store.session(&hash).await.map_err(|e| PageError::from(e).into_response())?;
-        let Some(session) = session else { return Err(to_sign_in()) };
-        let now = now_ms();
-        let idle_ms = IDLE_TIMEOUT.as_millis() as i64;
-        if now > session.expires_at_ms || now > session.last_seen_at_ms + idle_ms {
-            let _ = ready.store.delete_session(&hash).await;
-            return Err(Redirect::to("/connexion?expiree=1").into_response());
-        }
-        let user = ready.store.user(session.user_id).await.map_err(|e| PageError::from(e).into_response())?;
-        let Some(user) = user.filter(|u| !u.disabled) else { return Err(to_sign_in()) };
-        // Activity extends the session; one write a minute is enough.
-        let mut last_seen = session.last_seen_at_ms;
-        if now - last_seen > 60_000 {
-            ready.store.touch_session(&hash).await.map_err(|e| PageError::from(e).into_response())?;
-            last_seen = now;
-        }
-        Ok(CurrentUser { user, token_hash: hash, idle_deadline_ms: (last_seen + idle_ms).min(session.expires_at_ms) })
+/// The user of the request's session. Without a session, or with an
+/// expired one, the rejection sends to the sign-in page. Handlers reach
+/// it only through a guard ([`crate::kit::guard`]), which states the roles
+/// admitted.
+pub(crate) async fn session_user(parts: &Parts, state: &AppState) -> Result<CurrentUser, Response> {
+    let to_sign_in = || Redirect::to("/connexion").into_response();
+    let ready = state.ready().ok_or_else(|| PageError::Starting.into_response())?;
+    let secure = state.config.secure_cookies;
+    let token = token_from(&parts.headers, secure).ok_or_else(to_sign_in)?;
+    let hash = token_hash(&token);
+    let session = ready.store.session(&hash).await.map_err(|e| PageError::from(e).into_response())?;
+    let Some(session) = session else { return Err(to_sign_in()) };
+    let now = now_ms();
+    let idle_ms = IDLE_TIMEOUT.as_millis() as i64;
+    if now > session.expires_at_ms || now > session.last_seen_at_ms + idle_ms {
+        let _ = ready.store.delete_session(&hash).await;
+        return Err(Redirect::to("/connexion?expiree=1").into_response());
     }
+    let user = ready.store.user(session.user_id).await.map_err(|e| PageError::from(e).into_response())?;
+    let Some(user) = user.filter(|u| !u.disabled) else { return Err(to_sign_in()) };
+    // Activity extends the session; one write a minute is enough.
+    let mut last_seen = session.last_seen_at_ms;
+    if now - last_seen > 60_000 {
+        ready.store.touch_session(&hash).await.map_err(|e| PageError::from(e).into_response())?;
+        last_seen = now;
+    }
+    Ok(CurrentUser { user, token_hash: hash, idle_deadline_ms: (last_seen + idle_ms).min(session.expires_at_ms) })
 }
 
 #[cfg(test)]
