@@ -8,7 +8,8 @@ mod common;
 use std::sync::Arc;
 
 use altcha::{Payload, SolveChallengeOptions, solve_challenge};
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use base64::Engine;
 use common::*;
 use osez_core::account::{Email, Role, hash_password};
@@ -478,5 +479,53 @@ async fn the_team_answers_and_advisers_record_what_came_of_requests() {
         assert!(page.contains("<td>3</td><td>1</td><td>1</td><td>0</td><td>1</td>"), "{backend}: totals");
         let (status, _, _) = get(&state, "/admin/suivi?depuis=hier", Some(&team)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+    }
+}
+
+/// The contact form sent from the client at `ip`: status, headers, page.
+async fn send_form_from(state: &Arc<AppState>, ip: &str, f: &Fields) -> (StatusCode, HeaderMap, String) {
+    let page = send(state, from_ip(Request::get("/contact").body(Body::empty()).unwrap(), ip)).await.2;
+    let req = Request::post("/contact")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body(&page, "/contact", f)))
+        .unwrap();
+    let (status, headers, answer) = send(state, from_ip(req, ip)).await;
+    (status, headers, unescape(&answer))
+}
+
+/// One address writing from many clients meets the per-person limit (its
+/// own budget, told apart from the client's), and each public form has its
+/// own budget: a data request is not refused because messages were sent.
+#[tokio::test]
+async fn one_sender_from_many_clients_is_limited_and_each_form_has_its_budget() {
+    for (backend, state, store) in apps_with(WebConfig { contacts_per_hour: 2, ..config() }).await {
+        for ip in ["198.51.100.1", "198.51.100.2"] {
+            assert_eq!(send_form_from(&state, ip, &good()).await.0, StatusCode::SEE_OTHER, "{backend}: {ip}");
+        }
+        let (status, headers, answer) = send_form_from(&state, "198.51.100.3", &good()).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{backend}");
+        assert!(answer.contains("Trop de messages envoyés pour cette adresse e-mail"), "{backend}");
+        assert!(headers.get(header::RETRY_AFTER).is_some(), "{backend}");
+        assert_eq!(messages(&store).await, 2, "{backend}");
+        // The case of the address does not make another person.
+        let shouted = Fields { email: "CAMILLE@exemple.fr".into(), ..good() };
+        assert_eq!(send_form_from(&state, "198.51.100.4", &shouted).await.0, StatusCode::TOO_MANY_REQUESTS);
+        // Another sender from a client that has not used its budget.
+        let other = Fields { email: "dominique@exemple.fr".into(), ..good() };
+        assert_eq!(send_form_from(&state, "198.51.100.5", &other).await.0, StatusCode::SEE_OTHER, "{backend}");
+        // The data request has a budget of its own.
+        assert_eq!(ask_link(&state, "camille@exemple.fr").await.0, StatusCode::OK, "{backend}");
+    }
+}
+
+/// "Mes données" takes the same guard as the other public forms: it once
+/// had no minimum fill time.
+#[tokio::test]
+async fn a_data_request_sent_too_quickly_is_refused() {
+    for (backend, state, store) in apps_with(WebConfig { min_fill_secs: 60, ..config() }).await {
+        let (status, answer) = ask_link(&state, "camille@exemple.fr").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        assert!(answer.contains("envoyé trop vite"), "{backend}: {answer}");
+        assert_eq!(store.outbox_status().await.unwrap().pending, 0, "{backend}");
     }
 }

@@ -314,14 +314,20 @@ async fn abuse_reports_are_checked_then_kept() {
         let other = report_token(&state, advisers()[6].id.as_str()).await;
         let wrong_form = send(&state, post_report(id, &format!("jeton={other}&reason=demarchage"), None)).await;
         assert_eq!(wrong_form.status, StatusCode::FORBIDDEN, "{name}: a token is bound to its form");
+        // The public-form checks come first: the fields are read once the
+        // challenge passed.
+        let unchallenged = send(&state, post_report(id, &format!("jeton={token}&reason=nimporte"), None)).await;
+        assert_eq!(unchallenged.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(!unchallenged.body.contains("Choisissez un motif"), "{name}");
+        let challenge = report_challenge(&state, id).await;
         let no_reason = send(
             &state,
-            post_report(id, &format!("jeton={token}&reason=nimporte&message=x"), Some("http://osez.test")),
+            post_report(id, &format!("jeton={token}&reason=nimporte&message=x{challenge}"), Some("http://osez.test")),
         )
         .await;
         assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
         assert!(no_reason.body.contains("Choisissez un motif"));
-        let too_long = format!("jeton={token}&reason=autre&message={}", "x".repeat(2_001));
+        let too_long = format!("jeton={token}&reason=autre&message={}{challenge}", "x".repeat(2_001));
         assert_eq!(send(&state, post_report(id, &too_long, None)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
         let huge = format!("jeton={token}&reason=autre&message={}", "x".repeat(10 * 1024 * 1024));
         assert!(send(&state, post_report(id, &huge, None)).await.status.is_client_error(), "{name}");

@@ -3,20 +3,18 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use osez_core::account::{Email, siret_is_valid};
 use osez_store::{ClaimOutcome, NewClaim};
 
 use crate::claims::views::ClaimPage;
 use crate::kit::antispam;
-use crate::kit::antispam::{HONEYPOT, robot_refusal};
+use crate::kit::antispam::HONEYPOT;
 use crate::kit::error::{PageError, render};
-use crate::kit::forms::FormList;
-use crate::kit::limits::hourly_limit_message;
-use crate::kit::security::ClientIp;
+use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::state::{AppState, Ready, is_demo};
-use crate::kit::tokens::{check_form_token, form_token};
+use crate::kit::tokens::form_token;
 
 const MAX_CLAIM_MESSAGE: usize = 1_000;
 
@@ -59,11 +57,19 @@ pub async fn claim_form(
     Ok(render(StatusCode::OK, &page))
 }
 
+/// A claim: its own hourly budget per client and per address.
+pub(crate) struct ClaimForm;
+
+impl FormKind for ClaimForm {
+    const BUDGET: &'static str = "revendication";
+    const WHAT: &'static str = "demandes envoyées";
+    const PERSON: Option<&'static str> = Some("email");
+}
+
 pub async fn claim_submit(
     State(state): State<Arc<AppState>>,
-    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    form: FormList,
+    PublicForm { form, checked, .. }: PublicForm<ClaimForm>,
 ) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
@@ -80,12 +86,13 @@ pub async fn claim_submit(
     if page.linked {
         return Ok(render(StatusCode::CONFLICT, &page));
     }
-    if let Err(e) = check_form_token(&ready.secrets, &page.action, form.get("jeton")) {
-        return refuse(page, StatusCode::FORBIDDEN, e.message());
-    }
-    if let Some(refusal) = robot_refusal(&state, &form) {
-        return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, refusal);
-    }
+    let challenge = match checked {
+        Ok(c) => c,
+        Err(refusal) => {
+            page.error = Some(refusal.message.clone());
+            return Ok(refusal.render(&page));
+        }
+    };
     let Ok(email) = Email::parse(&page.email) else {
         return refuse(
             page,
@@ -103,18 +110,6 @@ pub async fn claim_submit(
     if message.chars().count() > MAX_CLAIM_MESSAGE {
         let too_long = format!("Le message dépasse {MAX_CLAIM_MESSAGE} caractères : raccourcissez-le.");
         return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, &too_long);
-    }
-    let challenge = match antispam::checked_challenge(&state.challenges, ready, &form).await? {
-        Ok(c) => c,
-        Err(e) => return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
-    };
-    if let Some(secs) = state.limits.contact_wait(ip) {
-        let message = hourly_limit_message("demandes envoyées", secs);
-        let mut res = refuse(page, StatusCode::TOO_MANY_REQUESTS, &message)?;
-        if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(res);
     }
     let siret: String = page.siret.chars().filter(|c| !c.is_whitespace()).collect();
     let claim = NewClaim { adviser: a.id.as_str(), email: &email, siret: &siret, message: &message };

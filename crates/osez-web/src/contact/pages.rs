@@ -1,27 +1,24 @@
 //! Writing to the France Num team or to one adviser. The message is saved
 //! with its mails (to the recipient, and a receipt to the sender) in one
 //! transaction before the page says it was sent; the mail worker delivers
-//! them. Robots meet a honeypot, a minimum fill time, a per-address limit
-//! and a challenge (see `kit::antispam`).
+//! them. The form is a [`PublicForm`]: token, honeypot, fill time,
+//! challenge and limits are checked before the handler reads a field.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use osez_core::Adviser;
 use osez_core::contact::{MAX_MESSAGE_CHARS, Need, RawContact};
 use osez_store::{Recipient, Recorded};
 
 use crate::contact::views::ContactPage;
-use crate::kit::antispam;
-use crate::kit::antispam::{HONEYPOT, robot_refusal};
+use crate::kit::antispam::{self, ChallengeError, HONEYPOT};
 use crate::kit::error::{PageError, render};
-use crate::kit::forms::FormList;
-use crate::kit::limits::hourly_limit_message;
-use crate::kit::security::ClientIp;
+use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::state::{AppState, Ready, is_demo};
-use crate::kit::tokens::{check_form_token, form_token};
+use crate::kit::tokens::form_token;
 use crate::mail;
 
 const TEAM_PATH: &str = "/contact";
@@ -83,28 +80,31 @@ pub async fn adviser_form(
     Ok(render(StatusCode::OK, &page))
 }
 
-pub async fn team_submit(
-    State(state): State<Arc<AppState>>,
-    ClientIp(ip): ClientIp,
-    form: FormList,
-) -> Result<Response, PageError> {
-    submit(&state, ip, None, form).await
+/// A message: its own hourly budget per client and per sender's address.
+pub(crate) struct Message;
+
+impl FormKind for Message {
+    const BUDGET: &'static str = "contact";
+    const WHAT: &'static str = "messages envoyés";
+    const PERSON: Option<&'static str> = Some("email");
+}
+
+pub async fn team_submit(State(state): State<Arc<AppState>>, form: PublicForm<Message>) -> Result<Response, PageError> {
+    submit(&state, None, form).await
 }
 
 pub async fn adviser_submit(
     State(state): State<Arc<AppState>>,
-    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    form: FormList,
+    form: PublicForm<Message>,
 ) -> Result<Response, PageError> {
-    submit(&state, ip, Some(id), form).await
+    submit(&state, Some(id), form).await
 }
 
 async fn submit(
     state: &Arc<AppState>,
-    ip: std::net::IpAddr,
     adviser_id: Option<String>,
-    form: FormList,
+    PublicForm { form, checked, .. }: PublicForm<Message>,
 ) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
@@ -121,18 +121,13 @@ async fn submit(
         need: form.text("need"),
         message: form.text("message").chars().take(MAX_MESSAGE_CHARS + 1_000).collect(),
     };
-    let refuse = |mut page: ContactPage, status: StatusCode, message: &str| {
-        page.error = Some(message.to_string());
-        Ok(render(status, &page))
+    let challenge = match checked {
+        Ok(c) => c,
+        Err(refusal) => {
+            page.error = Some(refusal.message.clone());
+            return Ok(refusal.render(&page));
+        }
     };
-
-    let token = form.get("jeton");
-    if let Err(e) = check_form_token(&ready.secrets, &page.action, token) {
-        return refuse(page, StatusCode::FORBIDDEN, e.message());
-    }
-    if let Some(refusal) = robot_refusal(state, &form) {
-        return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, refusal);
-    }
     let checked = match page.raw.check(&state.geo) {
         Ok(c) => c,
         Err(errors) => {
@@ -140,18 +135,6 @@ async fn submit(
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
-    let challenge = match antispam::checked_challenge(&state.challenges, ready, &form).await? {
-        Ok(c) => c,
-        Err(e) => return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
-    };
-    if let Some(secs) = state.limits.contact_wait(ip) {
-        let message = hourly_limit_message("messages envoyés", secs);
-        let mut res = refuse(page, StatusCode::TOO_MANY_REQUESTS, &message)?;
-        if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(res);
-    }
 
     let config = &state.config;
     let mut mails = Vec::new();
@@ -181,7 +164,8 @@ async fn submit(
             state.mail_wake.notify_one();
         }
         Recorded::Replayed => {
-            return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, antispam::ChallengeError::Expired.message());
+            page.error = Some(ChallengeError::Expired.message().into());
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     }
     Ok(Redirect::to(&format!("{}?envoye=1", page.action)).into_response())

@@ -9,12 +9,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::directory::views::ReportPage;
-use crate::kit::antispam::{HONEYPOT, new_question, robot_refusal};
+use crate::kit::antispam::{HONEYPOT, new_question};
 use crate::kit::error::{PageError, render};
-use crate::kit::forms::FormList;
-use crate::kit::security::ClientIp;
+use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::state::{AppState, Ready};
-use crate::kit::tokens::{Secrets, check_form_token, client_pseudonym, form_token};
+use crate::kit::tokens::{Secrets, client_pseudonym, form_token};
 
 /// Reasons offered on the abuse-report form.
 pub(crate) const REPORT_REASONS: &[(&str, &str)] = &[
@@ -59,18 +58,26 @@ pub async fn report_form(State(state): State<Arc<AppState>>, Path(id): Path<Stri
 /// signed token also stops a post from a client that sends no `Origin`.
 /// Then, as on the contact forms: the honeypot, the minimum fill time and
 /// the challenge, spent in the transaction that saves the report.
+/// An abuse report: its own hourly budget per client (a report names no
+/// address; one open report per reporter and profile is kept by the store).
+pub(crate) struct Report;
+
+impl FormKind for Report {
+    const BUDGET: &'static str = "signalement";
+    const WHAT: &'static str = "signalements";
+    const PERSON: Option<&'static str> = None;
+}
+
 pub async fn report_submit(
     State(state): State<Arc<AppState>>,
-    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-    form: FormList,
+    PublicForm { form, client: ip, checked, .. }: PublicForm<Report>,
 ) -> Result<Response, PageError> {
     use crate::kit::antispam;
     use osez_store::{NewReport, ReportOutcome};
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
-    let path = report_path(a.id.as_str());
     let mut page = report_page(ready, a);
     let reason = form.text("reason").trim().to_string();
     let message = form.text("message").trim().to_string();
@@ -80,12 +87,13 @@ pub async fn report_submit(
         page.error = Some(message.to_string());
         Ok(render(status, &page))
     };
-    if let Err(e) = check_form_token(&ready.secrets, &path, form.get("jeton")) {
-        return refuse(page, StatusCode::FORBIDDEN, e.message());
-    }
-    if let Some(refusal) = robot_refusal(&state, &form) {
-        return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, refusal);
-    }
+    let challenge = match checked {
+        Ok(c) => c,
+        Err(refusal) => {
+            page.error = Some(refusal.message.clone());
+            return Ok(refusal.render(&page));
+        }
+    };
     if !REPORT_REASONS.iter().any(|(v, _)| *v == reason) {
         return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, "Choisissez un motif de signalement.");
     }
@@ -93,10 +101,6 @@ pub async fn report_submit(
         let too_long = format!("Le message dépasse {MAX_REPORT_CHARS} caractères : raccourcissez-le.");
         return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, &too_long);
     }
-    let challenge = match antispam::checked_challenge(&state.challenges, ready, &form).await? {
-        Ok(c) => c,
-        Err(e) => return refuse(page, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
-    };
     let reporter = reporter(&ready.secrets, a.id.as_str(), ip);
     let report = NewReport { adviser: &a.id, reason: &reason, message: &message, reporter: &reporter };
     match ready.store.record_abuse_report(&report, &challenge).await? {

@@ -43,7 +43,9 @@ pub struct WebConfig {
     /// An SMTP server is configured; without one, mail waits in the outbox
     /// and the back office says so.
     pub smtp_configured: bool,
-    /// Contact messages per hour and per IP address; 0: no limit.
+    /// Public forms (contact, claims, data requests, abuse reports)
+    /// accepted per hour, per form, per IP address and per e-mail address;
+    /// 0: no limit.
     pub contacts_per_hour: u32,
     /// PBKDF2 iterations of an ALTCHA challenge.
     pub altcha_cost: u32,

@@ -48,8 +48,11 @@ pub struct Limits {
     pub(crate) search: Option<DefaultKeyedRateLimiter<IpAddr>>,
     /// Every state-changing request (forms).
     pub(crate) forms: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    /// Contact messages accepted, per hour.
-    contacts: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Public forms sent (contact, claims, data requests, abuse reports),
+    /// per hour, per form and per client.
+    public_forms: Option<DefaultKeyedRateLimiter<(&'static str, IpAddr)>>,
+    /// The same, per form and per e-mail address typed in it.
+    people: Option<DefaultKeyedRateLimiter<(&'static str, String)>>,
     trusted_proxy_header: Option<HeaderName>,
     /// The warning of [`proxy_suspected`] was logged: once is enough.
     proxy_warned: AtomicBool,
@@ -61,7 +64,8 @@ impl Limits {
         Limits {
             search: limiter(config.search_per_minute),
             forms: limiter(config.forms_per_minute),
-            contacts: NonZeroU32::new(config.contacts_per_hour).map(|n| RateLimiter::keyed(Quota::per_hour(n))),
+            public_forms: NonZeroU32::new(config.contacts_per_hour).map(|n| RateLimiter::keyed(Quota::per_hour(n))),
+            people: NonZeroU32::new(config.contacts_per_hour).map(|n| RateLimiter::keyed(Quota::per_hour(n))),
             trusted_proxy_header: config.trusted_proxy_header.clone(),
             proxy_warned: AtomicBool::new(false),
         }
@@ -87,15 +91,30 @@ impl Limits {
         }
     }
 
-    /// Counts a contact message from `ip`; the seconds to wait if there were
-    /// too many.
-    pub(crate) fn contact_wait(&self, ip: IpAddr) -> Option<u64> {
-        self.contacts.as_ref()?.check_key(&client_key(ip)).err().map(|n| wait_secs(&n))
+    /// Counts a public form `form` sent by `ip`; the seconds to wait if
+    /// there were too many this hour.
+    pub(crate) fn public_form_wait(&self, form: &'static str, ip: IpAddr) -> Option<u64> {
+        self.public_forms.as_ref()?.check_key(&(form, client_key(ip))).err().map(|n| wait_secs(&n))
+    }
+
+    /// Counts a public form `form` sent for the e-mail address `person`
+    /// (compared without case); the seconds to wait if there were too many.
+    pub(crate) fn person_wait(&self, form: &'static str, person: &str) -> Option<u64> {
+        let key = (form, person.trim().to_lowercase());
+        self.people.as_ref()?.check_key(&key).err().map(|n| wait_secs(&n))
     }
 
     /// Forgets addresses that have not been seen for a while.
     pub fn forget_idle(&self) {
-        for l in [&self.search, &self.forms, &self.contacts].into_iter().flatten() {
+        for l in [&self.search, &self.forms].into_iter().flatten() {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+        if let Some(l) = &self.public_forms {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+        if let Some(l) = &self.people {
             l.retain_recent();
             l.shrink_to_fit();
         }
@@ -128,10 +147,11 @@ pub(crate) fn wait_secs(not_until: &governor::NotUntil<governor::clock::QuantaIn
 }
 
 /// "Trop de … depuis votre adresse en une heure. Réessayez dans 12 minutes."
-pub(crate) fn hourly_limit_message(what: &str, secs: u64) -> String {
+/// (`from`: "depuis votre adresse", "pour cette adresse e-mail").
+pub(crate) fn hourly_limit_message(what: &str, from: &str, secs: u64) -> String {
     let minutes = secs.div_ceil(60);
     format!(
-        "Trop de {what} depuis votre adresse en une heure. Réessayez dans {minutes} minute{}.",
+        "Trop de {what} {from} en une heure. Réessayez dans {minutes} minute{}.",
         if minutes > 1 { "s" } else { "" }
     )
 }

@@ -17,6 +17,7 @@ pub(crate) mod page;
 pub(crate) mod params;
 pub(crate) mod passwords;
 pub(crate) mod pool;
+pub(crate) mod public_form;
 pub(crate) mod security;
 pub(crate) mod session;
 pub(crate) mod state;

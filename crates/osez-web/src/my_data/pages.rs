@@ -16,9 +16,8 @@ use crate::kit::antispam;
 use crate::kit::antispam::HONEYPOT;
 use crate::kit::error::{PageError, render};
 use crate::kit::forms::{FormList, unreadable_form};
-use crate::kit::limits::hourly_limit_message;
 use crate::kit::page::no_store;
-use crate::kit::security::ClientIp;
+use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::session::{new_token, token_hash};
 use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::{check_form_token, form_token, now_ms};
@@ -55,10 +54,19 @@ pub async fn ask_form(State(state): State<Arc<AppState>>) -> Result<Response, Pa
     Ok(no_store(render(StatusCode::OK, &page(&state, ready, MyDataStep::Ask))))
 }
 
+/// A request for one's data: its own hourly budget per client and per
+/// address.
+pub(crate) struct DataRequest;
+
+impl FormKind for DataRequest {
+    const BUDGET: &'static str = "mes-donnees";
+    const WHAT: &'static str = "demandes";
+    const PERSON: Option<&'static str> = Some("email");
+}
+
 pub async fn ask(
     State(state): State<Arc<AppState>>,
-    ClientIp(ip): ClientIp,
-    form: FormList,
+    PublicForm { form, checked, .. }: PublicForm<DataRequest>,
 ) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let mut p = page(&state, ready, MyDataStep::Ask);
@@ -67,16 +75,13 @@ pub async fn ask(
         p.error = Some(message.to_string());
         Ok(no_store(render(status, &p)))
     };
-    if let Err(e) = check_form_token(&ready.secrets, ASK, form.get("jeton")) {
-        return refuse(p, StatusCode::FORBIDDEN, e.message());
-    }
-    if !form.get(HONEYPOT).unwrap_or("").is_empty() {
-        return refuse(
-            p,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "La demande n'a pas pu être envoyée : un champ caché, que seuls les robots remplissent, l'a été.",
-        );
-    }
+    let challenge = match checked {
+        Ok(c) => c,
+        Err(refusal) => {
+            p.error = Some(refusal.message.clone());
+            return Ok(no_store(refusal.render(&p)));
+        }
+    };
     let email = match Email::parse(&p.email) {
         Ok(e) if !osez_core::contact::breaks_header(&p.email) => e,
         _ => {
@@ -87,13 +92,6 @@ pub async fn ask(
             );
         }
     };
-    let challenge = match antispam::checked_challenge(&state.challenges, ready, &form).await? {
-        Ok(c) => c,
-        Err(e) => return refuse(p, StatusCode::UNPROCESSABLE_ENTITY, e.message()),
-    };
-    if let Some(secs) = state.limits.contact_wait(ip) {
-        return refuse(p, StatusCode::TOO_MANY_REQUESTS, &hourly_limit_message("demandes", secs));
-    }
     let held = ready.store.holds_personal_data(email.as_str()).await?;
     let link_token = new_token();
     let link = format!("{}{ACCESS}?jeton={link_token}", mail::base_url(&state.config));
