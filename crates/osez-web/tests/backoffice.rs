@@ -48,6 +48,9 @@ async fn each_role_opens_its_pages_and_no_other() {
                     assert!(page.contains("Accès refusé"), "{path}");
                 }
                 if allowed && !path.ends_with(".csv") {
+                    // Every page of a demo instance says so: the banner
+                    // once showed on public pages only.
+                    assert!(page.contains("Instance de démonstration"), "{role:?} on {path}: no demo banner");
                     // The menu offers exactly the pages the role opens.
                     for (other, other_roles) in PAGES.iter().filter(|(p, _)| !p.ends_with(".csv")) {
                         let linked = page.contains(&format!("<a href=\"{other}\""));

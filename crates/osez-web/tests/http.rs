@@ -104,6 +104,12 @@ async fn every_page_is_french_with_one_title() {
         "/accessibilite".into(),
         "/mentions-legales".into(),
         "/contact".into(),
+        "/mes-donnees".into(),
+        "/connexion".into(),
+        "/connexion/oubli".into(),
+        "/candidature".into(),
+        "/candidature/envoyee".into(),
+        "/appels".into(),
     ] {
         let a = get(&state, &uri).await;
         assert_eq!(a.status, StatusCode::OK, "{uri}");

@@ -2,6 +2,7 @@
 
 use askama::Template;
 
+use crate::kit::page::Base;
 use crate::kit::page::Chrome;
 
 #[derive(Template)]
@@ -11,7 +12,7 @@ pub struct SignInPage {
     pub error: Option<String>,
     pub notice: Option<String>,
     pub token: String,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -20,7 +21,7 @@ pub struct TotpCodePage {
     pub user_id: i64,
     pub token: String,
     pub error: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -32,7 +33,7 @@ pub struct TotpEnrolPage {
     pub otpauth: String,
     pub token: String,
     pub error: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -41,7 +42,7 @@ pub struct ForgotPage {
     pub token: String,
     pub sent: bool,
     pub error: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -51,7 +52,7 @@ pub struct ResetPage {
     pub link: String,
     pub token: String,
     pub error: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -60,5 +61,5 @@ pub struct AdminHomePage {
     pub chrome: Chrome,
     pub token_everywhere: String,
     pub open_cases: Option<usize>,
-    pub demo: bool,
+    pub base: Base,
 }

@@ -16,6 +16,7 @@ use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::today;
 use crate::kit::forms::FormList;
 use crate::kit::guard::{Advisers, RoleSet, Visitor};
+use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::passwords::{PasswordWorkError, busy_page};
 use crate::kit::session::{CurrentUser, session_binding};
@@ -88,7 +89,7 @@ fn apply_page(
         email,
         account,
         fields: fields(state, raw, errors),
-        demo: false,
+        base: Base::of(&state),
     };
     no_store(render(status, &page))
 }
@@ -102,7 +103,7 @@ async fn open_call(state: &AppState, id: &str) -> Result<Result<Target, Response
         let page = ErrorPage {
             title: "Appel clos",
             message: "Cet appel à manifestation d'intérêt n'est pas ouvert aux candidatures en ce moment. Consultez les appels ouverts sur la page des appels.".into(),
-            demo: false,
+            base: Base::of(&state),
         };
         return Ok(Err(render(StatusCode::GONE, &page)));
     }
@@ -143,7 +144,7 @@ pub async fn call_apply_form(
         return Ok(apply_page(&state, &target, StatusCode::OK, anonymous, &raw, &[]));
     };
     if !Advisers::admits(&current) {
-        return Ok(team_cannot_apply(&current));
+        return Ok(team_cannot_apply(&state, &current));
     }
     // Start from what the adviser last sent: most of it holds for a call.
     let ready = state.ready().ok_or(PageError::Starting)?;
@@ -166,14 +167,14 @@ pub async fn call_apply(
     };
     let Some(current) = session else { return submit(&state, target, form).await };
     if !Advisers::admits(&current) {
-        return Ok(team_cannot_apply(&current));
+        return Ok(team_cannot_apply(&state, &current));
     }
     submit_signed_in(&state, &current, target, form).await
 }
 
 /// The answer to a team account (admin, editor, moderator) on a call's
 /// form: applications come from organisations' accounts.
-fn team_cannot_apply(current: &CurrentUser) -> Response {
+fn team_cannot_apply(state: &AppState, current: &CurrentUser) -> Response {
     let page = ErrorPage {
         title: "Candidature impossible depuis ce compte",
         message: format!(
@@ -182,7 +183,7 @@ fn team_cannot_apply(current: &CurrentUser) -> Response {
              le compte de la structure.",
             current.user.role.label()
         ),
-        demo: false,
+        base: Base::of(&state),
     };
     no_store(render(StatusCode::FORBIDDEN, &page))
 }
@@ -232,7 +233,7 @@ async fn submit_signed_in(
             message: "Vous avez déjà une candidature en cours pour cet appel : suivez-la, ou corrigez-la si l'équipe \
                       le demande, dans votre espace (Mes candidatures). Rien de plus n'a été enregistré."
                 .into(),
-            demo: false,
+            base: Base::of(&state),
         };
         return Ok(no_store(render(StatusCode::CONFLICT, &page)));
     }
@@ -304,7 +305,7 @@ async fn submit(state: &AppState, target: Target, form: FormList) -> Result<Resp
 /// Where every application lands, new account or not.
 pub async fn apply_sent(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
     state.ready().ok_or(PageError::Starting)?;
-    Ok(render(StatusCode::OK, &ApplySentPage { demo: false }))
+    Ok(render(StatusCode::OK, &ApplySentPage { base: Base::of(&state) }))
 }
 
 /// A call limited to some regions takes organisations based there or
@@ -323,5 +324,5 @@ pub async fn calls_public(State(state): State<Arc<AppState>>) -> Result<Response
     let ready = state.ready().ok_or(PageError::Starting)?;
     let today = today();
     let calls = ready.store.calls().await?.iter().map(|c| call_view(&state, c, today)).collect();
-    Ok(render(StatusCode::OK, &CallsPage { calls, demo: false }))
+    Ok(render(StatusCode::OK, &CallsPage { calls, base: Base::of(&state) }))
 }

@@ -15,6 +15,7 @@ use crate::applications::views::{MyApplicationsPage, OwnProfilePage};
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::forms::FormList;
 use crate::kit::guard::{Advisers, Guard};
+use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
@@ -47,7 +48,7 @@ async fn my_applications_page(
         applications: mine.iter().map(|a| application_view(a, &calls)).collect(),
         correcting,
         notice,
-        demo: false,
+        base: Base::of(&state),
     };
     Ok(no_store(render(status, &page)))
 }
@@ -82,7 +83,7 @@ pub async fn resubmit(
         let page = ErrorPage {
             title: "Candidature non modifiable",
             message: "Cette candidature n'attend pas de modification de votre part.".into(),
-            demo: false,
+            base: Base::of(&state),
         };
         return Ok(no_store(render(StatusCode::CONFLICT, &page)));
     }
@@ -170,7 +171,7 @@ fn profile_page(
         fields: fields(state, raw, errors),
         notice,
         conflict,
-        demo: false,
+        base: Base::of(&state),
     };
     no_store(render(status, &page))
 }

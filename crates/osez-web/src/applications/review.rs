@@ -17,6 +17,7 @@ use crate::kit::error::{PageError, render};
 use crate::kit::format::today;
 use crate::kit::forms::FormList;
 use crate::kit::guard::{Editors, Guard};
+use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
@@ -30,8 +31,11 @@ pub async fn applications(State(state): State<Arc<AppState>>, current: Guard<Edi
     let ready = state.ready().ok_or(PageError::Starting)?;
     let calls = ready.store.calls().await?;
     let list = ready.store.applications().await?.iter().map(|a| application_view(a, &calls)).collect();
-    let page =
-        ApplicationsPage { chrome: chrome(&state, &current, "/admin/candidatures"), applications: list, demo: false };
+    let page = ApplicationsPage {
+        chrome: chrome(&state, &current, "/admin/candidatures"),
+        applications: list,
+        base: Base::of(&state),
+    };
     Ok(no_store(render(StatusCode::OK, &page)))
 }
 
@@ -85,7 +89,7 @@ async fn application_page(
         token: form_token(&ready.secrets, &session_binding(&review_action(app.id), current)),
         error,
         notice,
-        demo: false,
+        base: Base::of(&state),
     };
     Ok(no_store(render(status, &page)))
 }
@@ -240,7 +244,7 @@ async fn calls_page(
         form_regions: form.regions,
         error,
         notice,
-        demo: false,
+        base: Base::of(&state),
     };
     Ok(no_store(render(status, &page)))
 }

@@ -3,6 +3,7 @@
 use askama::Template;
 use osez_core::application::RawApplication;
 
+use crate::kit::page::Base;
 use crate::kit::page::Chrome;
 
 /// The answer to every application sent, whether the address had an account
@@ -10,7 +11,7 @@ use crate::kit::page::Chrome;
 #[derive(Template)]
 #[template(path = "applications/apply_sent.html")]
 pub struct ApplySentPage {
-    pub demo: bool,
+    pub base: Base,
 }
 
 /// The fields of an application form, filled with what was typed, and the
@@ -51,7 +52,7 @@ pub struct ApplyPage {
     /// account: the form then asks for no account.
     pub account: Option<String>,
     pub fields: ApplicationFields,
-    pub demo: bool,
+    pub base: Base,
 }
 
 pub struct CallView {
@@ -67,7 +68,7 @@ pub struct CallView {
 #[template(path = "applications/calls.html")]
 pub struct CallsPage {
     pub calls: Vec<CallView>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 pub struct ApplicationView {
@@ -91,7 +92,7 @@ pub struct MyApplicationsPage {
     /// The application waiting for corrections, with its form.
     pub correcting: Option<(i64, String, ApplicationFields)>,
     pub notice: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -106,7 +107,7 @@ pub struct OwnProfilePage {
     pub notice: Option<String>,
     /// The profile changed since the form was loaded: nothing was saved.
     pub conflict: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -114,7 +115,7 @@ pub struct OwnProfilePage {
 pub struct ApplicationsPage {
     pub chrome: Chrome,
     pub applications: Vec<ApplicationView>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -129,7 +130,7 @@ pub struct ApplicationPage {
     pub token: String,
     pub error: Option<String>,
     pub notice: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -146,5 +147,5 @@ pub struct AdminCallsPage {
     pub form_regions: Vec<String>,
     pub error: Option<String>,
     pub notice: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }

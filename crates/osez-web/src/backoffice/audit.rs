@@ -14,6 +14,7 @@ use crate::kit::csv_export::{CsvExport, CsvPages, csv_response};
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::{day_start_ms, format_time, zoned};
 use crate::kit::guard::{Admins, Guard};
+use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
 use crate::kit::state::AppState;
@@ -159,7 +160,7 @@ pub async fn audit(
         from: form.from,
         to: form.to,
         error,
-        demo: false,
+        base: Base::of(&state),
     };
     Ok(no_store(render(status, &page)))
 }
@@ -174,7 +175,7 @@ pub async fn audit_csv(
     let form = match audit_form(&raw) {
         (f, None) => f,
         (_, Some(e)) => {
-            let page = ErrorPage { title: "Export impossible", message: e.to_string(), demo: false };
+            let page = ErrorPage { title: "Export impossible", message: e.to_string(), base: Base::of(&state) };
             return Ok(no_store(render(StatusCode::BAD_REQUEST, &page)));
         }
     };

@@ -2,6 +2,7 @@
 
 use askama::Template;
 
+use crate::kit::page::Base;
 use crate::kit::page::Chrome;
 
 pub struct CaseView {
@@ -25,7 +26,7 @@ pub struct ModerationPage {
     pub cases: Vec<CaseView>,
     pub hide_after: i64,
     pub notice: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 pub struct ZeroRowView {
@@ -50,7 +51,7 @@ pub struct ZeroResultsPage {
     /// Searches not recorded since start: the queue was full.
     pub dropped: u64,
     pub error: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 pub struct DepartmentCoverage {
@@ -104,7 +105,7 @@ pub struct CoveragePage {
     pub shapes: Vec<MapShape>,
     pub insets: Vec<MapInset>,
     pub legend: Vec<LegendEntry>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 pub struct AuditView {
@@ -131,7 +132,7 @@ pub struct AuditPage {
     pub previous_url: Option<String>,
     pub next_url: Option<String>,
     pub error: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 pub struct UserView {
@@ -153,7 +154,7 @@ pub struct UsersPage {
     pub chrome: Chrome,
     pub users: Vec<UserView>,
     pub notice: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 /// One message in a list of the back office.
@@ -179,7 +180,7 @@ pub struct InboxPage {
     pub status: &'static str,
     pub mine: bool,
     pub outbox: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 pub struct ReplyView {
@@ -211,7 +212,7 @@ pub struct MessagePage {
     pub notice: Option<String>,
     pub error: Option<String>,
     pub outbox: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 pub struct RequestRow {
@@ -231,7 +232,7 @@ pub struct RequestsPage {
     pub outcomes: Vec<(&'static str, &'static str)>,
     pub notice: Option<String>,
     pub error: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 pub struct OutcomeRow {
@@ -252,5 +253,5 @@ pub struct OutcomesPage {
     pub rows: Vec<OutcomeRow>,
     pub total: OutcomeRow,
     pub error: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }

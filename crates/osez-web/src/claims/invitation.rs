@@ -14,6 +14,7 @@ use crate::claims::views::InvitationPage;
 use crate::kit::config::WebConfig;
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::forms::FormFields;
+use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
 use crate::kit::passwords::{PasswordWorkError, busy_page};
@@ -56,16 +57,16 @@ pub(crate) fn invitation_link(state: &AppState, token: &str) -> String {
 
 fn invitation_page(state: &AppState, status: StatusCode, email: String, link: &str, error: Option<String>) -> Response {
     let token = state.ready().map(|r| form_token(&r.secrets, &format!("{INVITATION}|{link}"))).unwrap_or_default();
-    no_store(render(status, &InvitationPage { email, link: link.to_string(), token, error, demo: false }))
+    no_store(render(status, &InvitationPage { email, link: link.to_string(), token, error, base: Base::of(&state) }))
 }
 
-fn dead_link() -> Response {
+fn dead_link(state: &AppState) -> Response {
     let page = ErrorPage {
         title: "Lien d'invitation expiré",
         message: format!(
             "Ce lien d'invitation n'est plus valable : il a déjà servi ou a expiré ({INVITE_DAYS} jours). Si vous avez déjà choisi votre mot de passe, connectez-vous ; sinon, demandez une nouvelle invitation à l'équipe France Num depuis la page Contact."
         ),
-        demo: false,
+        base: Base::of(&state),
     };
     no_store(render(StatusCode::GONE, &page))
 }
@@ -78,11 +79,11 @@ pub async fn invitation_form(
     let raw = RawParams::from_query(query.as_deref());
     let link = raw.get("jeton").unwrap_or("").to_string();
     if link.len() != 32 {
-        return Ok(dead_link());
+        return Ok(dead_link(&state));
     }
     match ready.store.invitation_email(&token_hash(&link)).await? {
         Some(email) => Ok(invitation_page(&state, StatusCode::OK, email, &link, None)),
-        None => Ok(dead_link()),
+        None => Ok(dead_link(&state)),
     }
 }
 
@@ -93,7 +94,7 @@ pub async fn invitation_accept(
     let ready = state.ready().ok_or(PageError::Starting)?;
     let link = fields.get("lien").cloned().unwrap_or_default();
     let Some(email) = ready.store.invitation_email(&token_hash(&link)).await? else {
-        return Ok(dead_link());
+        return Ok(dead_link(&state));
     };
     if let Err(e) =
         check_form_token(&ready.secrets, &format!("{INVITATION}|{link}"), fields.get("jeton").map(String::as_str))
@@ -120,7 +121,7 @@ pub async fn invitation_accept(
         Err(PasswordWorkError::Failed(e)) => return Err(PageError::Internal(e)),
     };
     if ready.store.accept_invitation(&token_hash(&link), &hash).await?.is_none() {
-        return Ok(dead_link());
+        return Ok(dead_link(&state));
     }
     // Sign-in goes through the second factor's enrolment where the role
     // requires one.

@@ -3,6 +3,7 @@
 use askama::Template;
 
 use crate::kit::antispam::Question;
+use crate::kit::page::Base;
 use crate::kit::page::Chrome;
 
 // ------------------------------------------------------- claims, invitations
@@ -12,7 +13,7 @@ use crate::kit::page::Chrome;
 #[derive(Template)]
 #[template(path = "claims/claim.html")]
 pub struct ClaimPage {
-    pub demo: bool,
+    pub base: Base,
     pub adviser_id: String,
     pub adviser_name: String,
     pub action: String,
@@ -55,7 +56,7 @@ pub struct AdminClaimsPage {
     pub invite_id: String,
     pub invite_email: String,
     pub invite_days: u64,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -66,7 +67,7 @@ pub struct AdminClaimPage {
     pub token: String,
     pub error: Option<String>,
     pub invite_days: u64,
-    pub demo: bool,
+    pub base: Base,
 }
 
 /// The invitation link's page: the account's first password.
@@ -78,5 +79,5 @@ pub struct InvitationPage {
     pub link: String,
     pub token: String,
     pub error: Option<String>,
-    pub demo: bool,
+    pub base: Base,
 }

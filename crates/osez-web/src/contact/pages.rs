@@ -16,8 +16,9 @@ use osez_store::{Recipient, Recorded};
 use crate::contact::views::ContactPage;
 use crate::kit::antispam::{self, ChallengeError, HONEYPOT};
 use crate::kit::error::{PageError, render};
+use crate::kit::page::Base;
 use crate::kit::public_form::{FormKind, PublicForm};
-use crate::kit::state::{AppState, Ready, is_demo};
+use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::form_token;
 use crate::mail;
 
@@ -33,7 +34,7 @@ pub(crate) fn blank(state: &AppState, ready: &Ready, adviser: Option<&Adviser>) 
         None => ("Contacter l'équipe France Num".to_string(), TEAM_PATH.to_string()),
     };
     ContactPage {
-        demo: is_demo(state),
+        base: Base::of(&state),
         title,
         adviser: adviser.map(|a| (a.id.as_str().to_string(), a.name.clone())),
         token: form_token(&ready.secrets, &action),

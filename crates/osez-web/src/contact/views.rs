@@ -3,12 +3,13 @@
 use askama::Template;
 
 use crate::kit::antispam::Question;
+use crate::kit::page::Base;
 
 /// The contact form, to the team or to one adviser, and its confirmation.
 #[derive(Template)]
 #[template(path = "contact/contact.html")]
 pub struct ContactPage {
-    pub demo: bool,
+    pub base: Base,
     pub title: String,
     /// Id and name of the adviser written to; `None`: the team.
     pub adviser: Option<(String, String)>,

@@ -11,6 +11,7 @@ use axum::response::Response;
 use crate::directory::views::ReportPage;
 use crate::kit::antispam::{HONEYPOT, new_question};
 use crate::kit::error::{PageError, render};
+use crate::kit::page::Base;
 use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::{Secrets, client_pseudonym, form_token};
@@ -30,9 +31,9 @@ fn report_path(id: &str) -> String {
     format!("/conseillers/{id}/signaler")
 }
 
-fn report_page<'a>(ready: &Ready, a: &'a osez_core::Adviser) -> ReportPage<'a> {
+fn report_page<'a>(state: &AppState, ready: &Ready, a: &'a osez_core::Adviser) -> ReportPage<'a> {
     let token = form_token(&ready.secrets, &report_path(a.id.as_str()));
-    ReportPage::blank(a, REPORT_REASONS, token, new_question(&ready.secrets), HONEYPOT)
+    ReportPage::blank(a, REPORT_REASONS, token, new_question(&ready.secrets), HONEYPOT, Base::of(state))
 }
 
 /// Who reports, as the store counts reporters: a keyed hash of the
@@ -51,7 +52,7 @@ pub async fn report_form(State(state): State<Arc<AppState>>, Path(id): Path<Stri
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
-    Ok(render(StatusCode::OK, &report_page(ready, a)))
+    Ok(render(StatusCode::OK, &report_page(&state, ready, a)))
 }
 
 /// Cross-site posts never get here (see `security::refuse_cross_site`); the
@@ -78,7 +79,7 @@ pub async fn report_submit(
     let ready = state.ready().ok_or(PageError::Starting)?;
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
-    let mut page = report_page(ready, a);
+    let mut page = report_page(&state, ready, a);
     let reason = form.text("reason").trim().to_string();
     let message = form.text("message").trim().to_string();
     page.form_reason = reason.clone();

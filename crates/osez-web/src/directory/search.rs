@@ -17,6 +17,7 @@ use crate::directory::views::{
 };
 use crate::kit::error::{PageError, render};
 use crate::kit::format::format_count;
+use crate::kit::page::Base;
 use crate::kit::params::{ParamError, RawParams};
 use crate::kit::state::{AppState, Directory, Ready};
 
@@ -141,7 +142,6 @@ pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         .cloned()
         .collect();
     let searched = raw.pairs.iter().any(|(k, v)| k != "page" && k != "live" && !v.trim().is_empty());
-    let demo = directory.figures.demo > 0;
     let mut page = ResultsPage {
         title: "Trouver un conseiller".into(),
         heading: "Trouver un conseiller".into(),
@@ -159,7 +159,7 @@ pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         active_filters: Vec::new(),
         pages: Vec::new(),
         specialties: specialty_links(),
-        demo,
+        base: Base::of(&state),
     };
     let s = match run_search(&state, ready, &directory, &raw) {
         Ok(s) => s,

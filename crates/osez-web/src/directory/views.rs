@@ -5,6 +5,7 @@ use askama::Template;
 use osez_core::{Adviser, Specialty};
 
 use crate::kit::antispam::Question;
+use crate::kit::page::Base;
 
 /// Key figures, already written the French way ("4 300").
 pub struct FiguresView {
@@ -19,7 +20,7 @@ pub struct FiguresView {
 #[template(path = "directory/home.html")]
 pub struct HomePage {
     pub figures: FiguresView,
-    pub demo: bool,
+    pub base: Base,
     pub specialties: Vec<(&'static str, &'static str)>,
     pub form_q: String,
     pub form_near: String,
@@ -96,7 +97,7 @@ pub struct ResultsPage {
     pub active_filters: Vec<ActiveFilter>,
     pub pages: Vec<PageLink>,
     pub specialties: Vec<(&'static str, &'static str)>,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -105,7 +106,7 @@ pub struct ProfilePage<'a> {
     pub a: &'a Adviser,
     pub department: String,
     pub region: String,
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
@@ -124,7 +125,7 @@ pub struct ReportPage<'a> {
     /// The anti-robot challenge, as on the contact forms.
     pub question: Question,
     pub honeypot: &'static str,
-    pub demo: bool,
+    pub base: Base,
 }
 
 impl<'a> ReportPage<'a> {
@@ -135,6 +136,7 @@ impl<'a> ReportPage<'a> {
         token: String,
         question: Question,
         honeypot: &'static str,
+        base: Base,
     ) -> Self {
         ReportPage {
             a,
@@ -147,7 +149,7 @@ impl<'a> ReportPage<'a> {
             error: None,
             form_reason: String::new(),
             form_message: String::new(),
-            demo: a.is_demo,
+            base,
         }
     }
 }
@@ -155,13 +157,13 @@ impl<'a> ReportPage<'a> {
 #[derive(Template)]
 #[template(path = "directory/accessibility.html")]
 pub struct AccessibilityPage {
-    pub demo: bool,
+    pub base: Base,
 }
 
 #[derive(Template)]
 #[template(path = "directory/legal.html")]
 pub struct LegalPage {
-    pub demo: bool,
+    pub base: Base,
     /// How long contact messages are kept ("12 mois").
     pub retention: String,
 }

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
+use crate::kit::page::Base;
 use crate::kit::params::ParamError;
 
 #[derive(Debug)]
@@ -57,7 +58,7 @@ impl IntoResponse for PageError {
                 )
             }
         };
-        render(status, &ErrorPage { title, message, demo: false })
+        render(status, &ErrorPage { title, message, base: Base::bare() })
     }
 }
 
@@ -106,5 +107,5 @@ impl IntoResponse for ApiError {
 pub struct ErrorPage {
     pub title: &'static str,
     pub message: String,
-    pub demo: bool,
+    pub base: Base,
 }

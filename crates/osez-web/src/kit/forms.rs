@@ -3,6 +3,7 @@
 
 //! Handlers, one module per area.
 use crate::kit::error::{ErrorPage, render};
+use crate::kit::page::Base;
 
 /// The French page for a form that cannot be read (400) or is too big (413).
 pub(crate) fn unreadable_form(status: axum::http::StatusCode) -> axum::response::Response {
@@ -10,7 +11,7 @@ pub(crate) fn unreadable_form(status: axum::http::StatusCode) -> axum::response:
         title: "Formulaire illisible",
         message: "Le formulaire envoyé est illisible ou trop volumineux. Revenez à la page précédente et réessayez."
             .into(),
-        demo: false,
+        base: Base::bare(),
     };
     render(status, &page)
 }

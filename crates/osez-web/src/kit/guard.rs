@@ -19,6 +19,7 @@ use axum::response::Response;
 use osez_core::account::Role;
 
 use crate::kit::error::{ErrorPage, render};
+use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, session_user};
 use crate::kit::state::AppState;
@@ -115,7 +116,7 @@ fn forbidden(current: &CurrentUser) -> Response {
             "Votre rôle ({}) ne donne pas accès à cette page. Demandez à un administrateur si vous en avez besoin.",
             current.user.role.label()
         ),
-        demo: false,
+        base: Base::bare(),
     };
     no_store(render(StatusCode::FORBIDDEN, &page))
 }

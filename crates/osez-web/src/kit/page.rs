@@ -1,9 +1,39 @@
-//! What every page shares: the back-office chrome (navigation, session
-//! notice, sign-out) and the response helpers of pages that are never
-//! cached or that send back to where the user was.
+//! What every page shares: the frame of `base.html` ([`Base`]: the demo
+//! banner), the back-office chrome (navigation, session notice, sign-out)
+//! and the response helpers of pages that are never cached or that send
+//! back to where the user was.
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::kit::state::{AppState, is_demo};
+
+/// What `base.html` shows around every page. Every page's view has one,
+/// and it can only be made from the state ([`Base::of`]), so that no page
+/// can leave out the demo banner of a demo instance.
+#[derive(Debug, Clone)]
+pub struct Base {
+    demo: bool,
+}
+
+impl Base {
+    /// The frame of a page of this instance.
+    pub(crate) fn of(state: &AppState) -> Base {
+        Base { demo: is_demo(state) }
+    }
+
+    /// The frame of an answer made where the state is not at hand: the
+    /// refusals of the layers and extractors (token, rate limit, unreadable
+    /// form, busy pool) and the generic error pages. They show no banner.
+    pub(crate) fn bare() -> Base {
+        Base { demo: false }
+    }
+
+    /// The instance shows demo data: the banner says so.
+    pub fn demo(&self) -> bool {
+        self.demo
+    }
+}
 
 /// What every back-office page shows around its content: who is signed
 /// in, the sections their role opens, and the session's idle deadline.

@@ -12,6 +12,7 @@ use axum::response::Response;
 
 use crate::kit::error::{ErrorPage, render};
 use crate::kit::limits::client_key;
+use crate::kit::page::Base;
 use crate::kit::pool::{CpuPool, PoolError};
 
 /// Failed sign-ins allowed per account and per address in a minute.
@@ -60,7 +61,7 @@ pub fn busy_page() -> Response {
             "Trop de connexions sont en cours en ce moment. Réessayez dans {PASSWORD_RETRY_AFTER_SECS} secondes : \
              rien n'a été enregistré."
         ),
-        demo: false,
+        base: Base::bare(),
     };
     let mut res = render(StatusCode::SERVICE_UNAVAILABLE, &page);
     res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(PASSWORD_RETRY_AFTER_SECS));

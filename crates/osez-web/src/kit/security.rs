@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::kit::error::{ErrorPage, render};
 use crate::kit::limits::{client_key, wait_secs};
+use crate::kit::page::Base;
 use crate::kit::state::AppState;
 
 /// True when the browser says the request comes from another site:
@@ -50,7 +51,7 @@ fn refusal(path: &str, status: StatusCode, title: &'static str, message: &str) -
         let body = serde_json::json!({ "error": { "code": code, "message": message } });
         (status, axum::Json(body)).into_response()
     } else {
-        render(status, &ErrorPage { title, message: message.to_string(), demo: false })
+        render(status, &ErrorPage { title, message: message.to_string(), base: Base::bare() })
     }
 }
 

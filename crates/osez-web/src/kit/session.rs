@@ -12,6 +12,7 @@ use osez_store::User;
 use sha2::{Digest, Sha256};
 
 use crate::kit::error::{ErrorPage, PageError, render};
+use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::state::AppState;
 use crate::kit::tokens::{Secrets, check_form_token, client_pseudonym, hex, now_ms};
@@ -32,7 +33,7 @@ pub(crate) async fn checked(
     let Some(ready) = state.ready() else { return Err(PageError::Starting.into_response()) };
     check_form_token(&ready.secrets, &session_binding(action, current), form.get("jeton").map(String::as_str)).map_err(
         |e| {
-            let page = ErrorPage { title: "Action refusée", message: e.message().to_string(), demo: false };
+            let page = ErrorPage { title: "Action refusée", message: e.message().to_string(), base: Base::bare() };
             no_store(render(StatusCode::FORBIDDEN, &page))
         },
     )

@@ -3,6 +3,7 @@
 use askama::Template;
 
 use crate::kit::antispam::Question;
+use crate::kit::page::Base;
 
 /// Where a person is on the "Mes données" pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +18,7 @@ pub enum MyDataStep {
 #[derive(Template)]
 #[template(path = "my_data/my_data.html")]
 pub struct MyDataPage {
-    pub demo: bool,
+    pub base: Base,
     pub step: MyDataStep,
     pub token: String,
     pub question: Question,
