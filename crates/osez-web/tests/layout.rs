@@ -113,7 +113,8 @@ fn imports_of(file: &Path, root: &Path) -> BTreeSet<PathBuf> {
     for kw in ["crate::", "super::"] {
         for (i, _) in code.match_indices(kw) {
             let before = code[..i].chars().last();
-            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            // `pub(in crate::kit)` is a visibility, not an import.
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') || code[..i].ends_with("(in ") {
                 continue;
             }
             let rest: String =

@@ -14,7 +14,6 @@ use osez_core::account::{Email, NewPassword, hash_password};
 
 use crate::accounts::views::{ForgotPage, ResetPage};
 use crate::kit::error::{PageError, render};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
 use crate::kit::passwords::{PasswordWorkError, busy_page};
@@ -32,7 +31,7 @@ const RESET: &str = "/connexion/nouveau";
 
 fn forgot_page(state: &AppState, status: StatusCode, sent: bool, error: Option<String>) -> Response {
     let token = state.ready().map(|r| form_token(&r.secrets, FORGOT)).unwrap_or_default();
-    no_store(render(status, &ForgotPage { token, sent, error, base: Base::of(&state) }))
+    no_store(render(status, &ForgotPage { token, sent, error, base: state.base() }))
 }
 
 pub async fn forgot_form(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
@@ -83,7 +82,7 @@ pub async fn forgot(
 
 fn reset_page(state: &AppState, status: StatusCode, link: &str, error: Option<String>) -> Response {
     let token = state.ready().map(|r| form_token(&r.secrets, &format!("{RESET}|{link}"))).unwrap_or_default();
-    no_store(render(status, &ResetPage { link: link.to_string(), token, error, base: Base::of(&state) }))
+    no_store(render(status, &ResetPage { link: link.to_string(), token, error, base: state.base() }))
 }
 
 fn dead_link(state: &AppState) -> Response {

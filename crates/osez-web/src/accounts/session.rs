@@ -11,7 +11,6 @@ use crate::accounts::views::AdminHomePage;
 use crate::kit::error::{PageError, render};
 use crate::kit::forms::FormFields;
 use crate::kit::guard::{AnyRole, Guard};
-use crate::kit::page::Base;
 use crate::kit::page::{back_to, no_store, safe_return};
 use crate::kit::session::{checked, clear_cookie, session_binding};
 use crate::kit::state::AppState;
@@ -31,7 +30,7 @@ pub async fn home(State(state): State<Arc<AppState>>, current: Guard<AnyRole>) -
             chrome: chrome(&state, &current, "/admin"),
             token_everywhere: form_token(&ready.secrets, &session_binding("/admin/session/partout", &current)),
             open_cases,
-            base: Base::of(&state),
+            base: state.base(),
         },
     )))
 }

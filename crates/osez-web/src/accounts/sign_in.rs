@@ -18,7 +18,6 @@ use osez_store::User;
 use crate::accounts::views::{SignInPage, TotpCodePage, TotpEnrolPage};
 use crate::kit::error::{PageError, render};
 use crate::kit::forms::FormFields;
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
 use crate::kit::passwords::{PasswordWorkError, busy_page};
@@ -38,7 +37,7 @@ fn sign_in_page(
     let token = state.ready().map(|r| form_token(&r.secrets, SIGN_IN)).unwrap_or_default();
     no_store(render(
         status,
-        &SignInPage { email, error, notice: notice.map(str::to_string), token, base: Base::of(&state) },
+        &SignInPage { email, error, notice: notice.map(str::to_string), token, base: state.base() },
     ))
 }
 
@@ -148,7 +147,7 @@ fn enrol_binding(user_id: i64, secret: &str) -> String {
 
 fn code_page(state: &AppState, user: &User, status: StatusCode, error: Option<String>) -> Response {
     let token = state.ready().map(|r| form_token(&r.secrets, &code_binding(user.id))).unwrap_or_default();
-    no_store(render(status, &TotpCodePage { user_id: user.id, token, error, base: Base::of(&state) }))
+    no_store(render(status, &TotpCodePage { user_id: user.id, token, error, base: state.base() }))
 }
 
 fn enrol_page(state: &AppState, user: &User, secret: &str, status: StatusCode, error: Option<String>) -> Response {
@@ -163,7 +162,7 @@ fn enrol_page(state: &AppState, user: &User, secret: &str, status: StatusCode, e
         otpauth: totp::otpauth_url(secret, user.email.as_str()).unwrap_or_default(),
         token,
         error,
-        base: Base::of(&state),
+        base: state.base(),
     };
     no_store(render(status, &page))
 }

@@ -16,7 +16,6 @@ use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::today;
 use crate::kit::forms::FormList;
 use crate::kit::guard::{Advisers, RoleSet, Visitor};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::passwords::{PasswordWorkError, busy_page};
 use crate::kit::session::{CurrentUser, session_binding};
@@ -89,7 +88,7 @@ fn apply_page(
         email,
         account,
         fields: fields(state, raw, errors),
-        base: Base::of(&state),
+        base: state.base(),
     };
     no_store(render(status, &page))
 }
@@ -103,7 +102,7 @@ async fn open_call(state: &AppState, id: &str) -> Result<Result<Target, Response
         let page = ErrorPage {
             title: "Appel clos",
             message: "Cet appel à manifestation d'intérêt n'est pas ouvert aux candidatures en ce moment. Consultez les appels ouverts sur la page des appels.".into(),
-            base: Base::of(&state),
+            base: state.base(),
         };
         return Ok(Err(render(StatusCode::GONE, &page)));
     }
@@ -183,7 +182,7 @@ fn team_cannot_apply(state: &AppState, current: &CurrentUser) -> Response {
              le compte de la structure.",
             current.user.role.label()
         ),
-        base: Base::of(&state),
+        base: state.base(),
     };
     no_store(render(StatusCode::FORBIDDEN, &page))
 }
@@ -233,7 +232,7 @@ async fn submit_signed_in(
             message: "Vous avez déjà une candidature en cours pour cet appel : suivez-la, ou corrigez-la si l'équipe \
                       le demande, dans votre espace (Mes candidatures). Rien de plus n'a été enregistré."
                 .into(),
-            base: Base::of(&state),
+            base: state.base(),
         };
         return Ok(no_store(render(StatusCode::CONFLICT, &page)));
     }
@@ -305,7 +304,7 @@ async fn submit(state: &AppState, target: Target, form: FormList) -> Result<Resp
 /// Where every application lands, new account or not.
 pub async fn apply_sent(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
     state.ready().ok_or(PageError::Starting)?;
-    Ok(render(StatusCode::OK, &ApplySentPage { base: Base::of(&state) }))
+    Ok(render(StatusCode::OK, &ApplySentPage { base: state.base() }))
 }
 
 /// A call limited to some regions takes organisations based there or
@@ -324,5 +323,5 @@ pub async fn calls_public(State(state): State<Arc<AppState>>) -> Result<Response
     let ready = state.ready().ok_or(PageError::Starting)?;
     let today = today();
     let calls = ready.store.calls().await?.iter().map(|c| call_view(&state, c, today)).collect();
-    Ok(render(StatusCode::OK, &CallsPage { calls, base: Base::of(&state) }))
+    Ok(render(StatusCode::OK, &CallsPage { calls, base: state.base() }))
 }

@@ -15,7 +15,6 @@ use crate::applications::views::{MyApplicationsPage, OwnProfilePage};
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::forms::FormList;
 use crate::kit::guard::{Advisers, Guard};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
@@ -48,7 +47,7 @@ async fn my_applications_page(
         applications: mine.iter().map(|a| application_view(a, &calls)).collect(),
         correcting,
         notice,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(status, &page)))
 }
@@ -83,7 +82,7 @@ pub async fn resubmit(
         let page = ErrorPage {
             title: "Candidature non modifiable",
             message: "Cette candidature n'attend pas de modification de votre part.".into(),
-            base: Base::of(&state),
+            base: state.base(),
         };
         return Ok(no_store(render(StatusCode::CONFLICT, &page)));
     }
@@ -171,7 +170,7 @@ fn profile_page(
         fields: fields(state, raw, errors),
         notice,
         conflict,
-        base: Base::of(&state),
+        base: state.base(),
     };
     no_store(render(status, &page))
 }

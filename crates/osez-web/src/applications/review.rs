@@ -17,7 +17,6 @@ use crate::kit::error::{PageError, render};
 use crate::kit::format::today;
 use crate::kit::forms::FormList;
 use crate::kit::guard::{Editors, Guard};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
@@ -34,7 +33,7 @@ pub async fn applications(State(state): State<Arc<AppState>>, current: Guard<Edi
     let page = ApplicationsPage {
         chrome: chrome(&state, &current, "/admin/candidatures"),
         applications: list,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(StatusCode::OK, &page)))
 }
@@ -89,7 +88,7 @@ async fn application_page(
         token: form_token(&ready.secrets, &session_binding(&review_action(app.id), current)),
         error,
         notice,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(status, &page)))
 }
@@ -244,7 +243,7 @@ async fn calls_page(
         form_regions: form.regions,
         error,
         notice,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(status, &page)))
 }

@@ -14,7 +14,6 @@ use crate::kit::csv_export::{CsvExport, CsvPages, csv_response};
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::{day_start_ms, format_time, zoned};
 use crate::kit::guard::{Admins, Guard};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
 use crate::kit::state::AppState;
@@ -160,7 +159,7 @@ pub async fn audit(
         from: form.from,
         to: form.to,
         error,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(status, &page)))
 }
@@ -175,7 +174,7 @@ pub async fn audit_csv(
     let form = match audit_form(&raw) {
         (f, None) => f,
         (_, Some(e)) => {
-            let page = ErrorPage { title: "Export impossible", message: e.to_string(), base: Base::of(&state) };
+            let page = ErrorPage { title: "Export impossible", message: e.to_string(), base: state.base() };
             return Ok(no_store(render(StatusCode::BAD_REQUEST, &page)));
         }
     };

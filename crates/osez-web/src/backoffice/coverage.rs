@@ -13,7 +13,6 @@ use crate::backoffice::views::{CoveragePage, DepartmentCoverage, LegendEntry, Ma
 use crate::kit::error::{PageError, render};
 use crate::kit::format::format_count;
 use crate::kit::guard::{Guard, Team};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::state::AppState;
 use crate::menu::chrome;
@@ -173,7 +172,7 @@ pub async fn coverage(State(state): State<Arc<AppState>>, current: Guard<Team>) 
         shapes,
         insets,
         legend,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(StatusCode::OK, &page)))
 }

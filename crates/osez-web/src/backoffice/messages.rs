@@ -17,7 +17,6 @@ use crate::kit::error::{PageError, render};
 use crate::kit::format::{day_start_ms, format_time, today};
 use crate::kit::forms::{FormFields, unreadable_form};
 use crate::kit::guard::{Advisers, Guard, RoleSet, Team};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
 use crate::kit::session::{CurrentUser, checked, session_binding};
@@ -92,7 +91,7 @@ pub async fn inbox(
         status: status.map(ContactStatus::slug).unwrap_or(""),
         mine,
         outbox: outbox_notice(&state, ready).await?,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(StatusCode::OK, &page)))
 }
@@ -147,7 +146,7 @@ async fn message_page(
         notice,
         error,
         outbox: outbox_notice(state, ready).await?,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(status, &page)))
 }
@@ -281,7 +280,7 @@ async fn requests_page(
         outcomes: Outcome::ALL.iter().map(|o| (o.slug(), o.label())).collect(),
         notice,
         error,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(status, &page)))
 }
@@ -364,7 +363,7 @@ pub async fn outcomes(
         rows,
         total,
         error,
-        base: Base::of(&state),
+        base: state.base(),
     };
     let status = if page.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(no_store(render(status, &page)))

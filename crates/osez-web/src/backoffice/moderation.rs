@@ -14,7 +14,6 @@ use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::format_time;
 use crate::kit::forms::FormFields;
 use crate::kit::guard::{Guard, Moderators};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
@@ -61,7 +60,7 @@ async fn moderation_page(
         cases,
         hide_after: HIDE_AFTER,
         notice,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(StatusCode::OK, &page)))
 }
@@ -89,7 +88,7 @@ pub async fn moderation_decide(
             let page = ErrorPage {
                 title: "Décision manquante",
                 message: "Choisissez « Retenir » ou « Rejeter ». Revenez à la page précédente.".into(),
-                base: Base::of(&state),
+                base: state.base(),
             };
             return Ok(no_store(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
         }

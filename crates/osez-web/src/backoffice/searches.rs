@@ -13,7 +13,6 @@ use crate::kit::csv_export::{CsvExport, InMemory, csv_response};
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::{day_start_ms, format_count, format_time, zoned};
 use crate::kit::guard::{Editors, Guard};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
 use crate::kit::state::AppState;
@@ -106,7 +105,7 @@ pub async fn zero_results(
         truncated: report.truncated.then(|| format_count(REPORT_PAIRS as usize)),
         dropped: state.ready().map(|r| r.zero_results.dropped()).unwrap_or(0),
         error,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(status, &page)))
 }
@@ -138,7 +137,7 @@ pub async fn zero_results_csv(
     let report = match week_report(&state, &raw).await? {
         Ok(r) => r,
         Err(e) => {
-            let page = ErrorPage { title: "Export impossible", message: e.to_string(), base: Base::of(&state) };
+            let page = ErrorPage { title: "Export impossible", message: e.to_string(), base: state.base() };
             return Ok(no_store(render(StatusCode::BAD_REQUEST, &page)));
         }
     };

@@ -12,7 +12,6 @@ use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::format_time;
 use crate::kit::forms::FormFields;
 use crate::kit::guard::{Admins, Guard};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
@@ -46,7 +45,7 @@ async fn users_page(state: &AppState, current: &CurrentUser, notice: Option<Stri
             token_toggle: token(&user_action(u.user.id, "etat")),
         })
         .collect();
-    let page = UsersPage { chrome: chrome(state, current, "/admin/comptes"), users, notice, base: Base::of(&state) };
+    let page = UsersPage { chrome: chrome(state, current, "/admin/comptes"), users, notice, base: state.base() };
     Ok(no_store(render(StatusCode::OK, &page)))
 }
 
@@ -71,7 +70,7 @@ async fn target_user(
         let page = ErrorPage {
             title: "Action refusée",
             message: "Vous ne pouvez pas agir ainsi sur votre propre compte depuis cette page.".into(),
-            base: Base::of(&state),
+            base: state.base(),
         };
         return Ok(Err(no_store(render(StatusCode::CONFLICT, &page))));
     }
@@ -118,7 +117,7 @@ pub async fn user_state(
             let page = ErrorPage {
                 title: "Formulaire incomplet",
                 message: "L'état demandé est manquant. Revenez à la page précédente.".into(),
-                base: Base::of(&state),
+                base: state.base(),
             };
             return Ok(no_store(render(StatusCode::UNPROCESSABLE_ENTITY, &page)));
         }

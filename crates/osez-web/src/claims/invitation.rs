@@ -14,7 +14,6 @@ use crate::claims::views::InvitationPage;
 use crate::kit::config::WebConfig;
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::forms::FormFields;
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
 use crate::kit::passwords::{PasswordWorkError, busy_page};
@@ -57,7 +56,7 @@ pub(crate) fn invitation_link(state: &AppState, token: &str) -> String {
 
 fn invitation_page(state: &AppState, status: StatusCode, email: String, link: &str, error: Option<String>) -> Response {
     let token = state.ready().map(|r| form_token(&r.secrets, &format!("{INVITATION}|{link}"))).unwrap_or_default();
-    no_store(render(status, &InvitationPage { email, link: link.to_string(), token, error, base: Base::of(&state) }))
+    no_store(render(status, &InvitationPage { email, link: link.to_string(), token, error, base: state.base() }))
 }
 
 fn dead_link(state: &AppState) -> Response {
@@ -66,7 +65,7 @@ fn dead_link(state: &AppState) -> Response {
         message: format!(
             "Ce lien d'invitation n'est plus valable : il a déjà servi ou a expiré ({INVITE_DAYS} jours). Si vous avez déjà choisi votre mot de passe, connectez-vous ; sinon, demandez une nouvelle invitation à l'équipe France Num depuis la page Contact."
         ),
-        base: Base::of(&state),
+        base: state.base(),
     };
     no_store(render(StatusCode::GONE, &page))
 }

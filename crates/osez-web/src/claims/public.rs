@@ -12,7 +12,6 @@ use crate::claims::views::ClaimPage;
 use crate::kit::antispam;
 use crate::kit::antispam::HONEYPOT;
 use crate::kit::error::{PageError, render};
-use crate::kit::page::Base;
 use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::form_token;
@@ -28,7 +27,7 @@ fn claim_path(id: &str) -> String {
 async fn claim_page(state: &AppState, ready: &Ready, id: &str, name: &str) -> Result<ClaimPage, PageError> {
     let action = claim_path(id);
     Ok(ClaimPage {
-        base: Base::of(&state),
+        base: state.base(),
         adviser_id: id.to_string(),
         adviser_name: name.to_string(),
         token: form_token(&ready.secrets, &action),

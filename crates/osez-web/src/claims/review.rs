@@ -14,7 +14,6 @@ use crate::kit::error::{PageError, render};
 use crate::kit::format::format_time;
 use crate::kit::forms::FormFields;
 use crate::kit::guard::{Editors, Guard};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::session::{CurrentUser, checked, session_binding, token_hash};
 use crate::kit::state::AppState;
@@ -70,7 +69,7 @@ async fn list_page(
         invite_id: invite.0,
         invite_email: invite.1,
         invite_days: INVITE_DAYS,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(status, &page)))
 }
@@ -97,7 +96,7 @@ async fn one_page(
         token: form_token(&ready.secrets, &session_binding(&claim_action(c.id), current)),
         error,
         invite_days: INVITE_DAYS,
-        base: Base::of(&state),
+        base: state.base(),
     };
     Ok(no_store(render(status, &page)))
 }

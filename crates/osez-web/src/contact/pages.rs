@@ -16,7 +16,6 @@ use osez_store::{Recipient, Recorded};
 use crate::contact::views::ContactPage;
 use crate::kit::antispam::{self, ChallengeError, HONEYPOT};
 use crate::kit::error::{PageError, render};
-use crate::kit::page::Base;
 use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::form_token;
@@ -34,7 +33,7 @@ pub(crate) fn blank(state: &AppState, ready: &Ready, adviser: Option<&Adviser>) 
         None => ("Contacter l'équipe France Num".to_string(), TEAM_PATH.to_string()),
     };
     ContactPage {
-        base: Base::of(&state),
+        base: state.base(),
         title,
         adviser: adviser.map(|a| (a.id.as_str().to_string(), a.name.clone())),
         token: form_token(&ready.secrets, &action),

@@ -10,7 +10,6 @@ use axum::response::Response;
 use crate::directory::views::{AccessibilityPage, FiguresView, HomePage, LegalPage, ProfilePage, specialty_links};
 use crate::kit::error::{PageError, render};
 use crate::kit::format::format_count;
-use crate::kit::page::Base;
 use crate::kit::state::AppState;
 use crate::mail::retention_label;
 
@@ -28,7 +27,7 @@ pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, PageEr
                 departments: format_count(f.departments),
                 remote: format_count(f.remote),
             },
-            base: Base::of(&state),
+            base: state.base(),
             specialties: specialty_links(),
             form_q: String::new(),
             form_near: String::new(),
@@ -48,18 +47,18 @@ pub async fn profile(State(state): State<Arc<AppState>>, Path(id): Path<String>)
             a,
             department: geo.department(&a.department).map(|d| format!("{} ({})", d.name, d.code)).unwrap_or_default(),
             region: geo.region(&a.region).map(|r| r.name.clone()).unwrap_or_default(),
-            base: Base::of(&state),
+            base: state.base(),
         },
     ))
 }
 
 pub async fn accessibility(State(state): State<Arc<AppState>>) -> Response {
-    render(StatusCode::OK, &AccessibilityPage { base: Base::of(&state) })
+    render(StatusCode::OK, &AccessibilityPage { base: state.base() })
 }
 
 pub async fn legal(State(state): State<Arc<AppState>>) -> Response {
     let retention = retention_label(state.config.retention_days);
-    render(StatusCode::OK, &LegalPage { base: Base::of(&state), retention })
+    render(StatusCode::OK, &LegalPage { base: state.base(), retention })
 }
 
 pub async fn not_found() -> PageError {

@@ -11,7 +11,6 @@ use axum::response::Response;
 use crate::directory::views::ReportPage;
 use crate::kit::antispam::{HONEYPOT, new_question};
 use crate::kit::error::{PageError, render};
-use crate::kit::page::Base;
 use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::{Secrets, client_pseudonym, form_token};
@@ -33,7 +32,7 @@ fn report_path(id: &str) -> String {
 
 fn report_page<'a>(state: &AppState, ready: &Ready, a: &'a osez_core::Adviser) -> ReportPage<'a> {
     let token = form_token(&ready.secrets, &report_path(a.id.as_str()));
-    ReportPage::blank(a, REPORT_REASONS, token, new_question(&ready.secrets), HONEYPOT, Base::of(state))
+    ReportPage::blank(a, REPORT_REASONS, token, new_question(&ready.secrets), HONEYPOT, state.base())
 }
 
 /// Who reports, as the store counts reporters: a keyed hash of the

@@ -17,7 +17,6 @@ use crate::directory::views::{
 };
 use crate::kit::error::{PageError, render};
 use crate::kit::format::format_count;
-use crate::kit::page::Base;
 use crate::kit::params::{ParamError, RawParams};
 use crate::kit::state::{AppState, Directory, Ready};
 
@@ -159,7 +158,7 @@ pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         active_filters: Vec::new(),
         pages: Vec::new(),
         specialties: specialty_links(),
-        base: Base::of(&state),
+        base: state.base(),
     };
     let s = match run_search(&state, ready, &directory, &raw) {
         Ok(s) => s,

@@ -6,20 +6,19 @@
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::kit::state::{AppState, is_demo};
-
 /// What `base.html` shows around every page. Every page's view has one,
-/// and it can only be made from the state ([`Base::of`]), so that no page
-/// can leave out the demo banner of a demo instance.
+/// and outside the kit it can only be had from the state
+/// (`AppState::base`), so that no page can leave out the demo banner of a
+/// demo instance.
 #[derive(Debug, Clone)]
 pub struct Base {
     demo: bool,
 }
 
 impl Base {
-    /// The frame of a page of this instance.
-    pub(crate) fn of(state: &AppState) -> Base {
-        Base { demo: is_demo(state) }
+    /// The frame of a page; see `AppState::base`.
+    pub(in crate::kit) fn new(demo: bool) -> Base {
+        Base { demo }
     }
 
     /// The frame of an answer made where the state is not at hand: the

@@ -9,6 +9,7 @@ use osez_store::Store;
 
 use crate::kit::config::WebConfig;
 use crate::kit::limits::Limits;
+use crate::kit::page::Base;
 use crate::kit::passwords::{Failures, PasswordWork};
 use crate::kit::pool::CpuPool;
 use crate::kit::tokens::Secrets;
@@ -140,6 +141,11 @@ impl AppState {
     pub fn forget_idle_clients(&self) {
         self.limits.forget_idle();
         self.failures.forget_idle();
+    }
+
+    /// The frame of every page of this instance (the demo banner).
+    pub(crate) fn base(&self) -> Base {
+        Base::new(is_demo(self))
     }
 
     pub fn ready(&self) -> Option<&Ready> {

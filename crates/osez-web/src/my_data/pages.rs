@@ -16,7 +16,6 @@ use crate::kit::antispam;
 use crate::kit::antispam::HONEYPOT;
 use crate::kit::error::{PageError, render};
 use crate::kit::forms::{FormList, unreadable_form};
-use crate::kit::page::Base;
 use crate::kit::page::no_store;
 use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::session::{new_token, token_hash};
@@ -32,7 +31,7 @@ pub const LINK_TTL: Duration = Duration::from_secs(30 * 60);
 
 pub(crate) fn page(state: &AppState, ready: &Ready, step: MyDataStep) -> MyDataPage {
     MyDataPage {
-        base: Base::of(&state),
+        base: state.base(),
         step,
         token: form_token(&ready.secrets, ASK),
         question: antispam::new_question(&ready.secrets),
