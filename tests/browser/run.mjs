@@ -1028,12 +1028,31 @@ async function applicationTest(base) {
       await page.check('#sp-cybersecurite');
       await page.fill('#description', 'Nous aidons les artisans à sécuriser leurs postes et leurs sauvegardes.');
     };
+    // Like every public form that counts, the application answers the
+    // anti-robot challenge (the widget, with JavaScript) and is not sent
+    // sooner than the minimum fill time after it was shown.
+    const verify = async (shownAt) => {
+      await page.locator('altcha-widget').getByLabel('Je ne suis pas un robot').click({ position: { x: 3, y: 3 } });
+      const solved = await page
+        .waitForFunction(() => !!document.querySelector('form.stack input[name="altcha"]')?.value, null, {
+          timeout: ALTCHA_SOLVE_TIMEOUT_MS,
+        })
+        .then(() => true)
+        .catch(() => false);
+      if (!solved) problems.push('the application form\'s widget was not solved');
+      const wait = shownAt + CONTACT_MIN_FILL_MS - Date.now();
+      if (wait > 0) await page.waitForTimeout(wait);
+    };
+    let shownAt = Date.now();
     await fill('73282932000075');
+    await verify(shownAt);
     await Promise.all([page.waitForLoadState('load'), page.click('form.stack button[type=submit]')]);
+    shownAt = Date.now();
     const errors = await page.locator('.field-error').allTextContents();
     if (!errors.some((e) => /clé de contrôle/.test(e))) problems.push(`no French SIRET error shown: ${JSON.stringify(errors)}`);
     problems.push(...(await runAxe(page)).map((p) => `form with errors: ${p}`));
     await fill('73282932000074');
+    await verify(shownAt);
     // The same confirmation whether the address had an account or not; the
     // applicant then signs in with the password just chosen.
     await Promise.all([page.waitForURL((u) => u.pathname === '/candidature/envoyee'), page.click('form.stack button[type=submit]')]);

@@ -56,8 +56,9 @@ pub struct ContactArgs {
     /// Mails sent at once, each on its own connection to the SMTP server.
     #[arg(long, env = "OSEZ_MAIL_CONNECTIONS", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub mail_connections: u16,
-    /// Public forms (contact, claims, data requests, abuse reports) accepted
-    /// per hour, per form, per IP address and per e-mail address (0: no limit).
+    /// Public forms (contact, claims, data requests, abuse reports,
+    /// applications without an account) accepted per hour, per form, per IP
+    /// address and per e-mail address (0: no limit).
     #[arg(long, env = "OSEZ_CONTACTS_PER_HOUR", default_value_t = osez_web::defaults::CONTACTS_PER_HOUR)]
     pub contacts_per_hour: u32,
     /// Days after which contact messages lose their personal data (the counts stay) and searches without results are deleted.

@@ -103,6 +103,9 @@ pub const RESETS_PER_HOUR: i64 = 3;
 pub enum CreateUserError {
     #[error("un compte existe déjà pour cette adresse")]
     EmailTaken,
+    /// The anti-spam challenge that came with the form was spent before.
+    #[error("le défi anti-robot a déjà servi")]
+    Replayed,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -13,8 +13,9 @@ use sqlx::any::AnyRow;
 
 use crate::accounts::{audit, insert_user, set_user_adviser};
 use crate::advisers::{bump_version, write_adviser};
+use crate::contacts::spend;
 use crate::outbox::{NewMail, enqueue};
-use crate::{CreateUserError, Store, StoreError, now_ms};
+use crate::{CreateUserError, SpentChallenge, Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplicationKind {
@@ -174,7 +175,8 @@ fn form_json(form: &ApplicationForm) -> String {
 
 impl Store {
     /// A new organisation applies: its account (role adviser) and its
-    /// application are created together, or neither is.
+    /// application are created together, and the form's anti-spam
+    /// challenge spent, or none of it is.
     pub async fn apply_with_new_account(
         &self,
         email: &Email,
@@ -182,9 +184,13 @@ impl Store {
         kind: ApplicationKind,
         call_id: Option<i64>,
         form: &ApplicationForm,
+        challenge: &SpentChallenge,
     ) -> Result<(i64, i64), CreateUserError> {
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let user_id = insert_user(&mut tx, email, password_hash, Role::Adviser, email.as_str()).await?;
+        if !spend(&mut tx, challenge).await? {
+            return Err(CreateUserError::Replayed);
+        }
         let app_id = insert_application(&mut tx, kind, call_id, user_id, None, form, email.as_str()).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok((user_id, app_id))
@@ -582,6 +588,33 @@ mod tests {
     use osez_core::application::RawApplication;
     use osez_core::{Geography, Kind};
 
+    /// A challenge never spent before.
+    fn challenge() -> SpentChallenge {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        SpentChallenge { key: format!("question:test-{n}"), expires_at_ms: now_ms() + 60_000 }
+    }
+
+    #[tokio::test]
+    async fn one_challenge_makes_one_account() {
+        let geo = Geography::embedded().unwrap();
+        for (name, store) in stores().await {
+            let once = challenge();
+            let first = Email::parse("un@exemple.fr").unwrap();
+            store
+                .apply_with_new_account(&first, "$h", ApplicationKind::Activateur, None, &form(&geo), &once)
+                .await
+                .unwrap();
+            let second = Email::parse("deux@exemple.fr").unwrap();
+            let replayed = store
+                .apply_with_new_account(&second, "$h", ApplicationKind::Activateur, None, &form(&geo), &once)
+                .await;
+            assert!(matches!(replayed, Err(CreateUserError::Replayed)), "{name}");
+            assert_eq!(store.applications().await.unwrap().len(), 1, "{name}: nothing half-saved");
+            assert!(store.user_by_email(&second).await.unwrap().is_none(), "{name}: no account");
+        }
+    }
+
     fn form(geo: &Geography) -> ApplicationForm {
         RawApplication {
             name: "Atelier Numérique du Rhône".into(),
@@ -606,10 +639,12 @@ mod tests {
         for (name, store) in stores().await {
             let email = Email::parse("atelier@exemple.fr").unwrap();
             let f = form(&geo);
-            let (user_id, app_id) =
-                store.apply_with_new_account(&email, "$h", ApplicationKind::Activateur, None, &f).await.unwrap();
+            let (user_id, app_id) = store
+                .apply_with_new_account(&email, "$h", ApplicationKind::Activateur, None, &f, &challenge())
+                .await
+                .unwrap();
             assert!(matches!(
-                store.apply_with_new_account(&email, "$h", ApplicationKind::Activateur, None, &f).await,
+                store.apply_with_new_account(&email, "$h", ApplicationKind::Activateur, None, &f, &challenge()).await,
                 Err(CreateUserError::EmailTaken)
             ));
             assert_eq!(store.applications().await.unwrap().len(), 1, "{name}: nothing half-saved");
@@ -708,8 +743,10 @@ mod tests {
         for (name, store) in stores().await {
             let f = form(&geo);
             let email = Email::parse("atelier@exemple.fr").unwrap();
-            let (user_id, app_id) =
-                store.apply_with_new_account(&email, "$h", ApplicationKind::Activateur, None, &f).await.unwrap();
+            let (user_id, app_id) = store
+                .apply_with_new_account(&email, "$h", ApplicationKind::Activateur, None, &f, &challenge())
+                .await
+                .unwrap();
             let app = store.application(app_id).await.unwrap().unwrap();
             let id = AdviserId::parse("act-1").unwrap();
             let published = f.to_adviser(id.clone(), Kind::Activateur, &geo).unwrap();

@@ -138,6 +138,7 @@ async fn invite_in(
     let user_id = match insert_user(tx, inv.email, inv.placeholder_hash, Role::Adviser, actor).await {
         Ok(id) => id,
         Err(CreateUserError::Store(e)) => return Err(e.into()),
+        Err(CreateUserError::Replayed) => unreachable!("insert_user spends no challenge"),
         Err(CreateUserError::EmailTaken) => {
             let row = sqlx::query("SELECT id, role, adviser_id FROM users WHERE email = $1")
                 .bind(inv.email.as_str())

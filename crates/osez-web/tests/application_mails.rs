@@ -41,7 +41,7 @@ fn with_account(token: &str, email: &str, name: &str) -> String {
 
 async fn apply_anonymously(state: &Arc<AppState>, path: &str, email: &str, name: &str) -> StatusCode {
     let page = get(state, path, None).await.2;
-    post(state, path, with_account(&token_in(&page, path), email, name), None).await.0
+    post(state, path, with_account(&token_in(&page, path), email, name) + &challenge_fields(&page), None).await.0
 }
 
 /// Every mail written so far, taken out of the outbox.

@@ -33,7 +33,7 @@ async fn apply(
 ) -> (StatusCode, axum::http::HeaderMap, String) {
     let page = get(state, path, None).await.2;
     let token = token_in(&page, path);
-    post(state, path, application_body(&token, email, siret, started), None).await
+    post(state, path, application_body(&token, email, siret, started) + &challenge_fields(&page), None).await
 }
 
 #[tokio::test]
@@ -206,7 +206,8 @@ async fn ambassadeurs_ia_answer_a_call_and_are_appointed() {
         // The call is for two regions; Gironde (Nouvelle-Aquitaine) is not one.
         let page = get(&state, &path, None).await.2;
         let body = application_body(&token_in(&page, &path), "loin@exemple.fr", SIRET, "2019-05-01")
-            .replace("commune=69003&area=69&area=01", "commune=33000&area=33");
+            .replace("commune=69003&area=69&area=01", "commune=33000&area=33")
+            + &challenge_fields(&page);
         let (status, _, page) = post(&state, &path, body, None).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
         assert!(unescape(&page).contains("réservé aux structures"), "{name}");
@@ -304,5 +305,40 @@ async fn an_address_with_an_account_gets_the_same_answer_and_its_owner_a_mail() 
         let again = apply(&state, "/candidature", "editrice@exemple.fr", SIRET, "2020-01-01").await;
         assert_eq!((again.0, shape(&again.1)), (fresh.0, shape(&fresh.1)), "{name}");
         assert!(store.take_due_mail(10, 60_000).await.unwrap().is_empty(), "{name}: the owner is not flooded");
+    }
+}
+
+/// An application without an account creates one: it takes the same guard
+/// as the other public forms. Without the challenge, or with one already
+/// spent, nothing is created; the hourly budget holds.
+#[tokio::test]
+async fn an_application_without_an_account_answers_the_challenge_once() {
+    for (name, state, store) in apps_with(osez_web::WebConfig { contacts_per_hour: 3, ..test_config() }).await {
+        let page = get(&state, "/candidature", None).await.2;
+        assert!(page.contains("Combien font ") && page.contains("<altcha-widget"), "{name}: no challenge shown");
+        let token = token_in(&page, "/candidature");
+        let (status, _, answer) =
+            post(&state, "/candidature", application_body(&token, "robot@exemple.fr", SIRET, "2020-01-01"), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(unescape(&answer).contains("répondez à la question de vérification"), "{name}: {answer}");
+        assert!(store.applications().await.unwrap().is_empty(), "{name}: nothing saved");
+        // One answered question, two addresses: the second creates nothing.
+        let answered = challenge_fields(&page);
+        let first = application_body(&token, "un@exemple.fr", SIRET, "2020-01-01") + &answered;
+        assert_eq!(post(&state, "/candidature", first, None).await.0, StatusCode::SEE_OTHER, "{name}");
+        let replay = application_body(&token, "deux@exemple.fr", SIRET, "2020-01-01") + &answered;
+        let (status, _, answer) = post(&state, "/candidature", replay, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {answer}");
+        assert_eq!(store.applications().await.unwrap().len(), 1, "{name}: one challenge, one account");
+        let deux = osez_core::account::Email::parse("deux@exemple.fr").unwrap();
+        assert!(store.user_by_email(&deux).await.unwrap().is_none(), "{name}");
+        // The hourly budget holds (three forms that passed the checks).
+        for _ in 0..2 {
+            apply(&state, "/candidature", "un@exemple.fr", SIRET, "2020-01-01").await;
+        }
+        let (status, headers, answer) = apply(&state, "/candidature", "un@exemple.fr", SIRET, "2020-01-01").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{name}");
+        assert!(headers.get(header::RETRY_AFTER).is_some(), "{name}");
+        assert!(unescape(&answer).contains("Trop de candidatures envoyées"), "{name}");
     }
 }

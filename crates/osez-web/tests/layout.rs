@@ -321,13 +321,15 @@ fn every_route_states_its_guard() {
     // Review a change of this table: it is who may do what.
     insta::assert_snapshot!(table);
     // The back office is never public; the anonymous forms that count
-    // (contact, claims, data requests, reports) all take the public-form guard.
+    // (contact, claims, data requests, reports, applications that create an
+    // account) all take the public-form guard.
     for form in [
         "/contact",
         "/conseillers/{id}/contact",
         "/conseillers/{id}/revendiquer",
         "/mes-donnees",
         "/conseillers/{id}/signaler",
+        "/candidature",
     ] {
         let guard = &routes.iter().find(|(p, m, _)| p == form && m == "POST").unwrap().2;
         assert!(guard.starts_with("public form"), "POST {form}: {guard}");

@@ -46,8 +46,14 @@ async fn two_saves_from_one_loaded_profile_the_second_is_refused() {
         let email = Email::parse("atelier@exemple.fr").unwrap();
         let hash = hash_password(&NewPassword::parse(PASSWORD).unwrap(), &[4; 16]);
         let form = raw().check(&geo(), "2026-01-01").unwrap();
-        let (_, app_id) =
-            store.apply_with_new_account(&email, &hash, ApplicationKind::Activateur, None, &form).await.unwrap();
+        let challenge = osez_store::SpentChallenge {
+            key: "question:profil".into(),
+            expires_at_ms: unix_now() as i64 * 1000 + 60_000,
+        };
+        let (_, app_id) = store
+            .apply_with_new_account(&email, &hash, ApplicationKind::Activateur, None, &form, &challenge)
+            .await
+            .unwrap();
         let app = store.application(app_id).await.unwrap().unwrap();
         let id = AdviserId::parse(&format!("act-{app_id}")).unwrap();
         let adviser = form.to_adviser(id.clone(), Kind::Activateur, &geo()).unwrap();

@@ -8,16 +8,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use osez_core::account::{Email, NewPassword, hash_password};
 use osez_core::application::{ApplicationForm, FieldError, RawApplication};
-use osez_store::{ApplicationKind, Call, CreateUserError};
+use osez_store::{ApplicationKind, Call, CreateUserError, SpentChallenge};
 
 use crate::applications::common::{call_view, fields, raw_of, started_before};
 use crate::applications::views::{ApplyPage, ApplySentPage, CallsPage};
+use crate::kit::antispam::{ChallengeError, HONEYPOT, new_question};
 use crate::kit::error::{ErrorPage, PageError, render};
 use crate::kit::format::today;
 use crate::kit::forms::FormList;
 use crate::kit::guard::{Advisers, RoleSet, Visitor};
 use crate::kit::page::no_store;
 use crate::kit::passwords::{PasswordWorkError, busy_page};
+use crate::kit::public_form::{FormKind, PublicForm, Refusal, check_form};
+use crate::kit::security::ClientIp;
 use crate::kit::session::{CurrentUser, session_binding};
 use crate::kit::state::AppState;
 use crate::kit::tokens::{check_form_token, form_token};
@@ -69,6 +72,7 @@ fn apply_page(
     applicant: Applicant<'_>,
     raw: &RawApplication,
     errors: &[FieldError],
+    error: Option<String>,
 ) -> Response {
     // A signed-in adviser's form is bound to their session, as the back
     // office's forms are: the anonymous form's token does not post for them.
@@ -79,7 +83,15 @@ fn apply_page(
         }
     };
     let token = state.ready().map(|r| form_token(&r.secrets, &binding)).unwrap_or_default();
+    // Without an account, the form answers a challenge (see `NewApplication`).
+    let question = match (&account, state.ready()) {
+        (None, Some(r)) => Some(new_question(&r.secrets)),
+        _ => None,
+    };
     let page = ApplyPage {
+        question,
+        honeypot: HONEYPOT,
+        error,
         title: target.title(),
         action: target.action.clone(),
         intro: target.intro(),
@@ -117,11 +129,24 @@ pub async fn apply_form(State(state): State<Arc<AppState>>) -> Result<Response, 
     state.ready().ok_or(PageError::Starting)?;
     let raw = RawApplication { in_person: true, ..RawApplication::default() };
     let anonymous = Applicant::New { email: String::new() };
-    Ok(apply_page(&state, &activateur_target(), StatusCode::OK, anonymous, &raw, &[]))
+    Ok(apply_page(&state, &activateur_target(), StatusCode::OK, anonymous, &raw, &[], None))
 }
 
-pub async fn apply(State(state): State<Arc<AppState>>, form: FormList) -> Result<Response, PageError> {
-    submit(&state, activateur_target(), form).await
+/// An application without an account: it creates one, so it takes the
+/// public-form guard, with its own budget per client and per address.
+pub(crate) struct NewApplication;
+
+impl FormKind for NewApplication {
+    const BUDGET: &'static str = "candidature";
+    const WHAT: &'static str = "candidatures envoyées";
+    const PERSON: Option<&'static str> = Some("email");
+}
+
+pub async fn apply(
+    State(state): State<Arc<AppState>>,
+    PublicForm { form, checked, .. }: PublicForm<NewApplication>,
+) -> Result<Response, PageError> {
+    submit(&state, activateur_target(), form, checked).await
 }
 
 /// A call is answered by an organisation without an account (the form
@@ -140,7 +165,7 @@ pub async fn call_apply_form(
     let Some(current) = session else {
         let raw = RawApplication { in_person: true, ..RawApplication::default() };
         let anonymous = Applicant::New { email: String::new() };
-        return Ok(apply_page(&state, &target, StatusCode::OK, anonymous, &raw, &[]));
+        return Ok(apply_page(&state, &target, StatusCode::OK, anonymous, &raw, &[], None));
     };
     if !Advisers::admits(&current) {
         return Ok(team_cannot_apply(&state, &current));
@@ -151,12 +176,13 @@ pub async fn call_apply_form(
         Some(last) => last.form.to_raw(&state.geo),
         None => RawApplication { in_person: true, ..RawApplication::default() },
     };
-    Ok(apply_page(&state, &target, StatusCode::OK, Applicant::Signed(&current), &raw, &[]))
+    Ok(apply_page(&state, &target, StatusCode::OK, Applicant::Signed(&current), &raw, &[], None))
 }
 
 pub async fn call_apply(
     State(state): State<Arc<AppState>>,
     Visitor(session): Visitor,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     form: FormList,
 ) -> Result<Response, PageError> {
@@ -164,7 +190,11 @@ pub async fn call_apply(
         Ok(t) => t,
         Err(res) => return Ok(res),
     };
-    let Some(current) = session else { return submit(&state, target, form).await };
+    let Some(current) = session else {
+        // Without an account, the same guard as `/candidature`.
+        let checked = check_form::<NewApplication>(&state, &target.action, ip, &form).await?;
+        return submit(&state, target, form, checked).await;
+    };
     if !Advisers::admits(&current) {
         return Ok(team_cannot_apply(&state, &current));
     }
@@ -211,8 +241,9 @@ async fn submit_signed_in(
 ) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let raw = raw_of(&form);
-    let page =
-        |status, errors: &[FieldError]| apply_page(state, &target, status, Applicant::Signed(current), &raw, errors);
+    let page = |status, errors: &[FieldError]| {
+        apply_page(state, &target, status, Applicant::Signed(current), &raw, errors, None)
+    };
     let binding = session_binding(&target.action, current);
     if let Err(e) = check_form_token(&ready.secrets, &binding, form.get("jeton")) {
         return Ok(page(StatusCode::FORBIDDEN, &[FieldError { field: "jeton", message: e.message().into() }]));
@@ -239,15 +270,23 @@ async fn submit_signed_in(
     Ok(no_store(Redirect::to("/admin/candidature").into_response()))
 }
 
-async fn submit(state: &AppState, target: Target, form: FormList) -> Result<Response, PageError> {
+async fn submit(
+    state: &AppState,
+    target: Target,
+    form: FormList,
+    checked: Result<SpentChallenge, Refusal>,
+) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let raw = raw_of(&form);
     let typed_email = form.text("email").trim().chars().take(254).collect::<String>();
-    if let Err(e) = check_form_token(&ready.secrets, &target.action, form.get("jeton")) {
-        let errors = [FieldError { field: "jeton", message: e.message().into() }];
-        let applicant = Applicant::New { email: typed_email };
-        return Ok(apply_page(state, &target, StatusCode::FORBIDDEN, applicant, &raw, &errors));
-    }
+    let challenge = match checked {
+        Ok(c) => c,
+        Err(refusal) => {
+            let applicant = Applicant::New { email: typed_email };
+            let page = apply_page(state, &target, refusal.status, applicant, &raw, &[], Some(refusal.message.clone()));
+            return Ok(refusal.finish(page));
+        }
+    };
     let mut errors = Vec::new();
     let email = Email::parse(&typed_email)
         .map_err(|_| errors.push(FieldError { field: "email", message: "Adresse e-mail invalide.".into() }))
@@ -274,7 +313,7 @@ async fn submit(state: &AppState, target: Target, form: FormList) -> Result<Resp
         (email, new_password, checked_form, errors.is_empty())
     else {
         let applicant = Applicant::New { email: typed_email };
-        return Ok(apply_page(state, &target, StatusCode::UNPROCESSABLE_ENTITY, applicant, &raw, &errors));
+        return Ok(apply_page(state, &target, StatusCode::UNPROCESSABLE_ENTITY, applicant, &raw, &errors, None));
     };
     let salt: [u8; 16] = rand::random();
     let hash = match state.passwords.run(move || hash_password(&new_password, &salt)).await {
@@ -283,8 +322,13 @@ async fn submit(state: &AppState, target: Target, form: FormList) -> Result<Resp
         Err(PasswordWorkError::Failed(e)) => return Err(PageError::Internal(e)),
     };
     let call_id = target.call.as_ref().map(|c| c.id);
-    match ready.store.apply_with_new_account(&email, &hash, target.kind, call_id, &app_form).await {
+    match ready.store.apply_with_new_account(&email, &hash, target.kind, call_id, &app_form, &challenge).await {
         Ok(_) => {}
+        Err(CreateUserError::Replayed) => {
+            let applicant = Applicant::New { email: typed_email };
+            let message = Some(ChallengeError::Expired.message().to_string());
+            return Ok(apply_page(state, &target, StatusCode::UNPROCESSABLE_ENTITY, applicant, &raw, &[], message));
+        }
         // The answer is the same as for a new account, so that the form does
         // not tell anyone whether an address has one; the owner learns by
         // mail what happened (nothing was saved).

@@ -3,6 +3,7 @@
 use askama::Template;
 use osez_core::application::RawApplication;
 
+use crate::kit::antispam::Question;
 use crate::kit::page::Base;
 use crate::kit::page::Chrome;
 
@@ -52,6 +53,12 @@ pub struct ApplyPage {
     /// account: the form then asks for no account.
     pub account: Option<String>,
     pub fields: ApplicationFields,
+    /// Why the form was refused as a whole (token, robot checks, challenge,
+    /// limits), as opposed to a field.
+    pub error: Option<String>,
+    /// The challenge of a form without an account (none when signed in).
+    pub question: Option<Question>,
+    pub honeypot: &'static str,
     pub base: Base,
 }
 

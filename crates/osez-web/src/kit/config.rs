@@ -43,8 +43,8 @@ pub struct WebConfig {
     /// An SMTP server is configured; without one, mail waits in the outbox
     /// and the back office says so.
     pub smtp_configured: bool,
-    /// Public forms (contact, claims, data requests, abuse reports)
-    /// accepted per hour, per form, per IP address and per e-mail address;
+    /// Public forms (contact, claims, data requests, abuse reports,
+    /// applications without an account) accepted per hour, per form, per IP address and per e-mail address;
     /// 0: no limit.
     pub contacts_per_hour: u32,
     /// PBKDF2 iterations of an ALTCHA challenge.

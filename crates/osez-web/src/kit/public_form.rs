@@ -54,7 +54,12 @@ impl Refusal {
     /// `page` (which shows [`Refusal::message`]) with the refusal's status
     /// and `Retry-After`.
     pub fn render<T: Template>(&self, page: &T) -> Response {
-        let mut res = render(self.status, page);
+        self.finish(render(self.status, page))
+    }
+
+    /// A page already rendered with [`Refusal::status`], given the
+    /// refusal's `Retry-After`.
+    pub fn finish(&self, mut res: Response) -> Response {
         if let Some(secs) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
@@ -81,14 +86,16 @@ impl<K: FormKind> FromRequest<Arc<AppState>> for PublicForm<K> {
         let (mut parts, body) = req.into_parts();
         let Ok(ClientIp(client)) = ClientIp::from_request_parts(&mut parts, state).await;
         let form = FormList::from_request(Request::from_parts(parts, body), state).await?;
-        let checked = check::<K>(state, &binding, client, &form).await.map_err(IntoResponse::into_response)?;
+        let checked = check_form::<K>(state, &binding, client, &form).await.map_err(IntoResponse::into_response)?;
         Ok(PublicForm { form, client, checked, kind: PhantomData })
     }
 }
 
 /// The checks, in order; the first refusal wins, and nothing after it is
-/// counted (a robot's form spends no one's quota).
-async fn check<K: FormKind>(
+/// counted (a robot's form spends no one's quota). For a form whose route
+/// also serves signed-in users, who answer no challenge, the handler calls
+/// this for the anonymous ones; `binding` is the form's address.
+pub(crate) async fn check_form<K: FormKind>(
     state: &AppState,
     binding: &str,
     client: IpAddr,

@@ -186,3 +186,10 @@ pub async fn report_from(state: &Arc<AppState>, id: &str, ip: &str, message: &st
     let (status, _, page) = send(state, from_ip(req, ip)).await;
     (status, unescape(&page))
 }
+
+/// The anti-robot fields of a public form shown as `page`, answered as a
+/// person without JavaScript would: the honeypot left empty and the
+/// question answered.
+pub fn challenge_fields(page: &str) -> String {
+    format!("&site_web=&question={}&reponse={}", enc(&hidden(page, "question")), answer_in_words(page))
+}
