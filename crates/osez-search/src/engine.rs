@@ -8,16 +8,15 @@ use std::sync::Arc;
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
 use osez_core::geo::distance_km;
 use osez_core::{Adviser, Geography, Kind, Place, Sector, Specialty, StructureType};
-use serde::Serialize;
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::Column;
+use tantivy::Term;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, Term};
 
 use crate::SearchError;
+use crate::collect::ScoreAll;
 use crate::index::{Built, Vocabulary, build_in_ram, open_or_build};
 use crate::query::{ParsedQuery, QueryWord, parse};
+use crate::results::*;
 
 /// Default radius around a commune or postal code.
 pub const DEFAULT_RADIUS_KM: f64 = 30.0;
@@ -40,128 +39,6 @@ const BODY_BOOST: f32 = 1.0;
 const PROXIMITY_SHARE: f64 = 0.3;
 /// Distance at which proximity counts half.
 const PROXIMITY_HALF_KM: f64 = 25.0;
-
-/// A search as the web layer hands it over, already validated.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct SearchRequest {
-    pub q: String,
-    /// An explicit place; takes precedence over one named in `q`.
-    #[serde(skip)]
-    pub near: Option<Place>,
-    pub radius_km: Option<f64>,
-    pub kind: Option<Kind>,
-    pub specialty: Option<Specialty>,
-    pub sector: Option<Sector>,
-    pub structure_type: Option<StructureType>,
-    /// Region code.
-    pub region: Option<String>,
-    /// Department code.
-    pub department: Option<String>,
-    pub remote: Option<bool>,
-    /// 1-based.
-    pub page: usize,
-    pub per_page: usize,
-    /// The query is being typed: its last word is also a prefix.
-    #[serde(skip)]
-    pub typing: bool,
-}
-
-/// What was relaxed to avoid an empty answer, in order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Relaxation {
-    Radius { from_km: f64, to_km: f64 },
-    DepartmentToRadius { department: String, to_km: f64 },
-    AddedRemote,
-    DroppedWord { word: String },
-    DroppedFilter { filter: &'static str, value: String },
-    TruncatedQuery { kept_words: usize },
-}
-
-impl Relaxation {
-    /// French sentence for the page and the API.
-    pub fn message(&self) -> String {
-        match self {
-            Relaxation::Radius { from_km, to_km } => {
-                format!("Aucun résultat à moins de {from_km:.0} km : rayon élargi à {to_km:.0} km.")
-            }
-            Relaxation::DepartmentToRadius { department, to_km } => {
-                format!("Aucun résultat dans le département {department} : recherche élargie à {to_km:.0} km autour.")
-            }
-            Relaxation::AddedRemote => "Aucun résultat sur place : conseillers à distance ajoutés.".into(),
-            Relaxation::DroppedWord { word } => {
-                format!("Aucun résultat avec tous les mots : « {word} » a été ignoré.")
-            }
-            Relaxation::DroppedFilter { filter, value } => {
-                format!("Aucun résultat avec tous les filtres : filtre « {filter} : {value} » retiré.")
-            }
-            Relaxation::TruncatedQuery { kept_words } => {
-                format!("Requête trop longue : seuls les {kept_words} premiers mots ont été pris en compte.")
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Hit {
-    /// Position in [`Engine::advisers`].
-    #[serde(skip)]
-    pub ord: usize,
-    /// Words matched only through a typo: fewer ranks first, as in
-    /// Meilisearch's "typo" rule, before relevance and distance.
-    #[serde(skip)]
-    pub typos: u32,
-    pub score: f64,
-    pub distance_km: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct FacetValue {
-    pub value: String,
-    pub label: String,
-    pub count: usize,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Facets {
-    pub kind: Vec<FacetValue>,
-    pub specialty: Vec<FacetValue>,
-    pub sector: Vec<FacetValue>,
-    pub structure_type: Vec<FacetValue>,
-    pub region: Vec<FacetValue>,
-    pub department: Vec<FacetValue>,
-    pub remote: Vec<FacetValue>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PlaceInfo {
-    pub label: String,
-    pub lat: f64,
-    pub lon: f64,
-    /// Radius around the point, when the place is a commune or postal code
-    /// (or a department widened by relaxation).
-    pub radius_km: Option<f64>,
-    /// Named in the query text rather than given as `near`.
-    pub from_query: bool,
-    /// The chief town whose point stands in for a commune without
-    /// coordinates of its own: distances from it are only a sector.
-    #[serde(skip)]
-    pub sector: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SearchResults {
-    pub total: usize,
-    pub hits: Vec<Hit>,
-    pub relaxed: Vec<Relaxation>,
-    pub facets: Facets,
-    pub place: Option<PlaceInfo>,
-    /// The words matched, as understood (folded).
-    pub words: Vec<String>,
-    /// Kind and remote read from the query text.
-    pub kind: Option<Kind>,
-    pub remote: Option<bool>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Scope {
@@ -705,44 +582,5 @@ impl Engine {
             department: departments,
             remote: remote_values,
         }
-    }
-}
-
-/// Collects every matching document with its score, as (ord, score).
-struct ScoreAll;
-
-struct ScoreAllSegment {
-    ord: Column<u64>,
-    out: Vec<(u32, Score)>,
-}
-
-impl Collector for ScoreAll {
-    type Fruit = Vec<(u32, Score)>;
-    type Child = ScoreAllSegment;
-
-    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<ScoreAllSegment> {
-        Ok(ScoreAllSegment { ord: segment.fast_fields().u64("ord")?, out: Vec::new() })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        true
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Vec<(u32, Score)>>) -> tantivy::Result<Self::Fruit> {
-        Ok(fruits.concat())
-    }
-}
-
-impl SegmentCollector for ScoreAllSegment {
-    type Fruit = Vec<(u32, Score)>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        if let Some(ord) = self.ord.first(doc) {
-            self.out.push((ord as u32, score));
-        }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        self.out
     }
 }

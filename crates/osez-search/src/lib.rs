@@ -13,12 +13,15 @@
 //! ranks well but cannot say which word it ignored.
 
 pub mod analysis;
+mod collect;
 mod engine;
 mod index;
 pub mod query;
+mod results;
 
-pub use engine::{Engine, FacetValue, Facets, Hit, PlaceInfo, Relaxation, SearchRequest, SearchResults};
+pub use engine::Engine;
 pub use index::tags_text;
+pub use results::{FacetValue, Facets, Hit, PlaceInfo, Relaxation, SearchRequest, SearchResults};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {

@@ -1,9 +1,10 @@
-//! Accounts, sessions and the audit log.
+//! Accounts and sessions (the audit log they write to is in `audit`).
 
 use osez_core::account::{Email, Role};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::audit::audit;
 use crate::{Store, StoreError, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,23 +27,6 @@ pub struct Session {
     pub expires_at_ms: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEntry {
-    pub at_ms: i64,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
-}
-
-/// Where a page of the audit log ends: the next page starts after it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AuditCursor {
-    at_ms: i64,
-    id: i64,
-}
-
 /// An account as the back office lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserSummary {
@@ -50,31 +34,6 @@ pub struct UserSummary {
     pub created_at_ms: i64,
     /// Sessions not yet expired.
     pub sessions: i64,
-}
-
-/// A search of the audit log; empty fields do not filter.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AuditQuery {
-    /// Words found in the actor, action, target, before or after.
-    pub text: String,
-    pub actor: String,
-    /// An action or the start of one ("moderation.").
-    pub action: String,
-    pub from_ms: Option<i64>,
-    pub to_ms: Option<i64>,
-}
-
-/// `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` escaped.
-fn contains_pattern(text: &str) -> String {
-    let mut p = String::from("%");
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
 }
 
 const USER_COLUMNS: &str = "id, email, password_hash, role, adviser_id, totp_secret, totp_last_step, disabled";
@@ -193,15 +152,6 @@ impl Store {
         crate::outbox::enqueue(&mut tx, mail, None).await?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// Deletes the audit entries older than `cutoff_ms`; returns how many.
-    pub async fn purge_audit_before(&self, cutoff_ms: i64) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM audit_log WHERE at < $1")
-            .bind(cutoff_ms)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
     }
 
     /// Writes a mail to the owner of an existing account (someone applied
@@ -392,20 +342,6 @@ impl Store {
             .rows_affected())
     }
 
-    pub async fn record_audit(
-        &self,
-        actor: &str,
-        action: &str,
-        target: &str,
-        before: Option<&str>,
-        after: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        audit(&mut tx, actor, action, target, before, after).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Every account with its number of live sessions, by e-mail.
     pub async fn users_overview(&self) -> Result<Vec<UserSummary>, StoreError> {
         let cols = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
@@ -474,142 +410,8 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
-
-    /// Entries matching `q`, the most recent first, with the total count.
-    pub async fn search_audit(
-        &self,
-        q: &AuditQuery,
-        limit: i64,
-        offset: i64,
-    ) -> Result<(Vec<AuditEntry>, i64), StoreError> {
-        let AuditFilter { clauses, binds, numbers } = audit_filter(q);
-        let first_number = binds.len() + 1;
-        let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-        let page = first_number + numbers.len();
-        let select = format!(
-            "SELECT at, actor, action, target, before, after FROM audit_log {filter} \
-             ORDER BY at DESC, id DESC LIMIT ${page} OFFSET ${}",
-            page + 1
-        );
-        let count = format!("SELECT COUNT(*) FROM audit_log {filter}");
-        let mut rows_q = sqlx::query(&select);
-        let mut count_q = sqlx::query_scalar::<_, i64>(&count);
-        for b in &binds {
-            rows_q = rows_q.bind(b.clone());
-            count_q = count_q.bind(b.clone());
-        }
-        for n in &numbers {
-            rows_q = rows_q.bind(*n);
-            count_q = count_q.bind(*n);
-        }
-        let rows = rows_q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
-        let total = count_q.fetch_one(&self.pool).await?;
-        Ok((rows.iter().map(audit_from_row).collect::<Result<_, _>>()?, total))
-    }
-
-    /// One page of the entries matching `q`, the most recent first, from
-    /// just after `after` (none: from the top). Keyset pagination: each page
-    /// costs one index walk however deep the export is, and an entry
-    /// written meanwhile neither shifts nor repeats a row.
-    pub async fn audit_page(
-        &self,
-        q: &AuditQuery,
-        after: Option<AuditCursor>,
-        limit: i64,
-    ) -> Result<Vec<(AuditCursor, AuditEntry)>, StoreError> {
-        let AuditFilter { mut clauses, binds, mut numbers } = audit_filter(q);
-        if let Some(c) = after {
-            let n = binds.len() + numbers.len() + 1;
-            clauses.push(format!("(at < ${n} OR (at = ${n} AND id < ${}))", n + 1));
-            numbers.extend([c.at_ms, c.id]);
-        }
-        let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-        let sql = format!(
-            "SELECT id, at, actor, action, target, before, after FROM audit_log {filter} \
-             ORDER BY at DESC, id DESC LIMIT ${}",
-            binds.len() + numbers.len() + 1
-        );
-        let mut query = sqlx::query(&sql);
-        for b in &binds {
-            query = query.bind(b.as_str());
-        }
-        for n in &numbers {
-            query = query.bind(*n);
-        }
-        let rows = query.bind(limit).fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| Ok((AuditCursor { at_ms: r.try_get("at")?, id: r.try_get("id")? }, audit_from_row(r)?)))
-            .collect()
-    }
-
-    /// The most recent entries first.
-    pub async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, actor, action, target, before, after FROM audit_log ORDER BY at DESC, id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_from_row).collect()
-    }
 }
 
-/// The conditions of an audit search, numbered from `$1`: the text
-/// patterns first, then the numbers.
-struct AuditFilter {
-    clauses: Vec<String>,
-    binds: Vec<String>,
-    numbers: Vec<i64>,
-}
-
-fn audit_filter(q: &AuditQuery) -> AuditFilter {
-    let mut clauses: Vec<String> = Vec::new();
-    let mut binds: Vec<String> = Vec::new();
-    let mut numbers: Vec<i64> = Vec::new();
-    for word in q.text.split_whitespace().take(8) {
-        binds.push(contains_pattern(word));
-        let n = binds.len();
-        clauses.push(format!(
-            "(LOWER(actor) LIKE ${n} ESCAPE '\\' OR LOWER(action) LIKE ${n} ESCAPE '\\' \
-             OR LOWER(target) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(before, '')) LIKE ${n} ESCAPE '\\' \
-             OR LOWER(COALESCE(after, '')) LIKE ${n} ESCAPE '\\')"
-        ));
-    }
-    if !q.actor.trim().is_empty() {
-        binds.push(contains_pattern(q.actor.trim()));
-        clauses.push(format!("LOWER(actor) LIKE ${} ESCAPE '\\'", binds.len()));
-    }
-    if !q.action.trim().is_empty() {
-        let mut p = contains_pattern(q.action.trim());
-        p.remove(0);
-        binds.push(p);
-        clauses.push(format!("LOWER(action) LIKE ${} ESCAPE '\\'", binds.len()));
-    }
-    let first_number = binds.len() + 1;
-    if let Some(from) = q.from_ms {
-        numbers.push(from);
-        clauses.push(format!("at >= ${}", first_number + numbers.len() - 1));
-    }
-    if let Some(to) = q.to_ms {
-        numbers.push(to);
-        clauses.push(format!("at < ${}", first_number + numbers.len() - 1));
-    }
-    AuditFilter { clauses, binds, numbers }
-}
-
-fn audit_from_row(r: &AnyRow) -> Result<AuditEntry, StoreError> {
-    Ok(AuditEntry {
-        at_ms: r.try_get("at")?,
-        actor: r.try_get("actor")?,
-        action: r.try_get("action")?,
-        target: r.try_get("target")?,
-        before: r.try_get("before")?,
-        after: r.try_get("after")?,
-    })
-}
-
-/// Creates an account and logs it inside the caller's transaction; returns
-/// its id.
 /// The tables of single-use links that set a password; a fixed list, so
 /// that a table name can be spliced into SQL.
 #[derive(Debug, Clone, Copy)]
@@ -636,6 +438,8 @@ pub(crate) struct PasswordLink {
     pub action: &'static str,
 }
 
+/// Creates an account and logs it inside the caller's transaction; returns
+/// its id.
 pub(crate) async fn insert_user(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     email: &Email,
@@ -664,8 +468,6 @@ pub(crate) async fn insert_user(
     Ok(id)
 }
 
-/// Writes an audit entry inside the caller's transaction, so that a change
-/// and its record commit together or not at all.
 /// Links an account to the profile it may edit and whose messages it gets.
 pub(crate) async fn set_user_adviser(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -680,243 +482,8 @@ pub(crate) async fn set_user_adviser(
     Ok(())
 }
 
-pub(crate) async fn audit(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    actor: &str,
-    action: &str,
-    target: &str,
-    before: Option<&str>,
-    after: Option<&str>,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit_log (at, actor, action, target, before, after) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(now_ms())
-        .bind(actor)
-        .bind(action)
-        .bind(target)
-        .bind(before.map(str::to_string))
-        .bind(after.map(str::to_string))
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
+#[cfg(test)]
+mod tests;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testing::stores;
-
-    #[tokio::test]
-    async fn accounts_sessions_and_audit_on_every_backend() {
-        for (name, store) in stores().await {
-            let email = Email::parse("admin@exemple.fr").unwrap();
-            let user = store.create_user(&email, "$argon2id$fake", Role::Admin, "system").await.unwrap();
-            assert_eq!(user.role, Role::Admin, "{name}");
-            assert!(matches!(
-                store.create_user(&email, "$argon2id$fake", Role::Editor, "system").await,
-                Err(CreateUserError::EmailTaken)
-            ));
-            assert_eq!(store.user_by_email(&email).await.unwrap().unwrap().id, user.id, "{name}");
-            assert_eq!(store.user(user.id).await.unwrap().unwrap().email, email);
-
-            store.create_session("h1", user.id, i64::MAX).await.unwrap();
-            store.create_session("h2", user.id, i64::MAX).await.unwrap();
-            assert_eq!(store.session("h1").await.unwrap().unwrap().user_id, user.id, "{name}");
-            store.touch_session("h1").await.unwrap();
-            store.delete_session("h1").await.unwrap();
-            assert_eq!(store.session("h1").await.unwrap(), None, "{name}");
-            assert_eq!(store.delete_sessions_of(user.id).await.unwrap(), 1, "{name}");
-
-            store.create_session("h3", user.id, i64::MAX).await.unwrap();
-            let mail = |n: &str| crate::NewMail {
-                message_id: format!("<{n}@osez.test>"),
-                kind: "password_reset",
-                to: "a@exemple.fr".into(),
-                reply_to: None,
-                subject: "Lien".into(),
-                body: "…".into(),
-            };
-            store.create_password_reset("r1", user.id, i64::MAX, &mail("r1")).await.unwrap();
-            store.create_password_reset("r0", user.id, 1, &mail("r0")).await.unwrap();
-            assert_eq!(store.outbox_status().await.unwrap().pending, 2, "{name}: each link has its mail");
-            assert_eq!(store.password_reset_user("r1").await.unwrap(), Some(user.id), "{name}");
-            assert_eq!(store.password_reset_user("r0").await.unwrap(), None, "{name}: expired");
-            assert!(!store.reset_password("r0", "$new").await.unwrap(), "{name}: expired");
-            assert!(store.reset_password("r1", "$new").await.unwrap(), "{name}");
-            assert!(!store.reset_password("r1", "$newer").await.unwrap(), "{name}: single use");
-            assert_eq!(store.user(user.id).await.unwrap().unwrap().password_hash, "$new");
-            assert_eq!(store.session("h3").await.unwrap(), None, "{name}: sessions ended");
-
-            store.enable_totp(&user, "SECRET", 100).await.unwrap();
-            assert!(!store.accept_totp_step(user.id, 100).await.unwrap(), "{name}: replay");
-            assert!(store.accept_totp_step(user.id, 101).await.unwrap(), "{name}");
-            assert!(!store.accept_totp_step(user.id, 101).await.unwrap(), "{name}: replay");
-            assert_eq!(store.user(user.id).await.unwrap().unwrap().totp_secret.as_deref(), Some("SECRET"));
-
-            let log = store.audit_entries(10).await.unwrap();
-            assert_eq!(log.len(), 3, "{name}: creation, reset and TOTP, not the refused duplicate");
-            let log: Vec<_> = log.into_iter().rev().collect();
-            assert_eq!(log[0].action, "compte.creation");
-            assert_eq!(log[0].target, "admin@exemple.fr");
-
-            let other = store
-                .create_user(&Email::parse("redac_100%@exemple.fr").unwrap(), "$h", Role::Editor, "admin@exemple.fr")
-                .await
-                .unwrap();
-            store.create_session("h4", other.id, i64::MAX).await.unwrap();
-            store.create_session("h5", other.id, 1).await.unwrap();
-            let overview = store.users_overview().await.unwrap();
-            assert_eq!(overview.len(), 2, "{name}");
-            assert_eq!(overview[1].user.id, other.id, "{name}: by e-mail");
-            assert_eq!(overview[1].sessions, 1, "{name}: expired sessions do not count");
-            assert_eq!(store.end_sessions_of(&other, "admin@exemple.fr").await.unwrap(), 2, "{name}");
-            store.create_session("h6", other.id, i64::MAX).await.unwrap();
-            store.set_user_disabled(&other, true, "admin@exemple.fr").await.unwrap();
-            assert!(store.user(other.id).await.unwrap().unwrap().disabled, "{name}");
-            assert_eq!(store.session("h6").await.unwrap(), None, "{name}: disabling ends sessions");
-
-            let all = AuditQuery::default();
-            let (entries, total) = store.search_audit(&all, 2, 0).await.unwrap();
-            assert_eq!((entries.len(), total), (2, 6), "{name}");
-            assert_eq!(entries[0].action, "compte.desactivation", "{name}: most recent first");
-            let q = AuditQuery { text: "100%".into(), ..AuditQuery::default() };
-            let (entries, total) = store.search_audit(&q, 10, 0).await.unwrap();
-            assert_eq!(total, 3, "{name}: creation, sessions ended, disabled; % is literal");
-            assert!(entries.iter().all(|e| e.target.contains("100%")));
-            let q = AuditQuery { action: "COMPTE.".into(), actor: "admin@".into(), ..AuditQuery::default() };
-            assert_eq!(store.search_audit(&q, 10, 0).await.unwrap().1, 5, "{name}: the admin's own reset and TOTP too");
-            let q = AuditQuery { from_ms: Some(i64::MAX - 1), ..AuditQuery::default() };
-            assert_eq!(store.search_audit(&q, 10, 0).await.unwrap().1, 0, "{name}");
-            let q = AuditQuery { text: "desactive true".into(), to_ms: Some(i64::MAX), ..AuditQuery::default() };
-            assert_eq!(store.search_audit(&q, 10, 0).await.unwrap().1, 1, "{name}: every word must match");
-        }
-    }
-
-    #[tokio::test]
-    async fn audit_pages_follow_each_other_and_team_members_leave_others_out() {
-        for (name, store) in stores().await {
-            for i in 0..7 {
-                store.record_audit("robot", "essai.page", &format!("cible {i}"), None, None).await.unwrap();
-            }
-            store.record_audit("robot", "autre", "hors filtre", None, None).await.unwrap();
-            let q = AuditQuery { action: "essai.".into(), ..AuditQuery::default() };
-            let mut seen = Vec::new();
-            let mut after = None;
-            loop {
-                let page = store.audit_page(&q, after, 3).await.unwrap();
-                let Some((last, _)) = page.last() else { break };
-                after = Some(*last);
-                seen.extend(page.into_iter().map(|(_, e)| e.target));
-            }
-            let expected: Vec<String> = (0..7).rev().map(|i| format!("cible {i}")).collect();
-            assert_eq!(seen, expected, "{name}: every row once, most recent first");
-
-            let hash = "$argon2id$fake";
-            for (email, role) in [("a@x.fr", Role::Admin), ("c@x.fr", Role::Adviser), ("m@x.fr", Role::Moderator)] {
-                store.create_user(&Email::parse(email).unwrap(), hash, role, "test").await.unwrap();
-            }
-            let off = store.create_user(&Email::parse("e@x.fr").unwrap(), hash, Role::Editor, "test").await.unwrap();
-            store.set_user_disabled(&off, true, "test").await.unwrap();
-            let team = store.team_members(&[Role::Admin, Role::Editor, Role::Moderator]).await.unwrap();
-            let emails: Vec<&str> = team.iter().map(|u| u.email.as_str()).collect();
-            assert_eq!(emails, vec!["a@x.fr", "m@x.fr"], "{name}: no adviser, no disabled account");
-        }
-    }
-}
-
-#[cfg(test)]
-mod hardening_tests {
-    use super::*;
-    use crate::testing::stores;
-
-    fn reset_mail(n: &str) -> crate::NewMail {
-        crate::NewMail {
-            message_id: format!("<{n}@osez.test>"),
-            kind: "password_reset",
-            to: "a@exemple.fr".into(),
-            reply_to: None,
-            subject: "Lien".into(),
-            body: "…".into(),
-        }
-    }
-
-    /// Regression: `insert_user` read before it wrote, so concurrent
-    /// creations hit SQLITE_BUSY, and a race on one address was a store
-    /// error instead of `EmailTaken`.
-    #[tokio::test]
-    async fn concurrent_creations_of_one_address_make_one_account_on_every_backend() {
-        for (name, store) in stores().await {
-            let email = Email::parse("course@exemple.fr").unwrap();
-            let tasks: Vec<_> = (0..16)
-                .map(|i| {
-                    let (store, email) = (store.clone(), email.clone());
-                    tokio::spawn(async move { store.create_user(&email, &format!("$h{i}"), Role::Adviser, "t").await })
-                })
-                .collect();
-            let (mut created, mut taken) = (0, 0);
-            for t in tasks {
-                match t.await.unwrap() {
-                    Ok(_) => created += 1,
-                    Err(CreateUserError::EmailTaken) => taken += 1,
-                    Err(e) => panic!("{name}: {e}"),
-                }
-            }
-            assert_eq!((created, taken), (1, 15), "{name}");
-            assert_eq!(store.audit_entries(100).await.unwrap().len(), 1, "{name}: one creation logged");
-        }
-    }
-
-    #[tokio::test]
-    async fn a_reset_spends_every_open_link_and_links_are_throttled_on_every_backend() {
-        for (name, store) in stores().await {
-            let user =
-                store.create_user(&Email::parse("oubli@exemple.fr").unwrap(), "$h", Role::Editor, "t").await.unwrap();
-            for n in ["l1", "l2", "l3"] {
-                assert!(store.create_password_reset(n, user.id, i64::MAX, &reset_mail(n)).await.unwrap(), "{name}");
-            }
-            assert!(
-                !store.create_password_reset("l4", user.id, i64::MAX, &reset_mail("l4")).await.unwrap(),
-                "{name}: a fourth link in the hour is refused"
-            );
-            assert_eq!(store.outbox_status().await.unwrap().pending, 3, "{name}: and gets no mail");
-            assert_eq!(store.password_reset_user("l4").await.unwrap(), None, "{name}");
-            assert!(store.reset_password("l2", "$new").await.unwrap(), "{name}");
-            for n in ["l1", "l3"] {
-                assert_eq!(store.password_reset_user(n).await.unwrap(), None, "{name}: {n} spent too");
-                assert!(!store.reset_password(n, "$other").await.unwrap(), "{name}: {n}");
-            }
-            assert_eq!(store.user(user.id).await.unwrap().unwrap().password_hash, "$new", "{name}");
-        }
-    }
-
-    #[tokio::test]
-    async fn a_second_enrolment_keeps_the_first_secret_on_every_backend() {
-        for (name, store) in stores().await {
-            let user =
-                store.create_user(&Email::parse("totp@exemple.fr").unwrap(), "$h", Role::Admin, "t").await.unwrap();
-            assert!(store.enable_totp(&user, "FIRST", 10).await.unwrap(), "{name}");
-            assert!(!store.enable_totp(&user, "SECOND", 11).await.unwrap(), "{name}: already enrolled");
-            let now = store.user(user.id).await.unwrap().unwrap();
-            assert_eq!((now.totp_secret.as_deref(), now.totp_last_step), (Some("FIRST"), Some(10)), "{name}");
-            let logged = store.audit_entries(10).await.unwrap();
-            assert_eq!(logged.iter().filter(|e| e.action == "compte.double_authentification").count(), 1, "{name}");
-        }
-    }
-
-    #[tokio::test]
-    async fn the_audit_purge_deletes_old_rows_only_on_every_backend() {
-        for (name, store) in stores().await {
-            store.record_audit("a@exemple.fr", "essai.ancien", "x", None, None).await.unwrap();
-            let cutoff = now_ms() + 1;
-            sqlx::query("UPDATE audit_log SET at = at - 1000").execute(&store.pool).await.unwrap();
-            sqlx::query("INSERT INTO audit_log (at, actor, action, target) VALUES ($1, 'b', 'essai.recent', 'y')")
-                .bind(cutoff + 5)
-                .execute(&store.pool)
-                .await
-                .unwrap();
-            assert_eq!(store.purge_audit_before(cutoff).await.unwrap(), 1, "{name}");
-            let left = store.audit_entries(10).await.unwrap();
-            assert_eq!(left.len(), 1, "{name}");
-            assert_eq!(left[0].action, "essai.recent", "{name}");
-        }
-    }
-}
+mod hardening_tests;

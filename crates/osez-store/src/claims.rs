@@ -11,7 +11,8 @@ use osez_core::account::{Email, Role};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::accounts::{CreateUserError, LinkTable, PasswordLink, audit, insert_user, set_user_adviser};
+use crate::accounts::{CreateUserError, LinkTable, PasswordLink, insert_user, set_user_adviser};
+use crate::audit::audit;
 use crate::contacts::{SpentChallenge, spend};
 use crate::outbox::enqueue;
 use crate::{NewMail, Store, StoreError, now_ms};

@@ -9,10 +9,12 @@
 mod accounts;
 mod advisers;
 mod applications;
+mod audit;
 mod claims;
 mod contacts;
 mod error;
 mod outbox;
+mod personal_data;
 mod reports;
 mod searches;
 
@@ -23,16 +25,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use accounts::{AuditCursor, AuditEntry, AuditQuery, CreateUserError, Session, User, UserSummary};
+pub use accounts::{CreateUserError, Session, User, UserSummary};
 pub use advisers::UpsertReport;
 pub use applications::{Application, ApplicationKind, ApplicationStatus, Call, Review};
+pub use audit::{AuditCursor, AuditEntry, AuditQuery};
 pub use claims::{CLAIMS_PER_PROFILE, Claim, ClaimOutcome, Invitation, InviteError, NewClaim};
-pub use contacts::{
-    AccountCopy, ClaimCopy, ContactMessage, Erased, InboxQuery, MailCopy, OutcomeCount, PersonalData, Recipient,
-    Recorded, Reply, SpentChallenge,
-};
+pub use contacts::{ContactMessage, InboxQuery, OutcomeCount, Recipient, Recorded, Reply, SpentChallenge};
 pub use error::StoreError;
 pub use outbox::{NewMail, OutboxMail, OutboxStatus};
+pub use personal_data::{AccountCopy, ClaimCopy, Erased, MailCopy, PersonalData};
 pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, NewReport, REPORTS_PER_DAY, ReportOutcome};
 pub use searches::{NewZeroResult, ZeroResultQuery, ZeroResultReport, ZeroResultSearch};
 

@@ -13,8 +13,8 @@
 use osez_core::AdviserId;
 use sqlx::Row;
 
-use crate::accounts::audit;
 use crate::advisers::bump_version;
+use crate::audit::audit;
 use crate::contacts::spend;
 use crate::{SpentChallenge, Store, StoreError, now_ms};
 
