@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use osez_core::account::{Email, siret_is_valid};
 use osez_store::{ClaimOutcome, NewClaim};
 
@@ -12,7 +12,7 @@ use crate::claims::views::ClaimPage;
 use crate::kit::antispam;
 use crate::kit::antispam::HONEYPOT;
 use crate::kit::error::{PageError, render};
-use crate::kit::public_form::{FormKind, PublicForm};
+use crate::kit::public_form::{FormKind, PublicForm, sent_redirect, was_sent};
 use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::form_token;
 
@@ -53,7 +53,7 @@ pub async fn claim_form(
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
     let mut page = claim_page(&state, ready, a.id.as_str(), &a.name).await?;
-    page.sent = query.is_some_and(|q| q.split('&').any(|p| p == "envoye=1"));
+    page.sent = was_sent(query.as_deref());
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -127,5 +127,5 @@ pub async fn claim_submit(
         }
         ClaimOutcome::UnknownProfile => return Err(PageError::NotFound),
     }
-    Ok(Redirect::to(&format!("{}?envoye=1", page.action)).into_response())
+    Ok(sent_redirect(&page.action))
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use osez_core::Adviser;
 use osez_core::contact::{MAX_MESSAGE_CHARS, Need, RawContact};
 use osez_store::{Recipient, Recorded};
@@ -16,7 +16,7 @@ use osez_store::{Recipient, Recorded};
 use crate::contact::views::ContactPage;
 use crate::kit::antispam::{self, ChallengeError, HONEYPOT};
 use crate::kit::error::{PageError, render};
-use crate::kit::public_form::{FormKind, PublicForm};
+use crate::kit::public_form::{FormKind, PublicForm, sent_redirect, was_sent};
 use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::form_token;
 use crate::mail;
@@ -51,16 +51,10 @@ pub(crate) fn blank(state: &AppState, ready: &Ready, adviser: Option<&Adviser>) 
     }
 }
 
-/// `?envoye=1`: the page a successful post redirects to, so that reloading
-/// it sends nothing again.
-fn sent(query: Option<&str>) -> bool {
-    query.is_some_and(|q| q.split('&').any(|p| p == "envoye=1"))
-}
-
 pub async fn team_form(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let mut page = blank(&state, ready, None);
-    page.sent = sent(query.as_deref());
+    page.sent = was_sent(query.as_deref());
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -73,7 +67,7 @@ pub async fn adviser_form(
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
     let mut page = blank(&state, ready, Some(a));
-    if sent(query.as_deref()) {
+    if was_sent(query.as_deref()) {
         page.sent = true;
         page.via_team = ready.store.adviser_addresses(&a.id).await?.is_empty();
     }
@@ -168,5 +162,5 @@ async fn submit(
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     }
-    Ok(Redirect::to(&format!("{}?envoye=1", page.action)).into_response())
+    Ok(sent_redirect(&page.action))
 }

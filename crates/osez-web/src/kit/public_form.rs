@@ -91,6 +91,17 @@ impl<K: FormKind> FromRequest<Arc<AppState>> for PublicForm<K> {
     }
 }
 
+/// After a public form was saved: back to its page with `?envoye=1`, so
+/// that reloading the page sends nothing again.
+pub(crate) fn sent_redirect(action: &str) -> Response {
+    axum::response::Redirect::to(&format!("{action}?envoye=1")).into_response()
+}
+
+/// The query string of the page [`sent_redirect`] leads to.
+pub(crate) fn was_sent(query: Option<&str>) -> bool {
+    query.is_some_and(|q| q.split('&').any(|p| p == "envoye=1"))
+}
+
 /// The checks, in order; the first refusal wins, and nothing after it is
 /// counted (a robot's form spends no one's quota). For a form whose route
 /// also serves signed-in users, who answer no challenge, the handler calls
