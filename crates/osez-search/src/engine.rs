@@ -1,11 +1,9 @@
 //! Query execution: word scores, filters, places, ranking, relaxation and
 //! facets.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
 use osez_core::geo::distance_km;
 use osez_core::{Adviser, Geography, Kind, Place, Sector, Specialty, StructureType};
 use tantivy::Term;
@@ -15,6 +13,7 @@ use tantivy::schema::IndexRecordOption;
 use crate::SearchError;
 use crate::collect::ScoreAll;
 use crate::index::{Built, Vocabulary, build_in_ram, open_or_build};
+use crate::lexicon::Lexicon;
 use crate::query::{ParsedQuery, QueryWord, parse};
 use crate::results::*;
 
@@ -22,11 +21,6 @@ use crate::results::*;
 pub const DEFAULT_RADIUS_KM: f64 = 30.0;
 /// Largest radius a relaxation widens to.
 const MAX_RELAXED_RADIUS_KM: f64 = 200.0;
-/// Weights of a candidate term by edit distance: exact, one typo, two typos.
-const TYPO_WEIGHTS: [f32; 3] = [1.0, 0.5, 0.3];
-/// A word matched as the prefix of a longer word.
-const PREFIX_WEIGHT: f32 = 0.7;
-const MAX_PREFIX_CANDIDATES: usize = 20;
 /// Relative weight of the fields.
 ///
 /// The tags (kind, specialties, sectors) say what an adviser does; names
@@ -83,13 +77,12 @@ pub struct Engine {
     advisers: Vec<Adviser>,
     places: Vec<PlaceIndex>,
     geo: Arc<Geography>,
-    vocabulary: Vocabulary,
-    typo_builders: [LevenshteinAutomatonBuilder; 3],
+    lexicon: Lexicon,
 }
 
 impl Engine {
     fn new(built: Built, advisers: Vec<Adviser>, geo: Arc<Geography>) -> Self {
-        let vocabulary = Vocabulary::build(&advisers);
+        let lexicon = Lexicon::new(Vocabulary::build(&advisers));
         let places = advisers
             .iter()
             .map(|a| PlaceIndex {
@@ -103,9 +96,7 @@ impl Engine {
             advisers,
             places,
             geo,
-            vocabulary,
-            // Transposition counts as one typo ("cyebr" for "cyber").
-            typo_builders: [0, 1, 2].map(|d| LevenshteinAutomatonBuilder::new(d, true)),
+            lexicon,
         }
     }
 
@@ -142,59 +133,7 @@ impl Engine {
     }
 
     pub fn vocabulary_size(&self) -> usize {
-        self.vocabulary.len()
-    }
-
-    /// Candidate index terms of a query word with their weights, and
-    /// whether each is reached only through a typo. Sorted by term, so that
-    /// scores add up in the same order every time.
-    fn expand(&self, w: &QueryWord) -> Vec<(String, f32, bool)> {
-        let mut terms: BTreeMap<String, (f32, bool)> = BTreeMap::new();
-        let mut keep = |term: &str, weight: f32, typo: bool| {
-            let e = terms.entry(term.to_string()).or_insert((0.0, true));
-            e.0 = e.0.max(weight);
-            e.1 &= typo;
-        };
-        keep(&w.term, 1.0, false);
-        if w.fuzzy {
-            let len = w.text.len();
-            // As Meilisearch does: one typo from 5 letters, two from 9.
-            let typos: usize = if len >= 9 {
-                2
-            } else if len >= 5 {
-                1
-            } else {
-                0
-            };
-            if typos > 0 {
-                let dfa = self.typo_builders[typos].build_dfa(&w.text);
-                for l in len.saturating_sub(typos)..=len + typos {
-                    for (word, term, _) in self.vocabulary.by_len.get(l).into_iter().flatten() {
-                        if let Distance::Exact(d) = dfa.eval(word) {
-                            keep(term, TYPO_WEIGHTS[usize::from(d)], d > 0);
-                        }
-                    }
-                }
-            }
-            if w.prefix && len >= 2 {
-                let dfa = self.typo_builders[typos].build_prefix_dfa(&w.text);
-                let mut found: Vec<(&str, f32, u32, bool)> = Vec::new();
-                for l in len + 1..self.vocabulary.by_len.len() {
-                    for (word, term, df) in &self.vocabulary.by_len[l] {
-                        if let Distance::Exact(d) = dfa.eval(word) {
-                            found.push((term, PREFIX_WEIGHT * TYPO_WEIGHTS[usize::from(d)], *df, d > 0));
-                        }
-                    }
-                }
-                // Exact completions first, then the most common: "cyb" is
-                // "cybersécurité" before a rare name.
-                found.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
-                for (term, weight, _, typo) in found.into_iter().take(MAX_PREFIX_CANDIDATES) {
-                    keep(term, weight, typo);
-                }
-            }
-        }
-        terms.into_iter().map(|(t, (w, typo))| (t, w, typo)).collect()
+        self.lexicon.vocabulary.len()
     }
 
     /// BM25 of a set of weighted terms for every adviser (0 where none
@@ -231,7 +170,7 @@ impl Engine {
     /// Scores of one query word: exact and prefix matches first; profiles
     /// reached only through a typo get their typo score and a typo mark.
     fn word_scores(&self, w: &QueryWord) -> WordScores {
-        let terms = self.expand(w);
+        let terms = self.lexicon.expand(w);
         let exact: Vec<(&str, f32)> = terms.iter().filter(|t| !t.2).map(|t| (t.0.as_str(), t.1)).collect();
         let typo: Vec<(&str, f32)> = terms.iter().filter(|t| t.2).map(|t| (t.0.as_str(), t.1)).collect();
         let mut score = self.score_terms(&exact);

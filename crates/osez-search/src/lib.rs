@@ -16,6 +16,7 @@ pub mod analysis;
 mod collect;
 mod engine;
 mod index;
+mod lexicon;
 pub mod query;
 mod results;
 
