@@ -8,6 +8,7 @@ pub mod contact;
 pub mod demo;
 pub mod geo;
 pub mod import;
+pub mod resource;
 pub mod taxonomy;
 pub mod text;
 
