@@ -204,18 +204,9 @@ pub(crate) async fn write_adviser(
     Ok(())
 }
 
-/// Marks the directory changed, inside the caller's transaction. One
-/// atomic increment, so that two nodes changing it at once never write the
-/// same version.
+/// Marks the directory changed, inside the caller's transaction.
 pub(crate) async fn bump_version(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO meta (key, value) VALUES ($1, '1') ON CONFLICT (key) \
-         DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",
-    )
-    .bind(VERSION_KEY)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    crate::bump_counter(tx, VERSION_KEY).await
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod error;
 mod outbox;
 mod personal_data;
 mod reports;
+mod resources;
 mod searches;
 
 use std::path::Path;
@@ -34,6 +35,7 @@ pub use contacts::{ContactMessage, InboxQuery, OutcomeCount, Recipient, Recorded
 pub use error::StoreError;
 pub use outbox::{NewMail, OutboxMail, OutboxStatus};
 pub use personal_data::{AccountCopy, ClaimCopy, Erased, MailCopy, PersonalData};
+pub use resources::STARTER_AUTHOR;
 pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, NewReport, REPORTS_PER_DAY, ReportOutcome};
 pub use searches::{NewZeroResult, ZeroResultQuery, ZeroResultReport, ZeroResultSearch};
 
@@ -57,6 +59,20 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Adds one to the counter `key` of the meta table, inside the caller's
+/// transaction. One atomic increment, so that two nodes changing the data
+/// at once never write the same version.
+pub(crate) async fn bump_counter(tx: &mut sqlx::Transaction<'_, sqlx::Any>, key: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ($1, '1') ON CONFLICT (key) \
+         DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",
+    )
+    .bind(key)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 impl Store {
