@@ -91,13 +91,7 @@ impl Engine {
                     as u8,
             })
             .collect();
-        Engine {
-            built,
-            advisers,
-            places,
-            geo,
-            lexicon,
-        }
+        Engine { built, advisers, places, geo, lexicon }
     }
 
     /// An engine over an index in memory.

@@ -81,7 +81,7 @@ pub fn tags_text(a: &Adviser) -> String {
     s
 }
 
-fn pre_tokenized(text: &str) -> PreTokenizedString {
+pub(crate) fn pre_tokenized(text: &str) -> PreTokenizedString {
     let tokens = index_terms(text)
         .into_iter()
         .enumerate()
@@ -119,7 +119,7 @@ fn write_docs(index: &Index, fields: Fields, advisers: &[Adviser]) -> Result<(),
     Ok(())
 }
 
-fn reader(index: &Index) -> Result<IndexReader, SearchError> {
+pub(crate) fn reader(index: &Index) -> Result<IndexReader, SearchError> {
     Ok(index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?)
 }
 
@@ -188,11 +188,14 @@ pub(crate) struct Vocabulary {
 
 impl Vocabulary {
     pub fn build(advisers: &[Adviser]) -> Self {
+        Self::from_documents(advisers.iter().map(|a| vec![name_text(a), tags_text(a), a.description.clone()]))
+    }
+
+    /// The vocabulary of documents given as their texts.
+    pub fn from_documents(docs: impl Iterator<Item = Vec<String>>) -> Self {
         let mut df: HashMap<String, u32> = HashMap::new();
-        for a in advisers {
-            let mut words: Vec<String> = vocabulary_words(&name_text(a));
-            words.extend(vocabulary_words(&tags_text(a)));
-            words.extend(vocabulary_words(&a.description));
+        for texts in docs {
+            let mut words: Vec<String> = texts.iter().flat_map(|t| vocabulary_words(t)).collect();
             words.sort_unstable();
             words.dedup();
             for w in words {

@@ -80,5 +80,4 @@ impl Lexicon {
         }
         terms.into_iter().map(|(t, (w, typo))| (t, w, typo)).collect()
     }
-
 }

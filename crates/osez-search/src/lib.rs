@@ -18,10 +18,12 @@ mod engine;
 mod index;
 mod lexicon;
 pub mod query;
+mod resources;
 mod results;
 
 pub use engine::Engine;
 pub use index::tags_text;
+pub use resources::{ResourceEngine, ResourceFacets, ResourceHit, ResourceRequest, ResourceResults};
 pub use results::{FacetValue, Facets, Hit, PlaceInfo, Relaxation, SearchRequest, SearchResults};
 
 #[derive(Debug, thiserror::Error)]

@@ -37,6 +37,10 @@ pub struct ParsedQuery {
     pub remote: Option<bool>,
     /// Words dropped because there were more than [`MAX_WORDS`].
     pub truncated: bool,
+    /// The words read as the kind or remote intents ("ambassadeur", "ia",
+    /// "distance"): taken out of `words` for advisers, where they are
+    /// filters, and matched as words by the resource search.
+    pub intent_words: Vec<QueryWord>,
 }
 
 /// Words before a place name that mark it as one.
@@ -221,6 +225,11 @@ pub fn parse(q: &str, geo: &Geography, typing: bool) -> ParsedQuery {
         }
     }
     let in_phrase = |k: usize| phrases.iter().any(|&(s, l, _)| k >= s && k < s + l);
+    for k in (0..ws.len()).filter(|&k| used[k]) {
+        if !is_stop_word(ws[k]) && !is_filler_word(ws[k]) {
+            out.intent_words.push(QueryWord { text: ws[k].to_string(), term: stem(ws[k]), fuzzy: true, prefix: false });
+        }
+    }
 
     // 3. The place: the first, longest name that reads as one.
     let longest = geo.longest_name_words().min(6);
@@ -335,6 +344,8 @@ mod tests {
         assert_eq!(p.kind, Some(Kind::AmbassadeurIa));
         assert_eq!(p.remote, Some(true));
         assert!(p.words.is_empty(), "{:?}", p.words);
+        let intents: Vec<&str> = p.intent_words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(intents, ["ambassadeur", "ia", "distance"]);
         assert_eq!(parse("formation en visio", geo(), false).remote, Some(true));
         let p = parse("j'ai besoin d'aide pour créer mon site internet à Lille", geo(), false);
         assert_eq!(place_name(&p), "Lille");

@@ -35,8 +35,8 @@ pub use contacts::{ContactMessage, InboxQuery, OutcomeCount, Recipient, Recorded
 pub use error::StoreError;
 pub use outbox::{NewMail, OutboxMail, OutboxStatus};
 pub use personal_data::{AccountCopy, ClaimCopy, Erased, MailCopy, PersonalData};
-pub use resources::STARTER_AUTHOR;
 pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, NewReport, REPORTS_PER_DAY, ReportOutcome};
+pub use resources::STARTER_AUTHOR;
 pub use searches::{NewZeroResult, ZeroResultQuery, ZeroResultReport, ZeroResultSearch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -98,9 +98,8 @@ pub fn render(markdown: &str) -> Rendered {
             }
             Event::Start(Tag::Image { .. }) => image_alt = Some(String::new()),
             Event::End(TagEnd::Image) => {
-                if image_alt.take().is_some_and(|alt| alt.trim().is_empty()) {
-                    images_without_alt += 1;
-                }
+                let alt = image_alt.take().unwrap_or_default();
+                images_without_alt += usize::from(alt.trim().is_empty());
             }
             Event::Text(t) if image_alt.is_some() => {
                 if let Some(alt) = image_alt.as_mut() {
@@ -133,7 +132,8 @@ pub fn render(markdown: &str) -> Rendered {
     }
     if h1 {
         problems.push(
-            "Le titre de niveau 1 (« # ») est réservé au titre de la ressource : commencez les sections par « ## ».".into(),
+            "Le titre de niveau 1 (« # ») est réservé au titre de la ressource : commencez les sections par « ## »."
+                .into(),
         );
     }
     if images_without_alt > 0 {
@@ -142,7 +142,9 @@ pub fn render(markdown: &str) -> Rendered {
         ));
     }
     if bad_link {
-        problems.push("Un lien a une adresse refusée : seules les adresses http, https, mailto et tel sont acceptées.".into());
+        problems.push(
+            "Un lien a une adresse refusée : seules les adresses http, https, mailto et tel sont acceptées.".into(),
+        );
     }
     Rendered { html, sections, problems }
 }
@@ -175,9 +177,8 @@ mod tests {
 
     #[test]
     fn scripts_and_handlers_never_reach_the_page() {
-        let r = render(
-            "Bonjour <script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[clic](javascript:alert(1))",
-        );
+        let r =
+            render("Bonjour <script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[clic](javascript:alert(1))");
         assert!(!r.html.contains("<script"), "{}", r.html);
         assert!(!r.html.contains("onerror"), "{}", r.html);
         assert!(!r.html.contains("javascript:"), "{}", r.html);
@@ -219,8 +220,9 @@ mod tests {
 
     #[test]
     fn plain_text_keeps_words_apart() {
-        assert_eq!(plain_text("## Titre\n\nUn *mot*.\n- a\n- b").split_whitespace().collect::<Vec<_>>(), [
-            "Titre", "Un", "mot.", "a", "b"
-        ]);
+        assert_eq!(
+            plain_text("## Titre\n\nUn *mot*.\n- a\n- b").split_whitespace().collect::<Vec<_>>(),
+            ["Titre", "Un", "mot.", "a", "b"]
+        );
     }
 }

@@ -186,9 +186,7 @@ impl Content {
             if self.kind == ResourceType::Dossier && rendered.sections.len() < DOSSIER_MIN_SECTIONS {
                 out.push(problem(
                     "body",
-                    format!(
-                        "Un dossier pratique compte au moins {DOSSIER_MIN_SECTIONS} sections (titres « ## »)."
-                    ),
+                    format!("Un dossier pratique compte au moins {DOSSIER_MIN_SECTIONS} sections (titres « ## »)."),
                 ));
             }
         }
@@ -238,9 +236,10 @@ impl Content {
                     out.push(problem("webinar.speakers", "Les intervenants ne contiennent pas de HTML."));
                 }
             }
-            (None, ResourceType::Webinaire) => {
-                out.push(problem("webinar", "Un webinaire a une date, une durée, des intervenants et un nombre de places."))
-            }
+            (None, ResourceType::Webinaire) => out.push(problem(
+                "webinar",
+                "Un webinaire a une date, une durée, des intervenants et un nombre de places.",
+            )),
             (Some(_), _) => out.push(problem("webinar", "Seul un webinaire a une date et des intervenants.")),
             (None, _) => {}
         }

@@ -33,7 +33,11 @@ impl Cue {
     /// "12:34" or "1:02:03".
     pub fn clock(&self) -> String {
         let s = self.start_s();
-        if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60) } else { format!("{}:{:02}", s / 60, s % 60) }
+        if s >= 3600 {
+            format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+        } else {
+            format!("{}:{:02}", s / 60, s % 60)
+        }
     }
 }
 
@@ -94,7 +98,9 @@ fn payload(lines: &[&str]) -> (Option<String>, String) {
             continue;
         };
         let tag = &rest[open + 1..open + close];
-        if let Some(name) = tag.strip_prefix("v ").or_else(|| tag.strip_prefix("v.").and_then(|t| t.split_once(' ').map(|x| x.1))) {
+        if let Some(name) =
+            tag.strip_prefix("v ").or_else(|| tag.strip_prefix("v.").and_then(|t| t.split_once(' ').map(|x| x.1)))
+        {
             let name = name.trim();
             if speaker.is_none() && !name.is_empty() {
                 speaker = Some(name.to_string());
@@ -146,7 +152,8 @@ pub fn parse_vtt(input: &str) -> Result<Vec<Cue>, VttError> {
             continue;
         }
         // An optional identifier line, then the timing.
-        let (timing_at, body) = if block[0].contains("-->") { (0, &block[1..]) } else { (1, block.get(2..).unwrap_or(&[])) };
+        let (timing_at, body) =
+            if block[0].contains("-->") { (0, &block[1..]) } else { (1, block.get(2..).unwrap_or(&[])) };
         let line_no = block_start + timing_at + 1;
         let Some((start_ms, end_ms)) = block.get(timing_at).and_then(|l| timing(l)) else {
             return Err(VttError::Timing { line: line_no });
