@@ -27,6 +27,17 @@ const TAGS_BOOST: f32 = 1.5;
 const TEXT_BOOST: f32 = 1.0;
 /// What the best matching transcript line adds to a resource's score.
 const LINE_SHARE: f32 = 0.5;
+/// What a word matched only through a typo counts.
+const TYPO_SHARE: f32 = 0.5;
+/// How much the share of query words matched weighs in the rank.
+const COVERAGE_POWER: f32 = 0.5;
+
+struct Candidate {
+    ord: usize,
+    score: f32,
+    matched: u32,
+    typos: u32,
+}
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -232,20 +243,33 @@ impl ResourceEngine {
         req.kind.is_none_or(|k| r.content.kind == k) && req.theme.is_none_or(|t| r.content.themes.contains(&t))
     }
 
-    fn matches(&self, req: &ResourceRequest, scores: &[WordScores], active: &[usize]) -> Vec<(usize, f32, u32)> {
+    /// Resources passing the filters and matching at least one word of
+    /// `active` (every resource when there is none), with their score and
+    /// their count of words matched and of words matched only by a typo.
+    ///
+    /// Any word, not every word: a resource is long text, and a business
+    /// owner's sentence ("à quoi sert un ambassadeur IA") holds words that
+    /// its answer need not contain. The rank counts the matched words'
+    /// weight (BM25 carries their rarity), so "ambassadeur" outweighs
+    /// "sert".
+    fn matches(&self, req: &ResourceRequest, scores: &[WordScores], active: &[usize]) -> Vec<Candidate> {
         let mut out = Vec::new();
-        'doc: for (ord, r) in self.resources.iter().enumerate() {
-            let (mut total, mut typos) = (0.0, 0);
+        for (ord, r) in self.resources.iter().enumerate() {
+            if !self.passes(r, req) {
+                continue;
+            }
+            let mut c = Candidate { ord, score: 0.0, matched: 0, typos: 0 };
             for &w in active {
                 let s = scores[w].score[ord];
-                if s <= 0.0 {
-                    continue 'doc;
+                if s > 0.0 {
+                    let typo = scores[w].typo_only[ord];
+                    c.score += if typo { s * TYPO_SHARE } else { s };
+                    c.matched += 1;
+                    c.typos += u32::from(typo);
                 }
-                total += s;
-                typos += u32::from(scores[w].typo_only[ord]);
             }
-            if self.passes(r, req) {
-                out.push((ord, total, typos));
+            if c.matched > 0 || active.is_empty() {
+                out.push(c);
             }
         }
         out
@@ -281,46 +305,34 @@ impl ResourceEngine {
         let mut words = parsed.intent_words.clone();
         words.extend(parsed.words.iter().cloned());
         let scores: Vec<WordScores> = words.iter().map(|w| self.word_scores(w)).collect();
-        let mut active: Vec<usize> = (0..words.len()).collect();
-        let mut relaxed = Vec::new();
-        let mut found = self.matches(req, &scores, &active);
-        while found.is_empty() && active.len() > 1 {
-            let own = |w: usize| scores[w].score.iter().filter(|&&s| s > 0.0).count();
-            let (best, best_found) = (0..active.len())
-                .map(|pos| {
-                    let rest: Vec<usize> =
-                        active.iter().enumerate().filter(|&(p, _)| p != pos).map(|(_, &w)| w).collect();
-                    (pos, self.matches(req, &scores, &rest))
-                })
-                .max_by(|a, b| {
-                    a.1.len().cmp(&b.1.len()).then_with(|| own(active[b.0]).cmp(&own(active[a.0]))).then(b.0.cmp(&a.0))
-                })
-                .expect("active is not empty");
-            relaxed.push(Relaxation::DroppedWord { word: words[active[best]].text.clone() });
-            active.remove(best);
-            found = best_found;
-        }
-        if found.is_empty() {
-            relaxed.clear();
-        }
-        let max_rel = found.iter().map(|&(_, s, _)| s).fold(0.0f32, f32::max);
+        let active: Vec<usize> = (0..words.len()).collect();
+        let found = self.matches(req, &scores, &active);
+        let n = active.len().max(1) as f32;
+        let max_rel = found.iter().map(|c| c.score).fold(0.0f32, f32::max);
         let mut hits: Vec<ResourceHit> = found
             .iter()
-            .map(|&(ord, rel, typos)| ResourceHit {
-                ord,
-                typos,
-                score: if max_rel > 0.0 { f64::from(rel / max_rel) } else { 0.0 },
-                moment: None,
+            .map(|c| {
+                let coverage = c.matched as f32 / n;
+                let rel = if max_rel > 0.0 { c.score / max_rel } else { 0.0 };
+                ResourceHit {
+                    ord: c.ord,
+                    typos: c.typos,
+                    score: f64::from(rel * coverage.powf(COVERAGE_POWER)),
+                    moment: None,
+                }
             })
             .collect();
         let newest = |h: &ResourceHit| self.resources[h.ord].published_at;
         hits.sort_by(|a, b| {
-            a.typos
-                .cmp(&b.typos)
-                .then_with(|| b.score.total_cmp(&a.score))
-                .then_with(|| newest(b).cmp(&newest(a)))
-                .then(a.ord.cmp(&b.ord))
+            b.score.total_cmp(&a.score).then_with(|| newest(b).cmp(&newest(a))).then(a.ord.cmp(&b.ord))
         });
+        // The words that no hit matches are said, as the directory does.
+        let relaxed: Vec<Relaxation> = active
+            .iter()
+            .filter(|&&w| found.iter().all(|c| scores[w].score[c.ord] <= 0.0))
+            .filter(|_| !found.is_empty())
+            .map(|&w| Relaxation::DroppedWord { word: words[w].text.clone() })
+            .collect();
         let facets = self.facets(&hits);
         let total = hits.len();
         let per_page = req.per_page.clamp(1, 100);
@@ -329,7 +341,7 @@ impl ResourceEngine {
         for h in &mut hits {
             h.moment = self.moment(h.ord, &scores, &active);
         }
-        ResourceResults { total, hits, relaxed, facets, words: active.iter().map(|&w| words[w].text.clone()).collect() }
+        ResourceResults { total, hits, relaxed, facets, words: words.iter().map(|w| w.text.clone()).collect() }
     }
 
     fn facets(&self, hits: &[ResourceHit]) -> ResourceFacets {
