@@ -5,7 +5,7 @@ use osez_core::geo::Place;
 use osez_core::{Geography, Kind, Sector, Specialty, StructureType};
 use osez_search::SearchRequest;
 
-use crate::kit::params::{ParamError, RawParams};
+use crate::kit::params::{ParamError, RawParams, bad, clip, number, paging, query_text, slug};
 
 /// Longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -18,45 +18,9 @@ pub const MAX_PER_PAGE: usize = 100;
 
 pub const MAX_PAGE: usize = 1_000;
 
-fn bad(parameter: &'static str, message: impl Into<String>) -> ParamError {
-    ParamError { parameter, message: message.into() }
-}
-
-fn slug<T>(
-    raw: &RawParams,
-    key: &'static str,
-    from: fn(&str) -> Option<T>,
-    all: &[&str],
-) -> Result<Option<T>, ParamError> {
-    match raw.get(key) {
-        None => Ok(None),
-        Some(v) => from(v).map(Some).ok_or_else(|| {
-            bad(key, format!("valeur inconnue « {} » ; valeurs possibles : {}", clip(v), all.join(", ")))
-        }),
-    }
-}
-
-fn number<T: std::str::FromStr>(raw: &RawParams, key: &'static str, what: &str) -> Result<Option<T>, ParamError> {
-    match raw.get(key) {
-        None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| bad(key, format!("« {} » n'est pas {what}", clip(v)))),
-    }
-}
-
-fn clip(s: &str) -> String {
-    if s.chars().count() > 40 { format!("{}…", s.chars().take(40).collect::<String>()) } else { s.to_string() }
-}
-
 /// Parses the search parameters of the page and the API alike.
 pub fn parse_search(raw: &RawParams, geo: &Geography) -> Result<SearchRequest, ParamError> {
-    let q = raw.get("q").unwrap_or("").to_string();
-    let n = q.chars().count();
-    if n > MAX_QUERY_CHARS {
-        return Err(bad("q", format!("la recherche est trop longue ({n} caractères, {MAX_QUERY_CHARS} au plus)")));
-    }
-    if q.chars().any(|c| c.is_control()) {
-        return Err(bad("q", "la recherche contient des caractères de contrôle"));
-    }
+    let q = query_text(raw, MAX_QUERY_CHARS)?;
     let near: Option<Place> = match raw.get("near") {
         None => None,
         Some(v) if v.chars().count() > 100 => {
@@ -112,17 +76,7 @@ pub fn parse_search(raw: &RawParams, geo: &Geography) -> Result<SearchRequest, P
             return Err(bad("remote", format!("« {} » : true ou false attendu", clip(v))));
         }
     };
-    let page: usize = number(raw, "page", "un numéro de page")?.unwrap_or(1);
-    if !(1..=MAX_PAGE).contains(&page) {
-        return Err(bad("page", format!("la page doit être comprise entre 1 et {MAX_PAGE}")));
-    }
-    let per_page: usize = number(raw, "per_page", "un nombre de résultats")?.unwrap_or(DEFAULT_PER_PAGE);
-    if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(bad(
-            "per_page",
-            format!("le nombre de résultats par page doit être compris entre 1 et {MAX_PER_PAGE}"),
-        ));
-    }
+    let (page, per_page) = paging(raw, MAX_PAGE, DEFAULT_PER_PAGE, MAX_PER_PAGE)?;
     Ok(SearchRequest {
         // As Meilisearch does, the last word is also a prefix, unless the
         // query ends with a space.
@@ -190,6 +144,6 @@ mod tests {
         let raw = RawParams::from_query(Some("q=ia+lyon&page=3&kind=activateur"));
         assert_eq!(raw.with("kind", None), "/recherche?q=ia+lyon");
         assert_eq!(raw.with("specialty", Some("donnees")), "/recherche?q=ia+lyon&kind=activateur&specialty=donnees");
-        assert_eq!(raw.page(2), "/recherche?q=ia+lyon&kind=activateur&page=2");
+        assert_eq!(raw.page_at("/recherche", 2), "/recherche?q=ia+lyon&kind=activateur&page=2");
     }
 }

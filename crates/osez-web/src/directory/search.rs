@@ -13,10 +13,11 @@ use osez_search::{FacetValue, Hit, PlaceInfo, SearchResults};
 
 use crate::directory::params::{MAX_PAGE, MAX_QUERY_CHARS, parse_search};
 use crate::directory::views::{
-    ActiveFilter, FacetGroup, FacetLink, FacetSection, HitView, PageLink, ResultsPage, distance_phrase, specialty_links,
+    ActiveFilter, FacetGroup, FacetLink, FacetSection, HitView, ResultsPage, distance_phrase, specialty_links,
 };
 use crate::kit::error::{PageError, render};
 use crate::kit::format::format_count;
+use crate::kit::page::pagination;
 use crate::kit::params::{ParamError, RawParams};
 use crate::kit::state::{AppState, Directory, Ready};
 
@@ -67,40 +68,6 @@ fn active_filter_label(state: &AppState, key: &str, value: &str) -> Option<Strin
         "radius_km" => format!("Rayon : {value} km"),
         _ => return None,
     })
-}
-
-fn pagination(raw: &RawParams, page: usize, per_page: usize, total: usize) -> Vec<PageLink> {
-    let last = total.div_ceil(per_page).clamp(1, MAX_PAGE);
-    let mut out = Vec::new();
-    if page > 1 {
-        out.push(PageLink {
-            label: "Précédente".into(),
-            url: raw.page(page - 1),
-            current: false,
-            aria: Some("Page précédente".into()),
-        });
-    }
-    let mut shown: Vec<usize> = vec![1, last];
-    shown.extend(page.saturating_sub(2).max(1)..=(page + 2).min(last));
-    shown.sort_unstable();
-    shown.dedup();
-    for p in shown {
-        out.push(PageLink {
-            label: p.to_string(),
-            url: raw.page(p),
-            current: p == page,
-            aria: Some(format!("Page {p}")),
-        });
-    }
-    if page < last {
-        out.push(PageLink {
-            label: "Suivante".into(),
-            url: raw.page(page + 1),
-            current: false,
-            aria: Some("Page suivante".into()),
-        });
-    }
-    out
 }
 
 fn hit_view(geo: &Geography, directory: &Directory, hit: &Hit, place: Option<&PlaceInfo>) -> HitView {
@@ -219,7 +186,8 @@ pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
             }
         }
     }
-    page.pages = pagination(&raw, s.request.page, s.request.per_page, r.total);
+    page.pages =
+        pagination(&raw, "/recherche", s.request.page, s.request.per_page, r.total.min(MAX_PAGE * s.request.per_page));
     Ok(render(StatusCode::OK, &page))
 }
 

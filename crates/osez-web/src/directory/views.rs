@@ -5,7 +5,7 @@ use askama::Template;
 use osez_core::{Adviser, Specialty};
 
 use crate::kit::antispam::Question;
-use crate::kit::page::Base;
+use crate::kit::page::{Base, PageLink};
 
 /// Key figures, already written the French way ("4 300").
 pub struct FiguresView {
@@ -69,13 +69,6 @@ pub struct FacetSection {
 pub struct ActiveFilter {
     pub label: String,
     pub url: String,
-}
-
-pub struct PageLink {
-    pub label: String,
-    pub url: String,
-    pub current: bool,
-    pub aria: Option<String>,
 }
 
 #[derive(Template)]

@@ -3,6 +3,7 @@
 //! and the response helpers of pages that are never cached or that send
 //! back to where the user was.
 
+use crate::kit::params::RawParams;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -79,4 +80,48 @@ pub(crate) fn safe_return(raw: Option<&String>) -> String {
 
 pub(crate) fn back_to(path: &str) -> Response {
     no_store(Redirect::to(path).into_response())
+}
+
+/// A link to one page of results.
+pub struct PageLink {
+    pub label: String,
+    pub url: String,
+    pub current: bool,
+    pub aria: Option<String>,
+}
+
+/// Links to the pages of results at `path`: previous, first, two on each
+/// side of the current one, last, next.
+pub(crate) fn pagination(raw: &RawParams, path: &str, page: usize, per_page: usize, total: usize) -> Vec<PageLink> {
+    let last = total.div_ceil(per_page).max(1);
+    let mut out = Vec::new();
+    if page > 1 {
+        out.push(PageLink {
+            label: "Précédente".into(),
+            url: raw.page_at(path, page - 1),
+            current: false,
+            aria: Some("Page précédente".into()),
+        });
+    }
+    let mut shown: Vec<usize> = vec![1, last];
+    shown.extend(page.saturating_sub(2).max(1)..=(page + 2).min(last));
+    shown.sort_unstable();
+    shown.dedup();
+    for p in shown {
+        out.push(PageLink {
+            label: p.to_string(),
+            url: raw.page_at(path, p),
+            current: p == page,
+            aria: Some(format!("Page {p}")),
+        });
+    }
+    if page < last {
+        out.push(PageLink {
+            label: "Suivante".into(),
+            url: raw.page_at(path, page + 1),
+            current: false,
+            aria: Some("Page suivante".into()),
+        });
+    }
+    out
 }
