@@ -4,15 +4,20 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use osez_core::resource::starter;
 use osez_core::{Geography, demo};
-use osez_search::Engine;
+use osez_search::{Engine, ResourceEngine};
 use osez_store::Store;
+use osez_web::Library;
 
 use crate::DataArgs;
 
 /// Marks that the demo directory was loaded once, so that it is not loaded
 /// again after an import replaced it.
 const DEMO_LOADED_KEY: &str = "demo_loaded";
+/// Marks that the starter resources were loaded once, so that resources an
+/// editor deleted do not come back.
+const STARTER_LOADED_KEY: &str = "starter_resources_loaded";
 
 pub async fn open_store(data: &DataArgs) -> anyhow::Result<Store> {
     let store = match &data.database_url {
@@ -35,7 +40,33 @@ pub async fn prepare_store(data: &DataArgs, load_demo: bool, geo: &Geography) ->
         store.set_meta(DEMO_LOADED_KEY, "1").await?;
         tracing::info!(count = advisers.len(), took_ms = started.elapsed().as_millis() as u64, "demo directory loaded");
     }
+    if store.resources_count().await? == 0 && store.meta(STARTER_LOADED_KEY).await?.is_none() {
+        // The starter resources: all of them with the demo data; without
+        // it, only the advice written for the project, not the fiction.
+        let mut resources = starter::all(osez_web::now_ms()).context("starter resources")?;
+        if !load_demo {
+            resources.retain(|r| !r.is_demo);
+        }
+        let added = store.load_published_resources(&resources).await.context("cannot load the starter resources")?;
+        store.set_meta(STARTER_LOADED_KEY, "1").await?;
+        tracing::info!(count = added, "starter resources loaded");
+    }
     Ok(store)
+}
+
+/// The published resources, indexed, with the version they were read at.
+pub async fn open_library(store: &Store) -> anyhow::Result<Library> {
+    let started = Instant::now();
+    // Version first: a change made while reading is seen at the next check.
+    let version = store.resources_version().await?;
+    let resources = store.published_resources().await?;
+    let count = resources.len();
+    let engine = tokio::task::spawn_blocking(move || ResourceEngine::new(resources))
+        .await
+        .context("resource index task failed")?
+        .context("cannot index the resources")?;
+    tracing::info!(count, version, took_ms = started.elapsed().as_millis() as u64, "resources indexed");
+    Ok(Library { engine, version })
 }
 
 /// Opens the search index, rebuilding it if the directory changed.

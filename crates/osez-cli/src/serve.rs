@@ -12,7 +12,7 @@ use osez_web::{AppState, Directory, Secrets, WebConfig};
 use osez_web::{hex, unhex};
 
 use crate::DataArgs;
-use crate::directory::{open_versioned_engine, prepare_store};
+use crate::directory::{open_library, open_versioned_engine, prepare_store};
 
 pub struct ServeConfig {
     pub data: DataArgs,
@@ -60,14 +60,18 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         let store = prepare_store(&config.data, config.load_demo, &geo).await?;
         let secrets = load_secrets(&store).await?;
         let (engine, version) = open_versioned_engine(&config.data, &store, geo.clone()).await?;
-        anyhow::Ok((store, secrets, engine, version))
+        let library = open_library(&store).await?;
+        anyhow::Ok((store, secrets, engine, version, library))
     };
     // A signal during start-up stops the server; stop preparing too.
-    let (store, secrets, engine, version) = tokio::select! {
+    let (store, secrets, engine, version, library) = tokio::select! {
         prepared = prepared => prepared?,
         _ = shutdown_signal() => return Ok(()),
     };
     state.set_ready(store.clone(), secrets, Directory::new(engine));
+    if let Some(ready) = state.ready() {
+        ready.replace_library(library);
+    }
     let janitor = state.clone();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(Duration::from_secs(60));
@@ -162,6 +166,7 @@ async fn follow_directory(
             _ = ticks.tick() => {}
             _ = ready.wait_directory_changed() => {}
         }
+        follow_resources(ready).await;
         let current = match ready.store.advisers_version().await {
             Ok(v) => v,
             Err(e) => {
@@ -181,6 +186,24 @@ async fn follow_directory(
             }
             Err(e) => tracing::warn!(error = %e, "cannot reload the directory; will try again"),
         }
+    }
+}
+
+/// Re-indexes the published resources when their version changed.
+async fn follow_resources(ready: &osez_web::Ready) {
+    let current = match ready.store.resources_version().await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the resources version");
+            return;
+        }
+    };
+    if current == ready.library().version {
+        return;
+    }
+    match open_library(&ready.store).await {
+        Ok(library) => ready.replace_library(library),
+        Err(e) => tracing::warn!(error = %e, "cannot re-index the resources; will try again"),
     }
 }
 

@@ -31,6 +31,10 @@ const LINE_SHARE: f32 = 0.5;
 const TYPO_SHARE: f32 = 0.5;
 /// How much the share of query words matched weighs in the rank.
 const COVERAGE_POWER: f32 = 0.5;
+/// Hits scoring less than this share of the best one are left out: with
+/// any word matching, a common word ("commande") would otherwise bring in
+/// most of the resources.
+const MIN_SHARE_OF_BEST: f64 = 0.25;
 
 struct Candidate {
     ord: usize,
@@ -322,6 +326,8 @@ impl ResourceEngine {
                 }
             })
             .collect();
+        let best = hits.iter().map(|h| h.score).fold(0.0f64, f64::max);
+        hits.retain(|h| h.score >= MIN_SHARE_OF_BEST * best);
         let newest = |h: &ResourceHit| self.resources[h.ord].published_at;
         hits.sort_by(|a, b| {
             b.score.total_cmp(&a.score).then_with(|| newest(b).cmp(&newest(a))).then(a.ord.cmp(&b.ord))
@@ -329,8 +335,8 @@ impl ResourceEngine {
         // The words that no hit matches are said, as the directory does.
         let relaxed: Vec<Relaxation> = active
             .iter()
-            .filter(|&&w| found.iter().all(|c| scores[w].score[c.ord] <= 0.0))
-            .filter(|_| !found.is_empty())
+            .filter(|&&w| hits.iter().all(|h| scores[w].score[h.ord] <= 0.0))
+            .filter(|_| !hits.is_empty())
             .map(|&w| Relaxation::DroppedWord { word: words[w].text.clone() })
             .collect();
         let facets = self.facets(&hits);

@@ -16,6 +16,7 @@ mod kit;
 mod mail;
 mod menu;
 mod my_data;
+mod resources;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +30,7 @@ pub use claims::invitation::{INVITATION_TTL, PreparedInvitation, prepare_invitat
 pub use kit::config::{WebConfig, defaults};
 pub use kit::error::{ApiError, PageError};
 pub use kit::session::token_hash;
-pub use kit::state::{AppState, Directory, Figures, Ready};
+pub use kit::state::{AppState, Directory, Figures, Library, Ready};
 pub use kit::tokens::{Secrets, form_token, hex, now_ms, unhex};
 pub use kit::zero_results::ZeroResultLog;
 
@@ -43,6 +44,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(applications::routes())
         .merge(backoffice::routes())
         .merge(claims::routes())
+        .merge(resources::routes())
         .route("/altcha/defi", get(kit::challenge::altcha_challenge))
         .route("/healthz", get(health::healthz))
         .route("/static/{file}", get(kit::assets::serve))

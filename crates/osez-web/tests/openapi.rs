@@ -134,16 +134,48 @@ async fn every_api_answer_matches_openapi_json() {
         assert_eq!(spec.check(&state, uri).await, StatusCode::OK, "{uri}");
     }
     assert_eq!(spec.check(&state, &format!("/api/v1/advisers/{id}")).await, StatusCode::OK);
+    let params = spec.doc["paths"]["/api/v1/resources"]["get"]["parameters"].as_array().unwrap().clone();
+    for p in &params {
+        let uri = format!("/api/v1/resources?{}={}", p["name"].as_str().unwrap(), enc(&sample(p)));
+        assert_eq!(spec.check(&state, &uri).await, StatusCode::OK, "{uri}");
+    }
+    for uri in [
+        "/api/v1/resources",
+        "/api/v1/resources?q=devis&type=webinaire",
+        "/api/v1/resources?q=xyzzy+plop",
+        "/api/v1/resources/webinaire-premiers-pas-avec-l-ia-generative",
+        "/api/v1/resources/lecture-automatique-des-bons-de-commande",
+        "/api/v1/resources/rgpd-et-ia-generative",
+        "/api/v1/search?q=site+internet",
+        "/api/v1/search?q=comptabilite+pres+de+Rennes&per_page=3",
+        "/api/v1/search",
+    ] {
+        assert_eq!(spec.check(&state, uri).await, StatusCode::OK, "{uri}");
+    }
 
     // Bad requests.
-    for uri in ["/api/v1/advisers?radius_km=-3", "/api/v1/advisers?kind=robot", "/api/v1/advisers?page=0"] {
+    for uri in [
+        "/api/v1/advisers?radius_km=-3",
+        "/api/v1/advisers?kind=robot",
+        "/api/v1/advisers?page=0",
+        "/api/v1/resources?type=robot",
+        "/api/v1/resources?theme=%3Cscript%3E",
+        "/api/v1/search?per_page=0",
+    ] {
         assert_eq!(spec.check(&state, uri).await, StatusCode::BAD_REQUEST, "{uri}");
     }
     assert_eq!(spec.check(&state, "/api/v1/advisers/inconnu").await, StatusCode::NOT_FOUND);
+    assert_eq!(spec.check(&state, "/api/v1/resources/inconnue").await, StatusCode::NOT_FOUND);
 
     // Starting: not ready yet.
     let starting = AppState::new(geo(), common::test_config());
-    for uri in ["/api/v1/advisers?q=ia", &format!("/api/v1/advisers/{id}")] {
+    for uri in [
+        "/api/v1/advisers?q=ia",
+        &format!("/api/v1/advisers/{id}"),
+        "/api/v1/resources?q=ia",
+        "/api/v1/resources/rgpd-et-ia-generative",
+        "/api/v1/search?q=ia",
+    ] {
         assert_eq!(spec.check(&starting, uri).await, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
     }
 
@@ -154,8 +186,14 @@ async fn every_api_answer_matches_openapi_json() {
         last = spec.check(&limited, "/api/v1/advisers?q=ia").await;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
-    let one = spec.check(&limited, &format!("/api/v1/advisers/{id}")).await;
-    assert_eq!(one, StatusCode::TOO_MANY_REQUESTS);
+    for uri in [
+        &format!("/api/v1/advisers/{id}"),
+        "/api/v1/resources?q=ia",
+        "/api/v1/resources/rgpd-et-ia-generative",
+        "/api/v1/search?q=ia",
+    ] {
+        assert_eq!(spec.check(&limited, uri).await, StatusCode::TOO_MANY_REQUESTS, "{uri}");
+    }
 
     let unmet: Vec<_> = spec.documented().difference(&spec.met).cloned().collect();
     assert!(unmet.is_empty(), "documented but never met by a real answer: {unmet:?}");

@@ -7,7 +7,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use osez_core::{Adviser, Geography};
-use osez_search::{Facets, PlaceInfo, Relaxation};
+use osez_search::{Engine, Facets, PlaceInfo, Relaxation, SearchResults};
 use serde::Serialize;
 
 use crate::directory::search::run_search;
@@ -72,7 +72,7 @@ impl<'a> AdviserOut<'a> {
 }
 
 #[derive(Serialize)]
-struct HitOut<'a> {
+pub(crate) struct HitOut<'a> {
     #[serde(flatten)]
     adviser: AdviserOut<'a>,
     distance_km: Option<f64>,
@@ -134,17 +134,19 @@ pub async fn advisers(State(state): State<Arc<AppState>>, RawQuery(query): RawQu
             kind: r.kind.map(|k| k.slug()),
             remote: r.remote,
         },
-        hits: r
-            .hits
-            .iter()
-            .map(|h| HitOut {
-                adviser: AdviserOut::new(&engine.advisers()[h.ord], &state.geo),
-                distance_km: h.distance_km,
-            })
-            .collect(),
+        hits: adviser_hits(&state.geo, engine, r),
         facets: &r.facets,
     };
     Ok(Json(out).into_response())
+}
+
+/// The hits of an adviser search as the API shows them (also in
+/// `/api/v1/search`).
+pub(crate) fn adviser_hits<'a>(geo: &'a Geography, engine: &'a Engine, r: &'a SearchResults) -> Vec<HitOut<'a>> {
+    r.hits
+        .iter()
+        .map(|h| HitOut { adviser: AdviserOut::new(&engine.advisers()[h.ord], geo), distance_km: h.distance_km })
+        .collect()
 }
 
 pub async fn adviser(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {

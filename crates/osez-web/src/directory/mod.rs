@@ -1,7 +1,7 @@
 //! The directory of advisers: home, search (pages and API), profiles and
 //! abuse reports on them.
 
-mod api;
+pub(crate) mod api;
 mod pages;
 pub(crate) use pages::not_found;
 pub(crate) mod params;

@@ -11,11 +11,14 @@ use crate::directory::views::{AccessibilityPage, FiguresView, HomePage, LegalPag
 use crate::kit::error::{PageError, render};
 use crate::kit::format::format_count;
 use crate::kit::state::AppState;
+use crate::kit::tokens::now_ms;
 use crate::mail::retention_label;
+use crate::resources;
 
 pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let d = ready.directory();
+    let library = ready.library();
     let f = &d.figures;
     Ok(render(
         StatusCode::OK,
@@ -32,6 +35,8 @@ pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, PageEr
             form_q: String::new(),
             form_near: String::new(),
             hidden: Vec::new(),
+            events: resources::upcoming(&library, now_ms(), 3),
+            latest: resources::latest(&library, 4),
         },
     ))
 }

@@ -6,6 +6,7 @@ use osez_core::{Adviser, Specialty};
 
 use crate::kit::antispam::Question;
 use crate::kit::page::{Base, PageLink};
+use crate::resources::views::ResourceCard;
 
 /// Key figures, already written the French way ("4 300").
 pub struct FiguresView {
@@ -25,6 +26,9 @@ pub struct HomePage {
     pub form_q: String,
     pub form_near: String,
     pub hidden: Vec<(String, String)>,
+    /// The next events and the newest resources of the resource centre.
+    pub events: Vec<ResourceCard>,
+    pub latest: Vec<ResourceCard>,
 }
 
 pub struct HitView {

@@ -90,7 +90,7 @@ pub async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: 
     let path = req.uri().path();
     let limiter = if !is_safe(req.method()) {
         limits.forms.as_ref()
-    } else if path.starts_with("/api/v1/") || path == "/recherche" || path == "/altcha/defi" {
+    } else if path.starts_with("/api/v1/") || path == "/recherche" || path == "/ressources" || path == "/altcha/defi" {
         // A challenge costs the server a key derivation: limited like a search.
         limits.search.as_ref()
     } else {

@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock, RwLock};
 
 use osez_core::{Geography, Kind};
-use osez_search::Engine;
+use osez_search::{Engine, ResourceEngine};
 use osez_store::Store;
 
 use crate::kit::config::WebConfig;
@@ -51,6 +51,21 @@ impl Directory {
     }
 }
 
+/// The published resources, searchable, swapped whole when their version
+/// changes.
+pub struct Library {
+    pub engine: ResourceEngine,
+    /// The resources version it was built from.
+    pub version: i64,
+}
+
+impl Library {
+    /// No resource (before the first load).
+    pub fn empty() -> Self {
+        Library { engine: ResourceEngine::new(Vec::new()).expect("an empty index builds"), version: -1 }
+    }
+}
+
 /// What the handlers need once start-up is over.
 pub struct Ready {
     pub store: Store,
@@ -58,6 +73,7 @@ pub struct Ready {
     /// Searches that found nothing, waiting to be written in batches.
     pub zero_results: ZeroResultLog,
     directory: RwLock<Arc<Directory>>,
+    library: RwLock<Arc<Library>>,
     changed: tokio::sync::Notify,
 }
 
@@ -81,6 +97,23 @@ impl Ready {
     /// it was called since the last wait).
     pub async fn wait_directory_changed(&self) {
         self.changed.notified().await;
+    }
+
+    pub fn library(&self) -> Arc<Library> {
+        match self.library.read() {
+            Ok(l) => l.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the published resources (at start, after an edit, or when
+    /// another node changed them).
+    pub fn replace_library(&self, library: Library) {
+        let fresh = Arc::new(library);
+        match self.library.write() {
+            Ok(mut l) => *l = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
     }
 
     /// Replaces the directory (after an import or a reindex).
@@ -132,6 +165,7 @@ impl AppState {
             store,
             secrets,
             directory: RwLock::new(Arc::new(directory)),
+            library: RwLock::new(Arc::new(Library::empty())),
             changed: Default::default(),
         });
     }

@@ -8,9 +8,9 @@ use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use osez_core::account::{Email, NewPassword, Role, hash_password};
 use osez_core::{Adviser, Geography, demo};
-use osez_search::Engine;
+use osez_search::{Engine, ResourceEngine};
 use osez_store::Store;
-use osez_web::{AppState, Directory, Secrets, WebConfig, router};
+use osez_web::{AppState, Directory, Library, Secrets, WebConfig, router};
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "une phrase de passe longue";
@@ -23,6 +23,11 @@ pub fn geo() -> Arc<Geography> {
 pub fn advisers() -> &'static [Adviser] {
     static ADVISERS: OnceLock<Vec<Adviser>> = OnceLock::new();
     ADVISERS.get_or_init(|| demo::generate(&geo(), demo::DEFAULT_SEED).into_iter().take(50).collect())
+}
+
+/// The starter resources, with the upcoming demo webinar placed from now.
+pub fn starter() -> Vec<osez_core::resource::Resource> {
+    osez_core::resource::starter::all(osez_web::now_ms()).unwrap()
 }
 
 pub async fn apps() -> Vec<(&'static str, Arc<AppState>, Store)> {
@@ -53,6 +58,10 @@ pub async fn apps_with(config: WebConfig) -> Vec<(&'static str, Arc<AppState>, S
         let engine = Engine::in_ram(advisers().to_vec(), geo()).unwrap();
         let state = AppState::new(geo(), config.clone());
         state.set_ready(store.clone(), Secrets { form_key: [9; 32] }, Directory::new(engine));
+        store.load_published_resources(&starter()).await.unwrap();
+        let library = ResourceEngine::new(store.published_resources().await.unwrap()).unwrap();
+        let version = store.resources_version().await.unwrap();
+        state.ready().unwrap().replace_library(Library { engine: library, version });
         out.push((name, state, store));
     }
     out

@@ -1,0 +1,25 @@
+//! The resource centre: articles, practical guides, AI use cases and
+//! webinars; their search (page and API), their pages, and the search of
+//! advisers and resources together.
+
+pub(crate) mod api;
+mod pages;
+pub(crate) use pages::{latest, upcoming};
+pub(crate) mod params;
+pub(crate) mod views;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::kit::state::AppState;
+
+pub(crate) fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/ressources", get(pages::index))
+        .route("/ressources/{slug}", get(pages::show))
+        .route("/api/v1/resources", get(api::resources))
+        .route("/api/v1/resources/{slug}", get(api::resource))
+        .route("/api/v1/search", get(api::search_all))
+}

@@ -1,0 +1,235 @@
+//! The resource centre's pages: the list and search, and a resource.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use osez_core::resource::markdown;
+use osez_core::resource::{Resource, ResourceType, Theme};
+use osez_search::{FacetValue, ResourceResults, SearchRequest};
+
+use crate::kit::error::{PageError, render};
+use crate::kit::format::{format_count, format_date_long, format_datetime_long};
+use crate::kit::page::pagination;
+use crate::kit::params::RawParams;
+use crate::kit::state::{AppState, Directory, Library};
+use crate::kit::tokens::now_ms;
+use crate::resources::params::{MAX_PAGE, MAX_QUERY_CHARS, run_resource_search};
+use crate::resources::views::{
+    ActiveFilter, AdviserLink, CueView, FilterLink, FilterSection, IndexPage, ResourceCard, ShowPage, WebinarView,
+    duration_label, moment_anchor,
+};
+
+const PATH: &str = "/ressources";
+/// Filters shown beside the results: (parameter, title).
+const FILTERS: &[(&str, &str)] = &[("type", "Type de ressource"), ("theme", "Thème")];
+
+fn facet_values<'r>(r: &'r ResourceResults, key: &str) -> &'r [FacetValue] {
+    match key {
+        "type" => &r.facets.kind,
+        "theme" => &r.facets.theme,
+        _ => &[],
+    }
+}
+
+fn filter_label(key: &str, value: &str) -> Option<String> {
+    Some(match key {
+        "type" => format!("Type : {}", ResourceType::from_slug(value)?.label()),
+        "theme" => format!("Thème : {}", Theme::from_slug(value)?.label()),
+        _ => return None,
+    })
+}
+
+fn theme_links() -> Vec<(&'static str, &'static str)> {
+    Theme::ALL.iter().map(|t| (t.slug(), t.label())).collect()
+}
+
+fn count_phrase(n: usize) -> String {
+    match n {
+        0 => "Aucune ressource trouvée.".into(),
+        1 => "1 ressource trouvée.".into(),
+        n => format!("{} ressources trouvées.", format_count(n)),
+    }
+}
+
+pub async fn index(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let library = ready.library();
+    let raw = RawParams::from_query(query.as_deref());
+    let form_q: String = raw.get("q").unwrap_or("").chars().take(MAX_QUERY_CHARS).collect();
+    let hidden: Vec<(String, String)> = raw
+        .pairs
+        .iter()
+        .filter(|(k, v)| matches!(k.as_str(), "type" | "theme" | "per_page") && !v.trim().is_empty())
+        .cloned()
+        .collect();
+    let searched = raw.pairs.iter().any(|(k, v)| k != "page" && !v.trim().is_empty());
+    let mut page = IndexPage {
+        base: state.base(),
+        title: "Ressources : articles, guides, cas d'usage et webinaires".into(),
+        heading: "Ressources pour passer au numérique et à l'IA".into(),
+        form_q: form_q.clone(),
+        hidden,
+        error: None,
+        status: String::new(),
+        relaxed: Vec::new(),
+        total: 0,
+        searched,
+        cards: Vec::new(),
+        first_rank: 1,
+        filters: Vec::new(),
+        active_filters: Vec::new(),
+        pages: Vec::new(),
+        themes: theme_links(),
+    };
+    let s = match run_resource_search(&state, &library, &raw) {
+        Ok(s) => s,
+        Err(e) => {
+            page.title = "Recherche impossible".into();
+            page.error = Some(format!("{} (paramètre « {} »).", e.message, e.parameter));
+            page.searched = false;
+            page.status = "La recherche n'a pas pu être lancée.".into();
+            return Ok(render(StatusCode::BAD_REQUEST, &page));
+        }
+    };
+    let r = &s.results;
+    if !form_q.is_empty() {
+        page.heading = format!("Ressources pour « {form_q} »");
+        page.title = format!("{} – ressources", form_q);
+    }
+    page.status = count_phrase(r.total);
+    page.relaxed = r.relaxed.iter().map(|x| x.message()).collect();
+    page.total = r.total;
+    page.first_rank = (s.request.page - 1) * s.request.per_page + 1;
+    let resources = library.engine.resources();
+    page.cards = r.hits.iter().map(|h| ResourceCard::new(&resources[h.ord], Some(h))).collect();
+    for (key, value) in &raw.pairs {
+        if let Some(label) = filter_label(key, value.trim()) {
+            page.active_filters.push(ActiveFilter { label, url: raw.with_at(PATH, key, None) });
+        }
+    }
+    for &(key, title) in FILTERS {
+        if raw.get(key).is_some() {
+            continue;
+        }
+        let values: Vec<FilterLink> = facet_values(r, key)
+            .iter()
+            .map(|v| FilterLink { label: v.label.clone(), count: v.count, url: raw.with_at(PATH, key, Some(&v.value)) })
+            .collect();
+        if values.len() > 1 || (values.len() == 1 && values[0].count < r.total) {
+            page.filters.push(FilterSection { title, values });
+        }
+    }
+    page.pages = pagination(&raw, PATH, s.request.page, s.request.per_page, r.total.min(MAX_PAGE * s.request.per_page));
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// Resources that share the most themes and specialties with `r`, newest
+/// first on a tie.
+fn related<'l>(library: &'l Library, r: &Resource, n: usize) -> Vec<&'l Resource> {
+    let c = &r.content;
+    let mut scored: Vec<(usize, &Resource)> = library
+        .engine
+        .resources()
+        .iter()
+        .filter(|o| o.slug != r.slug)
+        .map(|o| {
+            let themes = o.content.themes.iter().filter(|t| c.themes.contains(t)).count();
+            let specialties = o.content.specialties.iter().filter(|s| c.specialties.contains(s)).count();
+            (2 * themes + specialties, o)
+        })
+        .filter(|(score, _)| *score > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.published_at.cmp(&a.1.published_at)).then(a.1.slug.cmp(&b.1.slug)));
+    scored.into_iter().take(n).map(|(_, o)| o).collect()
+}
+
+/// Advisers of the resource's first specialty (as the directory ranks
+/// them), with the link to all of them.
+fn advisers(directory: &Directory, r: &Resource, n: usize) -> (Vec<AdviserLink>, Option<(String, &'static str)>) {
+    let Some(&specialty) = r.content.specialties.first() else { return (Vec::new(), None) };
+    let req = SearchRequest { specialty: Some(specialty), page: 1, per_page: n, ..Default::default() };
+    let found = directory.engine.search(&req);
+    let links = found
+        .hits
+        .iter()
+        .map(|h| {
+            let a = &directory.engine.advisers()[h.ord];
+            AdviserLink {
+                url: format!("/conseillers/{}", a.id),
+                name: a.name.clone(),
+                kind_label: a.kind.label(),
+                place: format!("{} ({})", a.commune, a.department),
+                is_demo: a.is_demo,
+            }
+        })
+        .collect();
+    (links, Some((format!("/recherche?specialty={}", specialty.slug()), specialty.label())))
+}
+
+pub async fn show(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let library = ready.library();
+    let r = library.engine.find(&slug).ok_or(PageError::NotFound)?;
+    let c = &r.content;
+    let rendered = markdown::render(&c.body);
+    let now = now_ms();
+    let webinar = c.webinar.as_ref().map(|w| WebinarView {
+        when: format_datetime_long(w.starts_at),
+        duration: duration_label(w.duration_min),
+        speakers: w.speakers.clone(),
+        capacity: w.capacity,
+        upcoming: w.ends_at() > now,
+    });
+    let transcript = c
+        .transcript
+        .iter()
+        .map(|cue| CueView {
+            anchor: moment_anchor(cue),
+            clock: cue.clock(),
+            speaker: cue.speaker.clone(),
+            text: cue.text.clone(),
+        })
+        .collect();
+    let (advisers, more_advisers) = advisers(&ready.directory(), r, 3);
+    // Updated the same day as published: one date says it.
+    let updated =
+        (format_date_long(r.updated_at) != format_date_long(r.published_at)).then(|| format_date_long(r.updated_at));
+    let page = ShowPage {
+        base: state.base(),
+        r,
+        kind_label: c.kind.label(),
+        body_html: rendered.html,
+        sections: rendered.sections,
+        published: format_date_long(r.published_at),
+        updated,
+        themes: c.themes.iter().map(|t| (t.slug(), t.label())).collect(),
+        use_case: c.use_case.as_ref(),
+        webinar,
+        transcript,
+        related: related(&library, r, 3).into_iter().map(|o| ResourceCard::new(o, None)).collect(),
+        advisers,
+        more_advisers,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The newest resources, for the home page.
+pub(crate) fn latest(library: &Library, n: usize) -> Vec<ResourceCard> {
+    let mut all: Vec<&Resource> = library.engine.resources().iter().collect();
+    all.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(a.slug.cmp(&b.slug)));
+    all.into_iter().take(n).map(|r| ResourceCard::new(r, None)).collect()
+}
+
+/// The next events (webinars not yet over), soonest first.
+pub(crate) fn upcoming(library: &Library, now: i64, n: usize) -> Vec<ResourceCard> {
+    let mut events: Vec<&Resource> = library
+        .engine
+        .resources()
+        .iter()
+        .filter(|r| r.content.webinar.as_ref().is_some_and(|w| w.ends_at() > now))
+        .collect();
+    events.sort_by_key(|r| r.content.webinar.as_ref().map(|w| w.starts_at));
+    events.into_iter().take(n).map(|r| ResourceCard::new(r, None)).collect()
+}

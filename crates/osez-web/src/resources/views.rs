@@ -1,0 +1,161 @@
+//! What the resource pages show, ready for their templates.
+
+use askama::Template;
+use osez_core::resource::markdown::Section;
+use osez_core::resource::{Cue, Resource, ResourceType, UseCase};
+use osez_search::ResourceHit;
+
+use crate::kit::format::{format_date_long, format_datetime_long};
+use crate::kit::page::{Base, PageLink};
+
+/// A resource in a list.
+pub struct ResourceCard {
+    pub url: String,
+    pub title: String,
+    pub summary: String,
+    pub kind_slug: &'static str,
+    pub kind_label: &'static str,
+    pub themes: String,
+    pub published: String,
+    pub is_demo: bool,
+    /// A webinar's date ("jeudi 17 septembre 2026 à 10 h 00").
+    pub when: Option<String>,
+    /// The transcript line that matched, with its link.
+    pub moment: Option<MomentView>,
+}
+
+pub struct MomentView {
+    pub clock: String,
+    pub text: String,
+    pub url: String,
+}
+
+/// The anchor of a transcript line on the resource page.
+pub fn moment_anchor(cue: &Cue) -> String {
+    format!("t-{}", cue.start_s())
+}
+
+pub fn moment_url(r: &Resource, cue: &Cue) -> String {
+    format!("/ressources/{}#{}", r.slug, moment_anchor(cue))
+}
+
+impl ResourceCard {
+    pub fn new(r: &Resource, hit: Option<&ResourceHit>) -> Self {
+        let c = &r.content;
+        ResourceCard {
+            url: format!("/ressources/{}", r.slug),
+            title: c.title.clone(),
+            summary: c.summary.clone(),
+            kind_slug: c.kind.slug(),
+            kind_label: c.kind.label(),
+            themes: c.themes.iter().map(|t| t.label()).collect::<Vec<_>>().join(" · "),
+            published: format_date_long(r.published_at),
+            is_demo: r.is_demo,
+            when: c.webinar.as_ref().map(|w| format_datetime_long(w.starts_at)),
+            moment: hit.and_then(|h| h.moment.as_ref()).map(|cue| MomentView {
+                clock: cue.clock(),
+                text: cue.text.clone(),
+                url: moment_url(r, cue),
+            }),
+        }
+    }
+}
+
+pub struct FilterLink {
+    pub label: String,
+    pub count: usize,
+    pub url: String,
+}
+
+pub struct FilterSection {
+    pub title: &'static str,
+    pub values: Vec<FilterLink>,
+}
+
+pub struct ActiveFilter {
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Template)]
+#[template(path = "resources/index.html")]
+pub struct IndexPage {
+    pub base: Base,
+    pub title: String,
+    pub heading: String,
+    pub form_q: String,
+    /// Filters kept by the search form.
+    pub hidden: Vec<(String, String)>,
+    pub error: Option<String>,
+    pub status: String,
+    pub relaxed: Vec<String>,
+    pub total: usize,
+    pub searched: bool,
+    pub cards: Vec<ResourceCard>,
+    pub first_rank: usize,
+    pub filters: Vec<FilterSection>,
+    pub active_filters: Vec<ActiveFilter>,
+    pub pages: Vec<PageLink>,
+    pub themes: Vec<(&'static str, &'static str)>,
+}
+
+/// A webinar's facts, as the page shows them.
+pub struct WebinarView {
+    pub when: String,
+    pub duration: String,
+    pub speakers: Vec<String>,
+    pub capacity: u32,
+    pub upcoming: bool,
+}
+
+pub struct CueView {
+    pub anchor: String,
+    pub clock: String,
+    pub speaker: Option<String>,
+    pub text: String,
+}
+
+/// An adviser whose specialties match the resource.
+pub struct AdviserLink {
+    pub url: String,
+    pub name: String,
+    pub kind_label: &'static str,
+    pub place: String,
+    pub is_demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "resources/show.html")]
+pub struct ShowPage<'a> {
+    pub base: Base,
+    pub r: &'a Resource,
+    pub kind_label: &'static str,
+    /// Sanitised by osez_core::resource::markdown.
+    pub body_html: String,
+    pub sections: Vec<Section>,
+    pub published: String,
+    pub updated: Option<String>,
+    pub themes: Vec<(&'static str, &'static str)>,
+    pub use_case: Option<&'a UseCase>,
+    pub webinar: Option<WebinarView>,
+    pub transcript: Vec<CueView>,
+    pub related: Vec<ResourceCard>,
+    pub advisers: Vec<AdviserLink>,
+    /// The directory search for the resource's first specialty.
+    pub more_advisers: Option<(String, &'static str)>,
+}
+
+impl ShowPage<'_> {
+    pub fn is_dossier(&self) -> bool {
+        self.r.content.kind == ResourceType::Dossier
+    }
+}
+
+/// Duration in French ("1 h 30", "45 min").
+pub fn duration_label(minutes: u32) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m:02}"),
+    }
+}

@@ -1,0 +1,126 @@
+//! The resource centre's pages and API over the starter content, on every
+//! backend: lists, filters, a transcript hit that leads to its moment, the
+//! pages of each type, the home page's blocks, and bad input.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::Value;
+
+#[tokio::test]
+async fn the_list_filters_by_type_and_theme_and_refuses_unknown_values_in_french() {
+    for (name, state, _) in apps().await {
+        let (status, _, page) = get(&state, "/ressources", None).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(page.contains("ressources trouvées"), "{name}");
+        assert!(page.contains("Dossier pratique") && page.contains("Webinaire"), "{name}: the type filter");
+        assert!(page.contains("Contenu de démonstration"), "{name}: fiction is labelled");
+
+        let (status, _, page) = get(&state, "/ressources?type=webinaire", None).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert_eq!(page.matches("class=\"card resource-card\"").count(), 3, "{name}: three webinars");
+        assert!(page.contains("Retirer le filtre Type : Webinaire"), "{name}");
+
+        let (status, _, page) = get(&state, "/ressources?theme=ressources_humaines", None).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(page.contains("/ressources/fiches-de-poste-avec-l-ia"), "{name}");
+        assert!(!page.contains("/ressources/se-proteger-des-cyberattaques\""), "{name}");
+
+        let (status, _, page) = get(&state, "/ressources?type=robot", None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{name}");
+        assert!(page.contains("valeur inconnue « robot »"), "{name}");
+
+        // A script in the query is shown as text, never run.
+        let (status, _, page) = get(&state, "/ressources?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", None).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(!page.contains("<script>alert(1)"), "{name}");
+        assert!(page.contains("&lt;script&gt;alert(1)") || page.contains("&#60;script&#62;alert(1)"), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_transcript_hit_links_to_its_moment_in_the_replay() {
+    let (_, state, _) = apps().await.remove(0);
+    let (_, _, page) = get(&state, "/ressources?q=devis&type=webinaire", None).await;
+    let link = page
+        .split("href=\"/ressources/webinaire-premiers-pas-avec-l-ia-generative#t-")
+        .nth(1)
+        .expect("a link to a moment of the replay");
+    let seconds: String = link.chars().take_while(char::is_ascii_digit).collect();
+    // The anchor exists on the resource page, on a line that says "devis".
+    let (_, _, show) = get(&state, "/ressources/webinaire-premiers-pas-avec-l-ia-generative", None).await;
+    let line =
+        show.split(&format!("id=\"t-{seconds}\"")).nth(1).expect("the line's anchor").split("</li>").next().unwrap();
+    assert!(line.contains("devis"), "{line}");
+
+    let (_, _, body) = get(&state, "/api/v1/resources?q=devis&type=webinaire", None).await;
+    let json: Value = serde_json::from_str(&body).unwrap();
+    let hit = json["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == "webinaire-premiers-pas-avec-l-ia-generative")
+        .unwrap();
+    assert_eq!(hit["moment"]["start_s"].as_u64().unwrap().to_string(), seconds);
+}
+
+#[tokio::test]
+async fn each_type_of_page_shows_what_it_is() {
+    let (_, state, _) = apps().await.remove(0);
+    // A practical guide: dates, themes, table of contents, related resources.
+    let (status, _, page) = get(&state, "/ressources/rgpd-et-ia-generative", None).await;
+    assert_eq!(status, StatusCode::OK);
+    for expected in [
+        "Dossier pratique",
+        "Publié le",
+        "Mis à jour le",
+        "Sommaire",
+        "href=\"#section-",
+        "À lire aussi",
+        "Protection contre les risques",
+    ] {
+        assert!(page.contains(expected), "{expected}");
+    }
+    // A use case: its structured facts and testimonial, marked as demo.
+    let (_, _, page) = get(&state, "/ressources/lecture-automatique-des-bons-de-commande", None).await;
+    for expected in ["Le cas en bref", "Gain mesuré", "Précautions", "<blockquote>", "Contenu de démonstration"] {
+        assert!(page.contains(expected), "{expected}");
+    }
+    // A past webinar: date in Paris time, speakers, transcript.
+    let (_, _, page) = get(&state, "/ressources/webinaire-ia-et-protection-des-donnees", None).await;
+    for expected in ["Le webinaire a eu lieu", "jeudi 5 novembre 2026 à 14 h 00", "Transcription", "45 min"] {
+        assert!(page.contains(expected), "{expected}");
+    }
+    // The advisers whose specialty matches, from the directory.
+    let (_, _, page) = get(&state, "/ressources/se-proteger-des-cyberattaques", None).await;
+    assert!(page.contains("Voir tous les conseillers en Cybersécurité"), "link to the directory");
+
+    let (status, _, page) = get(&state, "/ressources/inconnue", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("introuvable") || page.contains("n'existe pas"), "{page}");
+}
+
+#[tokio::test]
+async fn the_home_page_leads_to_the_next_events_and_the_newest_resources() {
+    let (_, state, _) = apps().await.remove(0);
+    let (_, _, page) = get(&state, "/", None).await;
+    assert!(page.contains("Prochains événements"));
+    assert!(page.contains("/ressources/webinaire-ia-et-relation-client"), "the upcoming webinar");
+    assert!(page.contains("Dernières ressources"));
+    assert!(page.contains("href=\"/ressources\">Ressources</a>"), "the menu");
+}
+
+#[tokio::test]
+async fn one_query_finds_advisers_and_resources_together() {
+    let (_, state, _) = apps().await.remove(0);
+    let (status, _, body) = get(&state, "/api/v1/search?q=cybers%C3%A9curit%C3%A9&per_page=3", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert!(json["advisers"]["total"].as_u64().unwrap() > 0, "{json}");
+    assert!(
+        json["resources"]["hits"].as_array().unwrap().iter().any(|h| h["id"] == "se-proteger-des-cyberattaques"),
+        "{json}"
+    );
+    assert!(json["advisers"]["hits"].as_array().unwrap().len() <= 3);
+}
