@@ -33,6 +33,10 @@
         var fresh = doc.getElementById("resultats-zone");
         if (!fresh) return;
         zone.innerHTML = fresh.innerHTML;
+        // The resources beside the advisers follow the same words.
+        var side = document.getElementById("ressources-zone");
+        var freshSide = doc.getElementById("ressources-zone");
+        if (side && freshSide) side.innerHTML = freshSide.innerHTML;
         if (location.pathname === "/recherche") {
           history.replaceState(null, "", "/recherche?" + query);
         }

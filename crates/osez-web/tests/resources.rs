@@ -124,3 +124,16 @@ async fn one_query_finds_advisers_and_resources_together() {
     );
     assert!(json["advisers"]["hits"].as_array().unwrap().len() <= 3);
 }
+
+#[tokio::test]
+async fn the_directory_results_show_resources_for_the_same_words_beside_the_advisers() {
+    let (_, state, _) = apps().await.remove(0);
+    let (status, _, page) = get(&state, "/recherche?q=cybers%C3%A9curit%C3%A9", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let side = page.split("id=\"ressources-zone\"").nth(1).expect("the resources' zone");
+    assert!(side.contains("/ressources/se-proteger-des-cyberattaques"), "{side}");
+    assert!(side.contains("href=\"/ressources?q=cybers%C3%A9curit%C3%A9\""), "a link to all of them");
+    // A place-only search has no words to look up resources with.
+    let (_, _, page) = get(&state, "/recherche?near=Rennes", None).await;
+    assert!(!page.contains("Ressources pour"), "no resource block without words");
+}

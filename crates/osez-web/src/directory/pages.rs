@@ -13,7 +13,7 @@ use crate::kit::format::format_count;
 use crate::kit::state::AppState;
 use crate::kit::tokens::now_ms;
 use crate::mail::retention_label;
-use crate::resources;
+use crate::resources::pages::{latest, upcoming};
 
 pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
@@ -35,8 +35,8 @@ pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, PageEr
             form_q: String::new(),
             form_near: String::new(),
             hidden: Vec::new(),
-            events: resources::upcoming(&library, now_ms(), 3),
-            latest: resources::latest(&library, 4),
+            events: upcoming(&library, now_ms(), 3),
+            latest: latest(&library, 4),
         },
     ))
 }

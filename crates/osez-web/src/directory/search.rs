@@ -20,6 +20,7 @@ use crate::kit::format::format_count;
 use crate::kit::page::pagination;
 use crate::kit::params::{ParamError, RawParams};
 use crate::kit::state::{AppState, Directory, Ready};
+use crate::resources::pages::beside;
 
 /// Filters shown as facets, with the parameter that sets them.
 /// (parameter, title, most values shown, group): facets of one group share
@@ -126,6 +127,7 @@ pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         pages: Vec::new(),
         specialties: specialty_links(),
         base: state.base(),
+        resources: None,
     };
     let s = match run_search(&state, ready, &directory, &raw) {
         Ok(s) => s,
@@ -186,6 +188,7 @@ pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
             }
         }
     }
+    page.resources = beside(&state, &ready.library(), &form_q);
     page.pages =
         pagination(&raw, "/recherche", s.request.page, s.request.per_page, r.total.min(MAX_PAGE * s.request.per_page));
     Ok(render(StatusCode::OK, &page))

@@ -6,7 +6,7 @@ use osez_core::{Adviser, Specialty};
 
 use crate::kit::antispam::Question;
 use crate::kit::page::{Base, PageLink};
-use crate::resources::views::ResourceCard;
+use crate::resources::views::{ResourceCard, ResourceSide};
 
 /// Key figures, already written the French way ("4 300").
 pub struct FiguresView {
@@ -95,6 +95,8 @@ pub struct ResultsPage {
     pub pages: Vec<PageLink>,
     pub specialties: Vec<(&'static str, &'static str)>,
     pub base: Base,
+    /// Resources for the same words, beside the advisers.
+    pub resources: Option<ResourceSide>,
 }
 
 #[derive(Template)]

@@ -3,8 +3,7 @@
 //! advisers and resources together.
 
 pub(crate) mod api;
-mod pages;
-pub(crate) use pages::{latest, upcoming};
+pub(crate) mod pages;
 pub(crate) mod params;
 pub(crate) mod views;
 

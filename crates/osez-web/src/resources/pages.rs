@@ -17,8 +17,8 @@ use crate::kit::state::{AppState, Directory, Library};
 use crate::kit::tokens::now_ms;
 use crate::resources::params::{MAX_PAGE, MAX_QUERY_CHARS, run_resource_search};
 use crate::resources::views::{
-    ActiveFilter, AdviserLink, CueView, FilterLink, FilterSection, IndexPage, ResourceCard, ShowPage, WebinarView,
-    duration_label, moment_anchor,
+    ActiveFilter, AdviserLink, CueView, FilterLink, FilterSection, IndexPage, ResourceCard, ResourceSide, ShowPage,
+    WebinarView, duration_label, moment_anchor,
 };
 
 const PATH: &str = "/ressources";
@@ -213,6 +213,37 @@ pub async fn show(State(state): State<Arc<AppState>>, Path(slug): Path<String>) 
         more_advisers,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// The resources for the words of a directory search, shown beside its
+/// advisers; none when the query is empty or finds nothing.
+pub(crate) fn beside(state: &AppState, library: &Library, q: &str) -> Option<ResourceSide> {
+    if q.trim().is_empty() {
+        return None;
+    }
+    let raw = RawParams { pairs: vec![("q".into(), q.to_string()), ("per_page".into(), "3".into())] };
+    let s = run_resource_search(state, library, &raw).ok()?;
+    if s.results.total == 0 {
+        return None;
+    }
+    let resources = library.engine.resources();
+    let link = RawParams { pairs: vec![("q".into(), q.to_string())] };
+    Some(ResourceSide {
+        total: s.results.total,
+        cards: s.results.hits.iter().map(|h| ResourceCard::new(&resources[h.ord], Some(h))).collect(),
+        url: link.with_at(PATH, "page", None),
+        types: s
+            .results
+            .facets
+            .kind
+            .iter()
+            .map(|v| FilterLink {
+                label: v.label.clone(),
+                count: v.count,
+                url: link.with_at(PATH, "type", Some(&v.value)),
+            })
+            .collect(),
+    })
 }
 
 /// The newest resources, for the home page.

@@ -61,6 +61,16 @@ impl ResourceCard {
     }
 }
 
+/// Resources beside the advisers on the directory's results page.
+pub struct ResourceSide {
+    pub total: usize,
+    pub cards: Vec<ResourceCard>,
+    /// The resource search for the same words.
+    pub url: String,
+    /// The same search narrowed to one type.
+    pub types: Vec<FilterLink>,
+}
+
 pub struct FilterLink {
     pub label: String,
     pub count: usize,
