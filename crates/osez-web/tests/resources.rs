@@ -137,3 +137,42 @@ async fn the_directory_results_show_resources_for_the_same_words_beside_the_advi
     let (_, _, page) = get(&state, "/recherche?near=Rennes", None).await;
     assert!(!page.contains("Ressources pour"), "no resource block without words");
 }
+
+/// Every element of `xml` closes: quick-xml reads it to the end.
+fn well_formed(xml: &str) -> usize {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut elements = 0;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Eof => return elements,
+            quick_xml::events::Event::Start(_) | quick_xml::events::Event::Empty(_) => elements += 1,
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_atom_feed_lists_the_resources_and_the_sitemap_needs_the_public_address() {
+    let (_, state, _) = apps().await.remove(0);
+    let (status, headers, feed) = get(&state, "/ressources/flux.atom", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[axum::http::header::CONTENT_TYPE].to_str().unwrap().starts_with("application/atom+xml"));
+    assert!(well_formed(&feed) > 32);
+    assert_eq!(feed.matches("<entry>").count(), starter().len());
+    assert!(feed.contains("urn:osez:ressource:rgpd-et-ia-generative"));
+    assert!(feed.contains("(démonstration)"), "fiction is labelled in the feed too");
+
+    let (status, _, body) = get(&state, "/sitemap.xml", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("--public-url"), "{body}");
+
+    let config = osez_web::WebConfig { public_url: Some("https://osez.exemple.fr".into()), ..test_config() };
+    let (_, state, _) = apps_with(config).await.remove(0);
+    let (status, _, map) = get(&state, "/sitemap.xml", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(well_formed(&map) > 50);
+    assert!(map.contains("<loc>https://osez.exemple.fr/ressources/rgpd-et-ia-generative</loc>"));
+    assert!(map.contains(&format!("<loc>https://osez.exemple.fr/conseillers/{}</loc>", advisers()[0].id)));
+    let (_, _, feed) = get(&state, "/ressources/flux.atom", None).await;
+    assert!(feed.contains("href=\"https://osez.exemple.fr/ressources/rgpd-et-ia-generative\""));
+}

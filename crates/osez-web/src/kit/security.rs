@@ -90,8 +90,11 @@ pub async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: 
     let path = req.uri().path();
     let limiter = if !is_safe(req.method()) {
         limits.forms.as_ref()
-    } else if path.starts_with("/api/v1/") || path == "/recherche" || path == "/ressources" || path == "/altcha/defi" {
-        // A challenge costs the server a key derivation: limited like a search.
+    } else if path.starts_with("/api/v1/")
+        || matches!(path, "/recherche" | "/ressources" | "/altcha/defi" | "/sitemap.xml" | "/ressources/flux.atom")
+    {
+        // A challenge costs the server a key derivation, a sitemap or a feed
+        // a walk over every page: limited like a search.
         limits.search.as_ref()
     } else {
         None

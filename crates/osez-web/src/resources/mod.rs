@@ -3,6 +3,7 @@
 //! advisers and resources together.
 
 pub(crate) mod api;
+mod feeds;
 pub(crate) mod pages;
 pub(crate) mod params;
 pub(crate) mod views;
@@ -17,7 +18,9 @@ use crate::kit::state::AppState;
 pub(crate) fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/ressources", get(pages::index))
+        .route("/ressources/flux.atom", get(feeds::atom))
         .route("/ressources/{slug}", get(pages::show))
+        .route("/sitemap.xml", get(feeds::sitemap))
         .route("/api/v1/resources", get(api::resources))
         .route("/api/v1/resources/{slug}", get(api::resource))
         .route("/api/v1/search", get(api::search_all))
