@@ -1158,6 +1158,7 @@ async function main() {
     { path: '/ressources/lecture-automatique-des-bons-de-commande' },
     { path: '/ressources/webinaire-premiers-pas-avec-l-ia-generative' },
     { path: '/ressources/webinaire-ia-et-relation-client' },
+    { path: '/agenda' },
     { path: null, adviserContact: true, label: 'contact form of that adviser (its "Contacter ce conseiller" link)' },
     { path: '/nexiste-pas', status: 404 },
   ];

@@ -176,3 +176,31 @@ async fn the_atom_feed_lists_the_resources_and_the_sitemap_needs_the_public_addr
     let (_, _, feed) = get(&state, "/ressources/flux.atom", None).await;
     assert!(feed.contains("href=\"https://osez.exemple.fr/ressources/rgpd-et-ia-generative\""));
 }
+
+#[tokio::test]
+async fn the_agenda_lists_coming_and_past_events_and_gives_their_calendars() {
+    let (_, state, _) = apps().await.remove(0);
+    let (status, _, page) = get(&state, "/agenda", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (coming, past) = page.split_once("id=\"passes\"").expect("both sections");
+    assert!(coming.contains("/ressources/webinaire-ia-et-relation-client"), "the upcoming webinar");
+    assert!(past.contains("/ressources/webinaire-ia-et-protection-des-donnees"), "a past one with its replay");
+    assert!(!coming.contains("/ressources/webinaire-ia-et-protection-des-donnees"));
+
+    let (status, headers, body) = get(&state, "/agenda.ics", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[axum::http::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/calendar"));
+    let calendar: icalendar::Calendar = body.parse().expect("a valid iCalendar file");
+    assert_eq!(calendar.components.len(), 3, "{body}");
+    assert!(body.contains("UID:webinaire-ia-et-relation-client@osez"));
+    assert!(body.contains("(démonstration)"));
+
+    let (status, _, one) = get(&state, "/ressources/webinaire-ia-et-relation-client/calendrier.ics", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one.matches("BEGIN:VEVENT").count(), 1);
+    let (_, _, show) = get(&state, "/ressources/webinaire-ia-et-relation-client", None).await;
+    assert!(show.contains("/ressources/webinaire-ia-et-relation-client/calendrier.ics"), "the page links its calendar");
+    // Only events have a calendar.
+    let (status, _, _) = get(&state, "/ressources/rgpd-et-ia-generative/calendrier.ics", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -2,6 +2,7 @@
 //! webinars; their search (page and API), their pages, and the search of
 //! advisers and resources together.
 
+mod agenda;
 pub(crate) mod api;
 mod feeds;
 pub(crate) mod pages;
@@ -20,6 +21,9 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/ressources", get(pages::index))
         .route("/ressources/flux.atom", get(feeds::atom))
         .route("/ressources/{slug}", get(pages::show))
+        .route("/ressources/{slug}/calendrier.ics", get(agenda::one))
+        .route("/agenda", get(agenda::page))
+        .route("/agenda.ics", get(agenda::feed))
         .route("/sitemap.xml", get(feeds::sitemap))
         .route("/api/v1/resources", get(api::resources))
         .route("/api/v1/resources/{slug}", get(api::resource))

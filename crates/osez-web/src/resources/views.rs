@@ -109,6 +109,14 @@ pub struct IndexPage {
     pub themes: Vec<(&'static str, &'static str)>,
 }
 
+#[derive(Template)]
+#[template(path = "resources/agenda.html")]
+pub struct AgendaPage {
+    pub base: Base,
+    pub coming: Vec<ResourceCard>,
+    pub past: Vec<ResourceCard>,
+}
+
 /// A webinar's facts, as the page shows them.
 pub struct WebinarView {
     pub when: String,
