@@ -89,6 +89,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         }
     }
     tokio::spawn(retention(store.clone(), config.contact.retention_days, config.audit_retention_days));
+    tokio::spawn(publish_due(state.clone()));
     if let Some(every) = config.reload_every {
         tokio::spawn(follow_directory(state.clone(), config.data.clone(), geo.clone(), version, every));
     }
@@ -144,6 +145,25 @@ async fn retention(store: osez_store::Store, days: u32, audit_days: u32) {
         match store.purge_audit_before(cutoff).await {
             Ok(deleted) => tracing::info!(audit_days, deleted, "audit log purge"),
             Err(e) => tracing::warn!(error = %e, "audit log purge failed; will try again"),
+        }
+    }
+}
+
+/// Publishes the scheduled resources whose time has come, every 30 s; a
+/// publication wakes the reload, which re-indexes the resources.
+async fn publish_due(state: Arc<AppState>) {
+    let Some(ready) = state.ready() else { return };
+    let mut ticks = tokio::time::interval(Duration::from_secs(30));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match ready.store.publish_due_resources(osez_web::now_ms()).await {
+            Ok(done) if !done.is_empty() => {
+                tracing::info!(count = done.len(), "scheduled resources published");
+                ready.directory_changed();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "scheduled publication failed; will try again"),
         }
     }
 }

@@ -10,20 +10,23 @@ use sqlx::any::AnyRow;
 
 use crate::{Store, StoreError, bump_counter, now_ms};
 
+mod workflow;
+pub use workflow::{EditError, ResourceRow, ResourceVersion};
+
 /// Bumped on every change the public can see, so that each node's search
 /// index can tell whether it is current.
-const VERSION_KEY: &str = "resources_version";
+pub(crate) const VERSION_KEY: &str = "resources_version";
 
 /// Who loaded the starter content, in versions and the audit log.
 pub const STARTER_AUTHOR: &str = "osez (contenu de départ)";
 
-fn content_of(id: &str, json: &str) -> Result<Content, StoreError> {
+pub(crate) fn content_of(id: &str, json: &str) -> Result<Content, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt { id: id.into(), reason: e.to_string() })
 }
 
 const PUBLISHED: &str = "SELECT r.id, r.published_at, r.updated_at, r.is_demo, v.content \
      FROM resources r JOIN resource_versions v ON v.resource_id = r.id AND v.version = r.live \
-     WHERE r.status = 'published'";
+     WHERE r.live IS NOT NULL AND r.status <> 'archived'";
 
 fn published_from_row(r: &AnyRow) -> Result<Resource, StoreError> {
     let id: String = r.try_get("id")?;

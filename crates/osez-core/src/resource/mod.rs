@@ -7,6 +7,7 @@
 //! indexes the published ones. [`Content::check`] says, in French, every
 //! mistake of an edited version at once.
 
+pub mod diff;
 pub mod markdown;
 pub mod starter;
 pub mod transcript;
