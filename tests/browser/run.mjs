@@ -1207,6 +1207,8 @@ async function main() {
     '/admin/candidatures',
     '/admin/appels',
     '/admin/moderation',
+    '/admin/ressources',
+    '/admin/ressources/webinaire-premiers-pas-avec-l-ia-generative',
     '/admin/recherches',
     '/admin/couverture',
     '/admin/journal',

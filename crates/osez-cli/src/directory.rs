@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::Context;
 use osez_core::resource::starter;
 use osez_core::{Geography, demo};
-use osez_search::{Engine, ResourceEngine};
+use osez_search::Engine;
 use osez_store::Store;
 use osez_web::Library;
 
@@ -57,16 +57,15 @@ pub async fn prepare_store(data: &DataArgs, load_demo: bool, geo: &Geography) ->
 /// The published resources, indexed, with the version they were read at.
 pub async fn open_library(store: &Store) -> anyhow::Result<Library> {
     let started = Instant::now();
-    // Version first: a change made while reading is seen at the next check.
-    let version = store.resources_version().await?;
-    let resources = store.published_resources().await?;
-    let count = resources.len();
-    let engine = tokio::task::spawn_blocking(move || ResourceEngine::new(resources))
-        .await
-        .context("resource index task failed")?
-        .context("cannot index the resources")?;
-    tracing::info!(count, version, took_ms = started.elapsed().as_millis() as u64, "resources indexed");
-    Ok(Library { engine, version })
+    let library = Library::load(store).await.map_err(|e| anyhow::anyhow!("cannot index the resources: {e}"))?;
+    let count = library.engine.resources().len();
+    tracing::info!(
+        count,
+        version = library.version,
+        took_ms = started.elapsed().as_millis() as u64,
+        "resources indexed"
+    );
+    Ok(library)
 }
 
 /// Opens the search index, rebuilding it if the directory changed.

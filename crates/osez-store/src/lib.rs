@@ -36,7 +36,7 @@ pub use error::StoreError;
 pub use outbox::{NewMail, OutboxMail, OutboxStatus};
 pub use personal_data::{AccountCopy, ClaimCopy, Erased, MailCopy, PersonalData};
 pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, NewReport, REPORTS_PER_DAY, ReportOutcome};
-pub use resources::{EditError, ResourceRow, ResourceVersion, STARTER_AUTHOR};
+pub use resources::{EditError, ResourceRow, ResourceVersion, STARTER_AUTHOR, workflow_allows};
 pub use searches::{NewZeroResult, ZeroResultQuery, ZeroResultReport, ZeroResultSearch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use crate::{Store, StoreError, bump_counter, now_ms};
 
 mod workflow;
-pub use workflow::{EditError, ResourceRow, ResourceVersion};
+pub use workflow::{EditError, ResourceRow, ResourceVersion, allowed as workflow_allows};
 
 /// Bumped on every change the public can see, so that each node's search
 /// index can tell whether it is current.

@@ -26,6 +26,7 @@ const SECTIONS: &[Section] = &[
     Section { href: "/admin/candidatures", label: "Candidatures", roles: Editors::ROLES },
     Section { href: "/admin/appels", label: "Appels", roles: Editors::ROLES },
     Section { href: "/admin/revendications", label: "Revendications", roles: Editors::ROLES },
+    Section { href: "/admin/ressources", label: "Ressources", roles: Editors::ROLES },
     Section { href: "/admin/moderation", label: "Modération", roles: Moderators::ROLES },
     Section { href: "/admin/recherches", label: "Recherches sans résultat", roles: Editors::ROLES },
     Section { href: "/admin/couverture", label: "Couverture", roles: Team::ROLES },

@@ -204,3 +204,64 @@ async fn the_agenda_lists_coming_and_past_events_and_gives_their_calendars() {
     let (status, _, _) = get(&state, "/ressources/rgpd-et-ia-generative/calendrier.ics", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_editor_archives_a_resource_and_restores_an_old_version_and_the_public_site_follows() {
+    for (name, state, store) in apps().await {
+        let slug = "choisir-ses-reseaux-sociaux";
+        let (status, headers, _) = get(&state, "/admin/ressources", None).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}: signed out");
+        assert!(headers[axum::http::header::LOCATION].to_str().unwrap().starts_with("/connexion"), "{name}");
+
+        let (_, headers, _) = sign_in(&state, "editrice@exemple.fr", PASSWORD).await;
+        let cookie = cookie_of(&headers);
+        let (status, _, list) = get(&state, "/admin/ressources", Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(list.contains(&format!("href=\"/admin/ressources/{slug}\"")), "{name}");
+
+        let action = format!("/admin/ressources/{slug}/etat");
+        let (_, _, page) = get(&state, &format!("/admin/ressources/{slug}"), Some(&cookie)).await;
+        assert!(page.contains("Archiver (retirer du site)"), "{name}");
+        let token = token_in(&page, &action);
+        // A forged token changes nothing.
+        let (status, _, _) = post(&state, &action, "jeton=faux&to=archived".into(), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+        assert_eq!(get(&state, &format!("/ressources/{slug}"), None).await.0, StatusCode::OK, "{name}");
+
+        let (status, _, page) = post(&state, &action, format!("jeton={token}&to=archived"), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(page.contains("État de la ressource : Archivée."), "{name}");
+        assert_eq!(
+            get(&state, &format!("/ressources/{slug}"), None).await.0,
+            StatusCode::NOT_FOUND,
+            "{name}: off the site at once"
+        );
+        // A move the workflow does not allow is explained, not applied.
+        let (status, _, page) = post(&state, &action, format!("jeton={token}&to=published"), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(page.contains("pas possible depuis") && page.contains("« Archivée »"), "{name}");
+
+        // Back to draft, a new version, then restore the first one.
+        post(&state, &action, format!("jeton={token}&to=draft"), Some(&cookie)).await;
+        let mut content = store.resource_row(slug).await.unwrap().unwrap().content;
+        content.title = "Un titre changé".into();
+        store.save_resource(slug, 1, &content, "editrice@exemple.fr", "essai").await.unwrap();
+        let (_, _, page) = get(&state, &format!("/admin/ressources/{slug}"), Some(&cookie)).await;
+        assert!(page.contains("Titre : Un titre changé"), "{name}: the diff shows the change");
+        let restore = format!("/admin/ressources/{slug}/restaurer");
+        let token = token_in(&page, &restore);
+        let (status, _, page) = post(&state, &restore, format!("jeton={token}&version=1"), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(page.contains("La version 1 est redevenue la plus récente (version 3"), "{name}");
+        let token = token_in(&page, &action);
+        post(&state, &action, format!("jeton={token}&to=published"), Some(&cookie)).await;
+        let (status, _, public) = get(&state, &format!("/ressources/{slug}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(!public.contains("Un titre changé"), "{name}");
+        let audit: Vec<String> = store.audit_entries(100).await.unwrap().into_iter().map(|e| e.action).collect();
+        assert!(
+            audit.iter().any(|a| a == "resource.archived") && audit.iter().any(|a| a == "resource.published"),
+            "{name}"
+        );
+    }
+}

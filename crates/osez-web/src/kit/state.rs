@@ -60,6 +60,18 @@ pub struct Library {
 }
 
 impl Library {
+    /// The published resources of `store`, indexed off the async runtime.
+    pub async fn load(store: &Store) -> Result<Library, String> {
+        // Version first: a change made while reading is seen at the next check.
+        let version = store.resources_version().await.map_err(|e| e.to_string())?;
+        let resources = store.published_resources().await.map_err(|e| e.to_string())?;
+        let engine = tokio::task::spawn_blocking(move || ResourceEngine::new(resources))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        Ok(Library { engine, version })
+    }
+
     /// No resource (before the first load).
     pub fn empty() -> Self {
         Library { engine: ResourceEngine::new(Vec::new()).expect("an empty index builds"), version: -1 }

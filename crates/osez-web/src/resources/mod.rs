@@ -4,6 +4,7 @@
 
 mod agenda;
 pub(crate) mod api;
+mod editorial;
 mod feeds;
 pub(crate) mod pages;
 pub(crate) mod params;
@@ -12,7 +13,7 @@ pub(crate) mod views;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::kit::state::AppState;
 
@@ -23,6 +24,10 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/ressources/{slug}", get(pages::show))
         .route("/ressources/{slug}/calendrier.ics", get(agenda::one))
         .route("/agenda", get(agenda::page))
+        .route("/admin/ressources", get(editorial::list))
+        .route("/admin/ressources/{slug}", get(editorial::resource))
+        .route("/admin/ressources/{slug}/etat", post(editorial::change_status))
+        .route("/admin/ressources/{slug}/restaurer", post(editorial::restore))
         .route("/agenda.ics", get(agenda::feed))
         .route("/sitemap.xml", get(feeds::sitemap))
         .route("/api/v1/resources", get(api::resources))

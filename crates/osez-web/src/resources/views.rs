@@ -6,7 +6,7 @@ use osez_core::resource::{Cue, Resource, ResourceType, UseCase};
 use osez_search::ResourceHit;
 
 use crate::kit::format::{format_date_long, format_datetime_long};
-use crate::kit::page::{Base, PageLink};
+use crate::kit::page::{Base, Chrome, PageLink};
 
 /// A resource in a list.
 pub struct ResourceCard {
@@ -176,4 +176,66 @@ pub fn duration_label(minutes: u32) -> String {
         (h, 0) => format!("{h} h"),
         (h, m) => format!("{h} h {m:02}"),
     }
+}
+
+pub struct AdminRow {
+    pub url: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    /// A newer version than the one online waits.
+    pub pending: bool,
+    pub changed: String,
+    pub author: String,
+}
+
+#[derive(Template)]
+#[template(path = "resources/admin_list.html")]
+pub struct AdminListPage {
+    pub base: Base,
+    pub chrome: Chrome,
+    pub rows: Vec<AdminRow>,
+    /// (label, link, current)
+    pub filters: Vec<(&'static str, String, bool)>,
+    pub next: Option<String>,
+}
+
+pub struct MoveButton {
+    pub to: &'static str,
+    pub label: &'static str,
+    pub schedule: bool,
+}
+
+pub struct DiffLine {
+    pub added: bool,
+    pub text: String,
+}
+
+pub struct VersionView {
+    pub version: i64,
+    pub at: String,
+    pub author: String,
+    pub note: String,
+    pub live: bool,
+    pub changes: Vec<DiffLine>,
+}
+
+#[derive(Template)]
+#[template(path = "resources/admin_resource.html")]
+pub struct AdminResourcePage {
+    pub base: Base,
+    pub chrome: Chrome,
+    pub slug: String,
+    pub title: String,
+    pub status: &'static str,
+    pub public: bool,
+    pub publish_at: Option<String>,
+    pub moves: Vec<MoveButton>,
+    pub versions: Vec<VersionView>,
+    pub token_move: String,
+    pub token_restore: String,
+    /// For the date field's minimum (YYYY-MM-DD).
+    pub today: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
 }
