@@ -149,8 +149,8 @@ async fn retention(store: osez_store::Store, days: u32, audit_days: u32) {
     }
 }
 
-/// Publishes the scheduled resources whose time has come, every 30 s; a
-/// publication wakes the reload, which re-indexes the resources.
+/// Publishes the scheduled resources whose time has come, every 30 s, and
+/// re-indexes them on this node at once (other nodes follow the version).
 async fn publish_due(state: Arc<AppState>) {
     let Some(ready) = state.ready() else { return };
     let mut ticks = tokio::time::interval(Duration::from_secs(30));
@@ -160,7 +160,10 @@ async fn publish_due(state: Arc<AppState>) {
         match ready.store.publish_due_resources(osez_web::now_ms()).await {
             Ok(done) if !done.is_empty() => {
                 tracing::info!(count = done.len(), "scheduled resources published");
-                ready.directory_changed();
+                match open_library(&ready.store).await {
+                    Ok(library) => ready.replace_library(library),
+                    Err(e) => tracing::warn!(error = %e, "cannot re-index the resources; will try again"),
+                }
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "scheduled publication failed; will try again"),
