@@ -464,21 +464,6 @@ impl Engine {
             department[usize::from(places.department)] += 1;
             remote[usize::from(a.remote)] += 1;
         }
-        fn values<T: Copy>(
-            all: &[T],
-            counts: &[usize],
-            slug: fn(T) -> &'static str,
-            label: fn(T) -> &'static str,
-        ) -> Vec<FacetValue> {
-            let mut v: Vec<FacetValue> = all
-                .iter()
-                .zip(counts)
-                .filter(|(_, n)| **n > 0)
-                .map(|(&k, &count)| FacetValue { value: slug(k).into(), label: label(k).into(), count })
-                .collect();
-            v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-            v
-        }
         let geo = &*self.geo;
         let mut regions: Vec<FacetValue> = geo
             .regions
@@ -507,10 +492,10 @@ impl Engine {
             .collect();
         remote_values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         Facets {
-            kind: values(Kind::ALL, &kind, Kind::slug, Kind::label),
-            specialty: values(Specialty::ALL, &specialty, Specialty::slug, Specialty::label),
-            sector: values(Sector::ALL, &sector, Sector::slug, Sector::label),
-            structure_type: values(StructureType::ALL, &structure, StructureType::slug, StructureType::label),
+            kind: facet_values(Kind::ALL, &kind, Kind::slug, Kind::label),
+            specialty: facet_values(Specialty::ALL, &specialty, Specialty::slug, Specialty::label),
+            sector: facet_values(Sector::ALL, &sector, Sector::slug, Sector::label),
+            structure_type: facet_values(StructureType::ALL, &structure, StructureType::slug, StructureType::label),
             region: regions,
             department: departments,
             remote: remote_values,

@@ -20,7 +20,7 @@ use crate::collect::ScoreAll;
 use crate::index::{Vocabulary, pre_tokenized, reader};
 use crate::lexicon::Lexicon;
 use crate::query::{QueryWord, parse};
-use crate::results::{FacetValue, Relaxation};
+use crate::results::{FacetValue, Relaxation, facet_values};
 
 const TITLE_BOOST: f32 = 3.0;
 const TAGS_BOOST: f32 = 1.5;
@@ -358,24 +358,9 @@ impl ResourceEngine {
             kind[c.kind as usize] += 1;
             c.themes.iter().for_each(|&t| theme[t as usize] += 1);
         }
-        fn values<T: Copy>(
-            all: &[T],
-            counts: &[usize],
-            slug: fn(T) -> &'static str,
-            label: fn(T) -> &'static str,
-        ) -> Vec<FacetValue> {
-            let mut v: Vec<FacetValue> = all
-                .iter()
-                .zip(counts)
-                .filter(|(_, n)| **n > 0)
-                .map(|(&k, &count)| FacetValue { value: slug(k).into(), label: label(k).into(), count })
-                .collect();
-            v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-            v
-        }
         ResourceFacets {
-            kind: values(ResourceType::ALL, &kind, ResourceType::slug, ResourceType::label),
-            theme: values(Theme::ALL, &theme, Theme::slug, Theme::label),
+            kind: facet_values(ResourceType::ALL, &kind, ResourceType::slug, ResourceType::label),
+            theme: facet_values(Theme::ALL, &theme, Theme::slug, Theme::label),
         }
     }
 }

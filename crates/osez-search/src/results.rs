@@ -85,6 +85,24 @@ pub struct FacetValue {
     pub count: usize,
 }
 
+/// The values of a closed vocabulary that occur, with their counts
+/// (`counts` indexed like `all`), the most frequent first.
+pub(crate) fn facet_values<T: Copy>(
+    all: &[T],
+    counts: &[usize],
+    slug: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<FacetValue> {
+    let mut v: Vec<FacetValue> = all
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| **n > 0)
+        .map(|(&k, &count)| FacetValue { value: slug(k).into(), label: label(k).into(), count })
+        .collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    v
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Facets {
     pub kind: Vec<FacetValue>,
