@@ -587,6 +587,36 @@ async function liveTypingTest(base) {
   return problems;
 }
 
+async function editorPreviewTest(base, cookies) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const context = await newContext();
+  await context.addCookies(cookies);
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin);
+    const res = await page.goto(new URL('/admin/ressources/nouvelle', base).href);
+    if (!res || res.status() !== 200) return [`/admin/ressources/nouvelle answered ${res && res.status()}`];
+    if (await page.locator('#w').isVisible()) problems.push('the webinar part shows for an article');
+    await page.locator('#body').fill('## Une section\n\nDu **gras** et <b>du HTML</b>.');
+    try {
+      await page.locator('#apercu strong').first().waitFor({ state: 'attached', timeout: 10_000 });
+    } catch {
+      problems.push('the preview did not show the bold text within 10 s');
+    }
+    const told = (await page.locator('#apercu-problemes').textContent().catch(() => '')) || '';
+    if (!/HTML/.test(told)) problems.push(`the preview does not say that HTML is refused: ${JSON.stringify(told)}`);
+    if (await page.locator('#apercu b').count()) problems.push('raw HTML reached the preview');
+    await page.locator('#kind').selectOption('webinaire');
+    if (!(await page.locator('#w').isVisible())) problems.push('the webinar part stays hidden for a webinar');
+    if (!problems.length) log('# editor: live preview rendered, HTML refused, webinar fields follow the type');
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
 // ---------------------------------------------------------------- contact forms
 
 // The server refuses a contact form sent less than 3 s after it was shown.
@@ -1209,6 +1239,8 @@ async function main() {
     '/admin/moderation',
     '/admin/ressources',
     '/admin/ressources/webinaire-premiers-pas-avec-l-ia-generative',
+    '/admin/ressources/nouvelle',
+    '/admin/ressources/webinaire-premiers-pas-avec-l-ia-generative/modifier',
     '/admin/recherches',
     '/admin/couverture',
     '/admin/journal',
@@ -1220,6 +1252,10 @@ async function main() {
       return checkPage(base, p, { cookies, screenshotName: p === '/admin/couverture' ? 'coverage.png' : undefined });
     });
   }
+  await test('resource editor with JavaScript: the preview follows the Markdown typed, the webinar part shows only for a webinar, no CSP violation', async () => {
+    if (!cookies) return ['not signed in (see the sign-in test above)'];
+    return editorPreviewTest(base, cookies);
+  });
   await test('an organisation applies: French errors, then its account and applications page, all through axe', () =>
     applicationTest(base),
   );

@@ -114,3 +114,78 @@
   timer = setInterval(tick, 5000);
   tick();
 })();
+
+// The resource editor: a live preview of the Markdown body, rendered by the
+// server's own sanitising renderer (the same HTML the public page shows),
+// and only the part of the form that the chosen type uses. Without this
+// file the "Prévisualiser" button does the same in a round trip.
+(function () {
+  "use strict";
+  var form = document.getElementById("editeur");
+  if (!form || !window.fetch) return;
+  var body = document.getElementById("body");
+  var kind = document.getElementById("kind");
+  var pane = document.getElementById("apercu");
+  var problems = document.getElementById("apercu-problemes");
+  var timer = null;
+  var controller = null;
+
+  function showParts() {
+    Array.prototype.forEach.call(form.querySelectorAll(".kind-part"), function (part) {
+      part.hidden = part.getAttribute("data-kind") !== kind.value;
+    });
+  }
+
+  function list(items) {
+    var ul = document.createElement("ul");
+    items.forEach(function (text) {
+      var li = document.createElement("li");
+      li.textContent = text;
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
+  function preview() {
+    if (controller) controller.abort();
+    controller = new AbortController();
+    var data = new URLSearchParams();
+    data.set("jeton", form.getAttribute("data-apercu-jeton"));
+    data.set("kind", kind.value);
+    data.set("body", body.value);
+    fetch(form.getAttribute("data-apercu"), {
+      method: "POST",
+      body: data,
+      signal: controller.signal,
+      headers: { Accept: "application/json" },
+      credentials: "same-origin"
+    })
+      .then(function (r) { return r.json(); })
+      .then(function (answer) {
+        problems.innerHTML = "";
+        if (answer.error) {
+          problems.appendChild(list([answer.error.message]));
+          return;
+        }
+        // Sanitised by the server (ammonia): safe to insert as it is.
+        pane.innerHTML = answer.html;
+        if (answer.problems.length) {
+          problems.className = "notice error";
+          problems.appendChild(list(answer.problems));
+        } else {
+          problems.className = "";
+        }
+      })
+      .catch(function () { /* aborted or offline: the button still works */ });
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(preview, 300);
+  }
+
+  body.addEventListener("input", schedule);
+  kind.addEventListener("change", function () { showParts(); schedule(); });
+  showParts();
+  if (body.value) preview();
+})();

@@ -169,6 +169,20 @@ fn check_line(field: &'static str, name: &str, value: &str, max: usize, out: &mu
     }
 }
 
+/// A body rendered for a resource of `kind` (none when it is too long to
+/// render), with what is wrong with it: what the editor's preview shows.
+pub fn render_body(kind: ResourceType, body: &str) -> (Option<markdown::Rendered>, Vec<String>) {
+    if body.len() > BODY_MAX {
+        return (None, vec![format!("Le texte dépasse {} Ko.", BODY_MAX / 1000)]);
+    }
+    let mut rendered = markdown::render(body);
+    let mut problems = std::mem::take(&mut rendered.problems);
+    if kind == ResourceType::Dossier && rendered.sections.len() < DOSSIER_MIN_SECTIONS {
+        problems.push(format!("Un dossier pratique compte au moins {DOSSIER_MIN_SECTIONS} sections (titres « ## »)."));
+    }
+    (Some(rendered), problems)
+}
+
 impl Content {
     /// Every mistake of this version at once, in French; empty when it can
     /// be saved.
@@ -179,18 +193,8 @@ impl Content {
         if self.themes.is_empty() {
             out.push(problem("themes", "Choisissez au moins un thème."));
         }
-        if self.body.len() > BODY_MAX {
-            out.push(problem("body", format!("Le texte dépasse {} Ko.", BODY_MAX / 1000)));
-        } else {
-            let rendered = markdown::render(&self.body);
-            out.extend(rendered.problems.into_iter().map(|m| problem("body", m)));
-            if self.kind == ResourceType::Dossier && rendered.sections.len() < DOSSIER_MIN_SECTIONS {
-                out.push(problem(
-                    "body",
-                    format!("Un dossier pratique compte au moins {DOSSIER_MIN_SECTIONS} sections (titres « ## »)."),
-                ));
-            }
-        }
+        let (_, body_problems) = render_body(self.kind, &self.body);
+        out.extend(body_problems.into_iter().map(|m| problem("body", m)));
         match (&self.use_case, self.kind) {
             (Some(u), ResourceType::CasUsage) => {
                 for (field, name, value) in [

@@ -176,6 +176,37 @@ pub fn parse_vtt(input: &str) -> Result<Vec<Cue>, VttError> {
     Ok(cues)
 }
 
+fn write_timestamp(out: &mut String, ms: u64) {
+    use std::fmt::Write;
+    let s = ms / 1000;
+    let _ = write!(out, "{:02}:{:02}:{:02}.{:03}", s / 3600, s / 60 % 60, s % 60, ms % 1000);
+}
+
+/// Writes cues back as WebVTT, voices as `<v Name>`: what the player's
+/// captions track and the editor's form show. `parse_vtt(&to_vtt(c)) == c`.
+pub fn to_vtt(cues: &[Cue]) -> String {
+    let mut out = String::from("WEBVTT\n");
+    for c in cues {
+        out.push('\n');
+        write_timestamp(&mut out, c.start_ms);
+        out.push_str(" --> ");
+        write_timestamp(&mut out, c.end_ms);
+        out.push('\n');
+        let text = c.text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        match &c.speaker {
+            Some(name) => {
+                let name = name.replace(['<', '>', '&'], " ");
+                out.push_str(&format!("<v {}>{text}</v>\n", name.trim()));
+            }
+            None => {
+                out.push_str(&text);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +233,14 @@ mod tests {
         assert_eq!(parse_vtt("WEBVTT\n\n00:00:09.000 --> 00:00:06.000\nx\n"), Err(VttError::Backwards { line: 3 }));
         assert_eq!(parse_vtt("WEBVTT\n"), Err(VttError::Empty));
         assert!(VttError::NoHeader.to_string().contains("WebVTT"));
+    }
+
+    #[test]
+    fn writes_back_what_it_reads() {
+        let vtt = "WEBVTT\n\n00:00:05.000 --> 00:00:11.500\n<v Claire Martin>Bonjour &amp; <b>bienvenue</b> : 1 < 2.</v>\n\n1:02:03.004 --> 1:02:04.000\nSans voix.\n";
+        let cues = parse_vtt(vtt).unwrap();
+        let written = to_vtt(&cues);
+        assert!(written.starts_with("WEBVTT\n\n00:00:05.000 --> 00:00:11.500\n<v Claire Martin>"), "{written}");
+        assert_eq!(parse_vtt(&written).unwrap(), cues);
     }
 }

@@ -88,7 +88,11 @@ pub async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: 
     let limits = &state.limits;
     limits.note_peer(req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0));
     let path = req.uri().path();
-    let limiter = if !is_safe(req.method()) {
+    let limiter = if path == "/admin/ressources/apercu" {
+        // The editor's live preview posts as the editor types: limited like
+        // a search, not like a form sent.
+        limits.search.as_ref()
+    } else if !is_safe(req.method()) {
         limits.forms.as_ref()
     } else if path.starts_with("/api/v1/")
         || matches!(path, "/recherche" | "/ressources" | "/altcha/defi" | "/sitemap.xml" | "/ressources/flux.atom")

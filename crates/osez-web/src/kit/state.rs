@@ -146,6 +146,9 @@ pub struct AppState {
     pub(crate) passwords: PasswordWork,
     /// Making and checking proof-of-work challenges (PBKDF2).
     pub(crate) challenges: CpuPool,
+    /// Rendering and checking editors' Markdown documents (a body is up to
+    /// 200 KB).
+    pub(crate) documents: CpuPool,
     /// Wakes the mail worker when a mail was just written.
     pub mail_wake: Arc<tokio::sync::Notify>,
     ready: OnceLock<Ready>,
@@ -156,6 +159,7 @@ impl AppState {
         let limits = Limits::new(&config);
         let passwords = PasswordWork::new(config.cpu_workers);
         let challenges = CpuPool::new(config.cpu_workers);
+        let documents = CpuPool::new(config.cpu_workers);
         Arc::new(AppState {
             geo,
             config,
@@ -163,6 +167,7 @@ impl AppState {
             failures: Failures::default(),
             passwords,
             challenges,
+            documents,
             mail_wake: Default::default(),
             ready: OnceLock::new(),
         })

@@ -1,7 +1,7 @@
 //! The editors' side of the resource centre: every resource with its
 //! state, and one resource's history (versions, what each changed,
-//! restore) and workflow moves. Writing and editing a version comes next
-//! (see the notes).
+//! restore) and workflow moves. Writing a version is the editor's
+//! (`editor.rs`).
 
 use std::sync::Arc;
 
@@ -137,8 +137,19 @@ pub async fn resource(
     State(state): State<Arc<AppState>>,
     current: Guard<Editors>,
     Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    resource_page(&state, &current, &slug, None, None).await
+    // After the editor's form (post, then redirect here).
+    let notice = match RawParams::from_query(query.as_deref()).get("fait") {
+        Some("creee") => {
+            Some("La ressource est créée, en brouillon : envoyez-la en relecture ou publiez-la.".to_string())
+        }
+        Some("enregistree") => {
+            Some("La nouvelle version est enregistrée, en brouillon : publiez-la pour la mettre en ligne.".to_string())
+        }
+        _ => None,
+    };
+    resource_page(&state, &current, &slug, notice, None).await
 }
 
 /// After a change the public sees: this node re-indexes now; the others
@@ -151,8 +162,12 @@ async fn reindex(state: &AppState) {
     }
 }
 
+pub(crate) fn refused_with(state: &AppState, status: StatusCode, title: &'static str, message: String) -> Response {
+    no_store(render(status, &ErrorPage { title, message, base: state.base() }))
+}
+
 fn refused(state: &AppState, title: &'static str, message: String) -> Response {
-    no_store(render(StatusCode::UNPROCESSABLE_ENTITY, &ErrorPage { title, message, base: state.base() }))
+    refused_with(state, StatusCode::UNPROCESSABLE_ENTITY, title, message)
 }
 
 pub async fn change_status(

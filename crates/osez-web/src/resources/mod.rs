@@ -4,6 +4,8 @@
 
 mod agenda;
 pub(crate) mod api;
+mod draft;
+mod editor;
 mod editorial;
 mod feeds;
 pub(crate) mod pages;
@@ -13,6 +15,7 @@ pub(crate) mod views;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::kit::state::AppState;
@@ -25,7 +28,13 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/ressources/{slug}/calendrier.ics", get(agenda::one))
         .route("/agenda", get(agenda::page))
         .route("/admin/ressources", get(editorial::list))
+        .route(editor::NEW, get(editor::new_form).post(editor::create).layer(DefaultBodyLimit::max(editor::FORM_LIMIT)))
+        .route(editor::PREVIEW, post(editor::preview).layer(DefaultBodyLimit::max(editor::FORM_LIMIT)))
         .route("/admin/ressources/{slug}", get(editorial::resource))
+        .route(
+            "/admin/ressources/{slug}/modifier",
+            get(editor::edit_form).post(editor::save).layer(DefaultBodyLimit::max(editor::FORM_LIMIT)),
+        )
         .route("/admin/ressources/{slug}/etat", post(editorial::change_status))
         .route("/admin/ressources/{slug}/restaurer", post(editorial::restore))
         .route("/agenda.ics", get(agenda::feed))

@@ -239,3 +239,57 @@ pub struct AdminResourcePage {
     pub notice: Option<String>,
     pub error: Option<String>,
 }
+
+/// A choice of a select or a checkbox group.
+pub struct Choice {
+    pub slug: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+impl Choice {
+    pub fn list(all: impl Iterator<Item = (&'static str, &'static str)>, chosen: &[String]) -> Vec<Choice> {
+        all.map(|(slug, label)| Choice { slug, label, checked: chosen.iter().any(|c| c == slug) }).collect()
+    }
+}
+
+/// One mistake, on the control that holds it.
+pub struct FieldError {
+    pub id: &'static str,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "resources/admin_edit.html")]
+pub struct EditPage {
+    pub base: Base,
+    pub chrome: Chrome,
+    pub heading: String,
+    /// Where the form posts.
+    pub action: String,
+    pub token: String,
+    pub preview_token: String,
+    /// `Some(slug)` when editing an existing resource.
+    pub slug: Option<String>,
+    pub form: crate::resources::draft::Draft,
+    pub kinds: Vec<Choice>,
+    pub themes: Vec<Choice>,
+    pub specialties: Vec<Choice>,
+    pub sectors: Vec<Choice>,
+    pub errors: Vec<FieldError>,
+    /// The body rendered (sanitised), when the editor asked to see it.
+    pub preview: Option<String>,
+    pub error: Option<String>,
+}
+
+impl EditPage {
+    /// Every message on the control `id`, as one text.
+    pub fn error_text(&self, id: &str) -> Option<String> {
+        let messages: Vec<&str> = self.errors.iter().filter(|e| e.id == id).map(|e| e.message.as_str()).collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
+    }
+
+    pub fn has_error(&self, id: &str) -> bool {
+        self.errors.iter().any(|e| e.id == id)
+    }
+}
