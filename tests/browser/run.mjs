@@ -22,7 +22,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -614,6 +614,74 @@ async function editorPreviewTest(base, cookies) {
   } finally {
     await context.close();
   }
+  return problems;
+}
+
+// A real short video, made here by Debian's ffmpeg (VP8 in WebM, which
+// Chromium plays without proprietary codecs), and captions whose lines
+// fall inside it.
+async function makeReplay() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'osez-replay-'));
+  const video = path.join(dir, 'rediffusion.webm');
+  const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=duration=8:size=160x90:rate=10',
+    '-c:v', 'libvpx', '-b:v', '150k', '-an', video], { encoding: 'utf8', timeout: 60_000 });
+  if (made.error || made.status !== 0) {
+    throw new Error(`ffmpeg could not make the test video (install Debian's ffmpeg): ${made.error ? made.error.message : made.stderr}`);
+  }
+  const captions = path.join(dir, 'sous-titres.vtt');
+  await writeFile(captions, 'WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Claire Martin>Bonjour et bienvenue.\n\n00:00:05.000 --> 00:00:07.000\n<v Claire Martin>Passons aux avis clients.\n');
+  return { dir, video, captions };
+}
+
+async function replayTest(base, cookies) {
+  const slug = 'webinaire-ia-et-relation-client';
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const { dir, video, captions } = await makeReplay();
+  const context = await newContext();
+  await context.addCookies(cookies);
+  try {
+    const page = await context.newPage();
+    const admin = new URL(`/admin/ressources/${slug}`, base).href;
+    for (const [file, label] of [[video, 'Rediffusion du webinaire'], [captions, '']]) {
+      await page.goto(admin);
+      if (label) await page.locator('#label').fill(label);
+      await page.locator('#file').setInputFiles(file);
+      await Promise.all([page.waitForLoadState('load'), page.locator('#envoi-fichier button[type=submit]').click()]);
+      const notice = (await page.locator('.notice.success, .notice.error').first().textContent().catch(() => '')) || '';
+      if (!/fichiers sont à jour/.test(notice)) problems.push(`uploading ${path.basename(file)}: ${JSON.stringify(notice.trim())}`);
+    }
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Publier maintenant' }).click()]);
+
+    const ranges = [];
+    page.on('response', (r) => { if (r.url().includes('/fichiers/') && r.status() === 206) ranges.push(r.headers()['content-range']); });
+    const watched = watch(page, baseOrigin);
+    await page.goto(new URL(`/ressources/${slug}#t-5`, base).href);
+    const player = page.locator('video#lecteur');
+    if (!(await player.count())) return [...problems, 'no player on the public page'];
+    const at = () => player.evaluate((v) => v.currentTime);
+    try {
+      await page.waitForFunction(() => Math.abs(document.getElementById('lecteur').currentTime - 5) < 0.5, null, { timeout: 15_000 });
+    } catch {
+      problems.push(`arriving at #t-5 left the video at ${await at()} s`);
+    }
+    const tracks = await player.evaluate((v) => Array.from(v.textTracks).map((t) => `${t.kind}/${t.language}`));
+    if (!tracks.includes('captions/fr')) problems.push(`captions track: ${JSON.stringify(tracks)}`);
+    await page.locator('a.seek[data-t="1"]').click();
+    try {
+      await page.waitForFunction(() => Math.abs(document.getElementById('lecteur').currentTime - 1) < 0.9, null, { timeout: 15_000 });
+    } catch {
+      problems.push(`a click on the 0:01 line left the video at ${await at()} s`);
+    }
+    if (!ranges.length) problems.push('the browser got no 206 answer for the video');
+    const duration = await player.evaluate((v) => v.duration);
+    if (!problems.length) log(`# replay: ${duration.toFixed(1)} s video played from the page, ranges ${JSON.stringify(ranges.slice(0, 2))}, seeks to 5 s and 1 s`);
+    problems.push(...watched.filter((w) => !/net::ERR_ABORTED/.test(w)));
+  } finally {
+    await context.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  problems.push(...(await checkPage(base, `/ressources/${slug}`)));
   return problems;
 }
 
@@ -1255,6 +1323,10 @@ async function main() {
   await test('resource editor with JavaScript: the preview follows the Markdown typed, the webinar part shows only for a webinar, no CSP violation', async () => {
     if (!cookies) return ['not signed in (see the sign-in test above)'];
     return editorPreviewTest(base, cookies);
+  });
+  await test('a replay made by ffmpeg: uploaded with its captions, published, played in the page; range requests; #t-5 and a transcript line seek the video; axe', async () => {
+    if (!cookies) return ['not signed in (see the sign-in test above)'];
+    return replayTest(base, cookies);
   });
   await test('an organisation applies: French errors, then its account and applications page, all through axe', () =>
     applicationTest(base),

@@ -112,6 +112,13 @@ enum Command {
         /// Days the audit log keeps an entry (sign-ins, changes, decisions) before deleting it.
         #[arg(long, env = "OSEZ_AUDIT_RETENTION_DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..))]
         audit_retention_days: u32,
+        /// Directory of the resources' attachments (slides, replays, images); share it between the
+        /// nodes when there are several. Default: `fichiers` in the data directory.
+        #[arg(long, env = "OSEZ_FILES_DIR")]
+        files_dir: Option<PathBuf>,
+        /// Largest replay video an editor may upload, in MiB.
+        #[arg(long, env = "OSEZ_MAX_VIDEO_MB", default_value_t = osez_web::defaults::MAX_VIDEO_MB, value_parser = clap::value_parser!(u64).range(1..=1900))]
+        max_video_mb: u64,
         #[command(flatten)]
         contact: ContactArgs,
     },
@@ -227,6 +234,8 @@ fn main() -> ExitCode {
                 public_url,
                 reload_secs,
                 audit_retention_days,
+                files_dir,
+                max_video_mb,
                 contact,
             } => {
                 let trusted_proxy_header = match trusted_proxy_header.as_deref().map(str::parse) {
@@ -253,6 +262,8 @@ fn main() -> ExitCode {
                     min_fill_secs: contact.min_fill_secs,
                     retention_days: contact.retention_days,
                     cpu_workers: None,
+                    files_dir: Some(files_dir.unwrap_or_else(|| data.data_dir.join("fichiers"))),
+                    max_video_mb,
                 };
                 serve::run(serve::ServeConfig {
                     data,

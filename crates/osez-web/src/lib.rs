@@ -52,6 +52,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(directory::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .merge(resources::upload_routes(&state))
         // Outermost last: headers go on every answer, refusals included.
         .layer(middleware::from_fn(kit::security::refuse_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), kit::security::rate_limit))

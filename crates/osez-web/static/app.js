@@ -189,3 +189,35 @@
   showParts();
   if (body.value) preview();
 })();
+
+// The replay: a transcript line places the video at its moment (without
+// this file, the line's link opens the video there: a media fragment), and
+// a search hit's link (#t-754) does the same on arrival.
+(function () {
+  "use strict";
+  var video = document.getElementById("lecteur");
+  if (!video) return;
+
+  function seek(seconds, play) {
+    var go = function () {
+      video.currentTime = seconds;
+      if (play) video.play().catch(function () { /* autoplay refused: the controls remain */ });
+    };
+    if (video.readyState >= 1) go();
+    else video.addEventListener("loadedmetadata", go, { once: true });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("a.seek[data-t]"), function (link) {
+    link.addEventListener("click", function (e) {
+      e.preventDefault();
+      seek(Number(link.getAttribute("data-t")), true);
+      video.focus();
+    });
+  });
+
+  var m = /^#t-(\d+)$/.exec(location.hash);
+  if (m) {
+    if (video.preload === "none") video.preload = "metadata";
+    seek(Number(m[1]), false);
+  }
+})();

@@ -298,8 +298,9 @@ fn routes() -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for file in rust_files(&src()) {
         let code = without_comments(&code_of(&file));
-        for (i, _) in code.match_indices(".route(\"") {
-            let rest = &code[i + 8..];
+        for (i, _) in code.match_indices(".route(") {
+            // The path may sit on the next line, where rustfmt put it.
+            let Some(rest) = code[i + 7..].trim_start().strip_prefix('"') else { continue };
             let path = &rest[..rest.find('"').unwrap()];
             let call = &rest[..rest.find("))\n").map_or(rest.len(), |e| e + 1)];
             for method in ["get", "post", "put", "patch", "delete"] {

@@ -37,6 +37,9 @@ pub fn as_text(c: &Content) -> String {
             w.capacity
         ));
     }
+    for a in &c.attachments {
+        s.push_str(&format!("Fichier : {} ({})\n", a.label, a.format_and_size()));
+    }
     s.push('\n');
     s.push_str(&c.body);
     if !s.ends_with('\n') {

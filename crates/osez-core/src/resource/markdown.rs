@@ -50,6 +50,7 @@ pub fn render(markdown: &str) -> Rendered {
     let mut raw_html = false;
     let mut h1 = false;
     let mut bad_link = false;
+    let mut external_image = false;
 
     // Headings: give h2 and h3 an id from their text; collect the h2.
     let mut i = 0;
@@ -96,7 +97,12 @@ pub fn render(markdown: &str) -> Rendered {
                 raw_html = true;
                 continue;
             }
-            Event::Start(Tag::Image { .. }) => image_alt = Some(String::new()),
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                // Nothing is loaded from another site: images are the
+                // resource's own files.
+                external_image |= !dest_url.starts_with('/') || dest_url.starts_with("//");
+                image_alt = Some(String::new());
+            }
             Event::End(TagEnd::Image) => {
                 let alt = image_alt.take().unwrap_or_default();
                 images_without_alt += usize::from(alt.trim().is_empty());
@@ -140,6 +146,12 @@ pub fn render(markdown: &str) -> Rendered {
         problems.push(format!(
             "{images_without_alt} image(s) sans texte alternatif : écrivez-le entre les crochets, ![description de l'image](adresse)."
         ));
+    }
+    if external_image {
+        problems.push(
+            "Une image doit être un fichier joint à la ressource (adresse commençant par « /ressources/ ») : rien n'est chargé depuis un autre site."
+                .into(),
+        );
     }
     if bad_link {
         problems.push(
@@ -200,6 +212,14 @@ mod tests {
         assert!(r.html.contains(r#"<h2 id="section-le-besoin">"#), "{}", r.html);
         assert!(r.html.contains(r#"<h3 id="section-detail">"#), "{}", r.html);
         assert!(r.problems.is_empty());
+    }
+
+    #[test]
+    fn images_come_from_the_resource_itself() {
+        let r = render("![Logo](https://cdn.example.com/logo.png) ![Plan](//cdn.example.com/p.png)");
+        assert!(r.problems.iter().any(|p| p.contains("fichier joint")), "{:?}", r.problems);
+        let r = render("![Le schéma](/ressources/x/fichiers/ab.png)");
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! indexes the published ones. [`Content::check`] says, in French, every
 //! mistake of an edited version at once.
 
+pub mod attachment;
 pub mod diff;
 pub mod markdown;
 pub mod starter;
@@ -120,6 +121,9 @@ pub struct Content {
     /// A webinar's transcript, from its captions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transcript: Vec<Cue>,
+    /// Slides, replay, images: named by content, stored apart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<attachment::Attachment>,
 }
 
 /// A published resource, as the public sees it.
@@ -248,7 +252,40 @@ impl Content {
             (Some(_), _) => out.push(problem("webinar", "Seul un webinaire a une date et des intervenants.")),
             (None, _) => {}
         }
+        self.check_attachments(&mut out);
         out
+    }
+
+    fn check_attachments(&self, out: &mut Vec<Problem>) {
+        use attachment::{LABEL_MAX, MAX_FILES};
+        if self.attachments.len() > MAX_FILES {
+            out.push(problem("attachments", format!("Une ressource a au plus {MAX_FILES} fichiers.")));
+        }
+        let videos = self.attachments.iter().filter(|a| a.kind.is_video()).count();
+        if videos > 0 && self.kind != ResourceType::Webinaire {
+            out.push(problem("attachments", "Seul un webinaire a une vidéo (sa rediffusion)."));
+        }
+        if videos > 1 {
+            out.push(problem(
+                "attachments",
+                "Un webinaire a une seule vidéo : retirez l'ancienne avant d'en joindre une autre.",
+            ));
+        }
+        for a in &self.attachments {
+            let label = a.label.trim();
+            if label.is_empty() || label.chars().count() > LABEL_MAX || has_markup(label) {
+                out.push(problem(
+                    "attachments",
+                    format!("L'intitulé d'un fichier tient en 1 à {LABEL_MAX} caractères, sans HTML."),
+                ));
+                break;
+            }
+        }
+    }
+
+    /// The video of the replay, if any.
+    pub fn video(&self) -> Option<&attachment::Attachment> {
+        self.attachments.iter().find(|a| a.kind.is_video())
     }
 
     /// The text the search engine indexes besides the title: summary, body
@@ -344,6 +381,7 @@ mod tests {
             use_case: None,
             webinar: None,
             transcript: vec![],
+            attachments: vec![],
         }
     }
 

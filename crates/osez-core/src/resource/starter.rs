@@ -154,6 +154,7 @@ pub fn read(file: &File, now_ms: i64) -> Result<Resource, StarterError> {
         use_case: fm.use_case,
         webinar,
         transcript,
+        attachments: Vec::new(),
     };
     Ok(Resource { slug: slug.to_string(), content, published_at, updated_at, is_demo: fm.demo })
 }

@@ -15,6 +15,8 @@ pub mod defaults {
     pub const RETENTION_DAYS: u32 = 365;
     /// The domain of the default sender, `ne-pas-repondre@osez.invalid`.
     pub const MAIL_DOMAIN: &str = "osez.invalid";
+    /// Largest replay video, in MiB.
+    pub const MAX_VIDEO_MB: u64 = 1024;
 }
 
 /// Settings of the web layer, passed in (never global).
@@ -57,6 +59,11 @@ pub struct WebConfig {
     /// Jobs of each CPU-heavy pool (password hashes; proof-of-work
     /// challenges) that run at once; `None`: one per core.
     pub cpu_workers: Option<usize>,
+    /// Where the resources' attachments are stored (shared by the nodes
+    /// when there are several); `None`: uploads are refused.
+    pub files_dir: Option<std::path::PathBuf>,
+    /// Largest replay video, in MiB.
+    pub max_video_mb: u64,
 }
 
 impl Default for WebConfig {
@@ -77,6 +84,8 @@ impl Default for WebConfig {
             min_fill_secs: defaults::MIN_FILL_SECS,
             retention_days: defaults::RETENTION_DAYS,
             cpu_workers: None,
+            files_dir: None,
+            max_video_mb: defaults::MAX_VIDEO_MB,
         }
     }
 }

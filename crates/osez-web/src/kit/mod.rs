@@ -9,6 +9,7 @@ pub(crate) mod challenge;
 pub(crate) mod config;
 pub(crate) mod csv_export;
 pub(crate) mod error;
+pub(crate) mod files;
 pub(crate) mod format;
 pub(crate) mod forms;
 pub(crate) mod guard;

@@ -149,6 +149,11 @@ pub struct AppState {
     /// Rendering and checking editors' Markdown documents (a body is up to
     /// 200 KB).
     pub(crate) documents: CpuPool,
+    /// The attachments' directory, when one is configured.
+    pub(crate) files: Option<crate::kit::files::Files>,
+    /// Uploads that may stream at once (editors only; each holds a disk
+    /// write and a hash).
+    pub(crate) uploads: tokio::sync::Semaphore,
     /// Wakes the mail worker when a mail was just written.
     pub mail_wake: Arc<tokio::sync::Notify>,
     ready: OnceLock<Ready>,
@@ -160,6 +165,14 @@ impl AppState {
         let passwords = PasswordWork::new(config.cpu_workers);
         let challenges = CpuPool::new(config.cpu_workers);
         let documents = CpuPool::new(config.cpu_workers);
+        let files = config
+            .files_dir
+            .clone()
+            .map(|dir| crate::kit::files::Files::new(dir, config.max_video_mb.saturating_mul(1024 * 1024)));
+        if let Some(f) = &files {
+            // What crashed uploads left: a directory listing, once, at start.
+            f.sweep();
+        }
         Arc::new(AppState {
             geo,
             config,
@@ -168,6 +181,8 @@ impl AppState {
             passwords,
             challenges,
             documents,
+            files,
+            uploads: tokio::sync::Semaphore::new(2),
             mail_wake: Default::default(),
             ready: OnceLock::new(),
         })

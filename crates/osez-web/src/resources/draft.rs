@@ -245,6 +245,7 @@ impl Draft {
             use_case,
             webinar,
             transcript,
+            attachments: Vec::new(),
         };
         problems.extend(content.check());
         if problems.is_empty() { Ok(content) } else { Err(problems) }

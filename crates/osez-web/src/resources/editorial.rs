@@ -22,7 +22,7 @@ use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::{AppState, Library};
 use crate::kit::tokens::form_token;
 use crate::menu::chrome;
-use crate::resources::views::{AdminListPage, AdminResourcePage, AdminRow, DiffLine, MoveButton, VersionView};
+use crate::resources::views::{AdminListPage, AdminResourcePage, AdminRow, DiffLine, FileRow, MoveButton, VersionView};
 
 const LIST: &str = "/admin/ressources";
 const PER_PAGE: i64 = 50;
@@ -75,7 +75,7 @@ fn action(slug: &str, what: &str) -> String {
     format!("{LIST}/{slug}/{what}")
 }
 
-async fn resource_page(
+pub(crate) async fn resource_page(
     state: &AppState,
     current: &CurrentUser,
     slug: &str,
@@ -126,6 +126,25 @@ async fn resource_page(
         versions: views,
         token_move: token("etat"),
         token_restore: token("restaurer"),
+        token_upload: token("fichiers"),
+        token_remove: token("fichiers/retirer"),
+        head: row.head,
+        files: row
+            .content
+            .attachments
+            .iter()
+            .map(|a| FileRow {
+                id: a.id.clone(),
+                label: a.label.clone(),
+                format_size: a.format_and_size(),
+                url: format!("{LIST}/{}/fichiers/{}.{}", row.slug, a.id, a.kind.extension()),
+                public_url: format!("/ressources/{}/fichiers/{}.{}", row.slug, a.id, a.kind.extension()),
+                is_image: a.kind.is_image(),
+            })
+            .collect(),
+        cues: row.content.transcript.len(),
+        is_webinar: row.content.kind == osez_core::resource::ResourceType::Webinaire,
+        upload_limits: state.files.as_ref().map(|f| f.limits_text()),
         today: today().to_string(),
         notice,
         error,
@@ -144,6 +163,10 @@ pub async fn resource(
         Some("creee") => {
             Some("La ressource est créée, en brouillon : envoyez-la en relecture ou publiez-la.".to_string())
         }
+        Some("fichiers") => Some(
+            "Les fichiers sont à jour dans une nouvelle version, en brouillon : publiez-la pour la mettre en ligne."
+                .to_string(),
+        ),
         Some("enregistree") => {
             Some("La nouvelle version est enregistrée, en brouillon : publiez-la pour la mettre en ligne.".to_string())
         }

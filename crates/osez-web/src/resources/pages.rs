@@ -17,8 +17,8 @@ use crate::kit::state::{AppState, Directory, Library};
 use crate::kit::tokens::now_ms;
 use crate::resources::params::{MAX_PAGE, MAX_QUERY_CHARS, run_resource_search};
 use crate::resources::views::{
-    ActiveFilter, AdviserLink, CueView, FilterLink, FilterSection, IndexPage, ResourceCard, ResourceSide, ShowPage,
-    WebinarView, duration_label, moment_anchor,
+    ActiveFilter, AdviserLink, CueView, Download, FilterLink, FilterSection, IndexPage, Player, ResourceCard,
+    ResourceSide, ShowPage, WebinarView, duration_label, file_url, moment_anchor,
 };
 
 const PATH: &str = "/ressources";
@@ -187,6 +187,7 @@ pub async fn show(State(state): State<Arc<AppState>>, Path(slug): Path<String>) 
         .iter()
         .map(|cue| CueView {
             anchor: moment_anchor(cue),
+            start_s: cue.start_s(),
             clock: cue.clock(),
             speaker: cue.speaker.clone(),
             text: cue.text.clone(),
@@ -208,6 +209,18 @@ pub async fn show(State(state): State<Arc<AppState>>, Path(slug): Path<String>) 
         use_case: c.use_case.as_ref(),
         webinar,
         transcript,
+        player: c.video().map(|v| Player {
+            src: file_url(&r.slug, v),
+            mime: v.kind.mime(),
+            captions: (!c.transcript.is_empty()).then(|| format!("/ressources/{}/sous-titres.vtt", r.slug)),
+            format_size: v.format_and_size(),
+        }),
+        downloads: c
+            .attachments
+            .iter()
+            .filter(|a| !a.kind.is_image())
+            .map(|a| Download { url: file_url(&r.slug, a), label: a.label.clone(), format_size: a.format_and_size() })
+            .collect(),
         related: related(&library, r, 3).into_iter().map(|o| ResourceCard::new(o, None)).collect(),
         advisers,
         more_advisers,

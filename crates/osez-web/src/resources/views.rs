@@ -1,6 +1,7 @@
 //! What the resource pages show, ready for their templates.
 
 use askama::Template;
+use osez_core::resource::attachment::Attachment;
 use osez_core::resource::markdown::Section;
 use osez_core::resource::{Cue, Resource, ResourceType, UseCase};
 use osez_search::ResourceHit;
@@ -33,6 +34,11 @@ pub struct MomentView {
 /// The anchor of a transcript line on the resource page.
 pub fn moment_anchor(cue: &Cue) -> String {
     format!("t-{}", cue.start_s())
+}
+
+/// The public address of a file of a published resource.
+pub fn file_url(slug: &str, a: &Attachment) -> String {
+    format!("/ressources/{slug}/fichiers/{}.{}", a.id, a.kind.extension())
 }
 
 pub fn moment_url(r: &Resource, cue: &Cue) -> String {
@@ -126,8 +132,25 @@ pub struct WebinarView {
     pub upcoming: bool,
 }
 
+/// The replay: a video served by Osez, its captions track from the
+/// transcript.
+pub struct Player {
+    pub src: String,
+    pub mime: &'static str,
+    pub captions: Option<String>,
+    pub format_size: String,
+}
+
+pub struct Download {
+    pub url: String,
+    pub label: String,
+    pub format_size: String,
+}
+
 pub struct CueView {
     pub anchor: String,
+    /// Seconds from the start, for the player.
+    pub start_s: u64,
     pub clock: String,
     pub speaker: Option<String>,
     pub text: String,
@@ -157,6 +180,10 @@ pub struct ShowPage<'a> {
     pub use_case: Option<&'a UseCase>,
     pub webinar: Option<WebinarView>,
     pub transcript: Vec<CueView>,
+    /// The replay, played in the page.
+    pub player: Option<Player>,
+    /// Files to download, with their format and size.
+    pub downloads: Vec<Download>,
     pub related: Vec<ResourceCard>,
     pub advisers: Vec<AdviserLink>,
     /// The directory search for the resource's first specialty.
@@ -211,6 +238,18 @@ pub struct DiffLine {
     pub text: String,
 }
 
+/// A file of a resource, as a page lists it.
+pub struct FileRow {
+    pub id: String,
+    pub label: String,
+    /// "PDF, 1,2 Mo".
+    pub format_size: String,
+    pub url: String,
+    /// Its address once published.
+    pub public_url: String,
+    pub is_image: bool,
+}
+
 pub struct VersionView {
     pub version: i64,
     pub at: String,
@@ -234,6 +273,16 @@ pub struct AdminResourcePage {
     pub versions: Vec<VersionView>,
     pub token_move: String,
     pub token_restore: String,
+    pub token_upload: String,
+    pub token_remove: String,
+    /// The latest version, which a file upload builds on.
+    pub head: i64,
+    pub files: Vec<FileRow>,
+    /// Lines of the transcript.
+    pub cues: usize,
+    pub is_webinar: bool,
+    /// The size limits, when uploads are configured.
+    pub upload_limits: Option<String>,
     /// For the date field's minimum (YYYY-MM-DD).
     pub today: String,
     pub notice: Option<String>,
