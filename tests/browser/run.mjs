@@ -617,6 +617,36 @@ async function editorPreviewTest(base, cookies) {
   return problems;
 }
 
+async function registrationTest(base) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const context = await newContext({ javaScriptEnabled: false });
+  try {
+    const page = await context.newPage();
+    // The second round answers 409 (already registered), on purpose.
+    const watched = watch(page, baseOrigin, { allowMainDocumentStatus: 409 });
+    const path = '/ressources/webinaire-ia-et-relation-client/inscription';
+    for (const round of [1, 2]) {
+      await page.goto(new URL(path, base).href);
+      await page.locator('#name').fill('Camille Durand');
+      await page.locator('#email').fill('camille.durand@exemple.fr');
+      await page.locator('#company').fill('Boulangerie Durand (démo)');
+      const answered = await answerQuestion(page);
+      if (answered.length) return [...answered, ...watched];
+      await page.waitForTimeout(CONTACT_MIN_FILL_MS);
+      await Promise.all([page.waitForLoadState('load'), page.locator('form[action$="/inscription"] button[type=submit]').click()]);
+      const text = (await page.locator('.notice.success, .notice.error').first().textContent().catch(() => '')) || '';
+      const expected = round === 1 ? /inscription est confirmée/ : /déjà inscrite/;
+      if (!expected.test(text)) problems.push(`round ${round}: ${JSON.stringify(text.trim())}`);
+    }
+    if (!problems.length) log('# registration: confirmed, then the same address told it is registered already');
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
 // A real short video, made here by Debian's ffmpeg (VP8 in WebM, which
 // Chromium plays without proprietary codecs), and captions whose lines
 // fall inside it.
@@ -634,7 +664,7 @@ async function makeReplay() {
 }
 
 async function replayTest(base, cookies) {
-  const slug = 'webinaire-ia-et-relation-client';
+  const slug = 'webinaire-premiers-pas-avec-l-ia-generative';
   const baseOrigin = new URL(base).origin;
   const problems = [];
   const { dir, video, captions } = await makeReplay();
@@ -1257,6 +1287,8 @@ async function main() {
     { path: '/ressources/webinaire-premiers-pas-avec-l-ia-generative' },
     { path: '/ressources/webinaire-ia-et-relation-client' },
     { path: '/agenda' },
+    { path: '/ressources/webinaire-ia-et-relation-client/inscription' },
+    { path: '/ressources/webinaire-ia-et-relation-client/inscription/annuler?jeton=inconnu', status: 404 },
     { path: null, adviserContact: true, label: 'contact form of that adviser (its "Contacter ce conseiller" link)' },
     { path: '/nexiste-pas', status: 404 },
   ];
@@ -1324,6 +1356,9 @@ async function main() {
     if (!cookies) return ['not signed in (see the sign-in test above)'];
     return editorPreviewTest(base, cookies);
   });
+  await test('register to the coming webinar without JavaScript: the question in words, then the confirmation; the same address again is told, in French', () =>
+    registrationTest(base),
+  );
   await test('a replay made by ffmpeg: uploaded with its captions, published, played in the page; range requests; #t-5 and a transcript line seek the video; axe', async () => {
     if (!cookies) return ['not signed in (see the sign-in test above)'];
     return replayTest(base, cookies);

@@ -44,6 +44,14 @@ class Sink:
             "content_type": str(msg.get("Content-Type", "")),
             "header_names": list(msg.keys()),
             "body": body.get_content() if body is not None else "",
+            "attachments": [
+                {
+                    "filename": part.get_filename() or "",
+                    "content_type": part.get_content_type(),
+                    "content": part.get_content() if part.get_content_maintype() == "text" else "",
+                }
+                for part in msg.iter_attachments()
+            ],
         }
         with open(self.out, "a", encoding="utf-8") as f:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")

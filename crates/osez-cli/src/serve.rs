@@ -150,7 +150,8 @@ async fn retention(store: osez_store::Store, days: u32, audit_days: u32) {
 }
 
 /// Publishes the scheduled resources whose time has come, every 30 s, and
-/// re-indexes them on this node at once (other nodes follow the version).
+/// re-indexes them on this node at once (other nodes follow the version);
+/// then writes the webinars' reminders and replay links that are due.
 async fn publish_due(state: Arc<AppState>) {
     let Some(ready) = state.ready() else { return };
     let mut ticks = tokio::time::interval(Duration::from_secs(30));
@@ -167,6 +168,12 @@ async fn publish_due(state: Arc<AppState>) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "scheduled publication failed; will try again"),
+        }
+        // Reminders the day before, replay links after: each mail once.
+        match osez_web::webinar_mails(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "webinar mails written to the outbox"),
+            Err(e) => tracing::warn!(error = %e, "webinar mails failed; will try again"),
         }
     }
 }

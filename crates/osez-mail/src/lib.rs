@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Attachment, Mailbox, Message, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
@@ -151,12 +151,24 @@ impl Mailer {
             .to(to)
             .subject(&mail.subject)
             .message_id(Some(mail.message_id.clone()))
-            .date(UNIX_EPOCH + Duration::from_millis(mail.created_at_ms.max(0) as u64))
-            .header(ContentType::TEXT_PLAIN);
+            .date(UNIX_EPOCH + Duration::from_millis(mail.created_at_ms.max(0) as u64));
         if let Some(r) = &mail.reply_to {
             b = b.reply_to(r.parse().map_err(|e| SendError::Permanent(format!("reply-to: {e}")))?);
         }
-        b.body(mail.body.clone()).map_err(|e| SendError::Permanent(e.to_string()))
+        let built = match &mail.attachment {
+            None => b.header(ContentType::TEXT_PLAIN).body(mail.body.clone()),
+            // The text, then the file (an event's .ics).
+            Some(a) => {
+                let kind = ContentType::parse(&a.content_type)
+                    .map_err(|e| SendError::Permanent(format!("attachment type: {e}")))?;
+                b.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(mail.body.clone()))
+                        .singlepart(Attachment::new(a.name.clone()).body(a.body.clone(), kind)),
+                )
+            }
+        };
+        built.map_err(|e| SendError::Permanent(e.to_string()))
     }
 
     /// One mail, from the connection to the server's last answer, within

@@ -27,6 +27,16 @@ pub struct Received {
     pub content_type: String,
     pub header_names: Vec<String>,
     pub body: String,
+    #[serde(default)]
+    pub attachments: Vec<ReceivedFile>,
+}
+
+/// A file a received mail carried (its text, for a text file).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ReceivedFile {
+    pub filename: String,
+    pub content_type: String,
+    pub content: String,
 }
 
 pub struct SmtpSink {

@@ -59,6 +59,31 @@ async fn a_mail_reaches_the_server_with_its_headers_and_body() {
 }
 
 #[tokio::test]
+async fn a_mail_with_a_calendar_file_arrives_as_text_and_attachment() {
+    let Some(sink) = SmtpSink::start() else { return };
+    for (backend, store) in stores().await {
+        let before = sink.received().len();
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:osez\r\nBEGIN:VEVENT\r\nSUMMARY:Atelier IA\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let file = osez_store::MailAttachment {
+            name: "atelier-ia.ics".into(),
+            content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+            body: ics.into(),
+        };
+        store.enqueue_mail_with(&mail(7), &file).await.unwrap();
+        let mailer = Mailer::new(config(sink.url())).unwrap().unwrap();
+        assert_eq!(mailer.deliver_due(&store).await.unwrap(), 1, "{backend}");
+        let got = sink.wait_for(before + 1, Duration::from_secs(10));
+        let m = &got[before];
+        assert!(m.content_type.starts_with("multipart/mixed"), "{backend}: {}", m.content_type);
+        assert!(m.body.contains("Nous avons bien reçu votre message n°7."), "{backend}: the text part");
+        assert_eq!(m.attachments.len(), 1, "{backend}");
+        let a = &m.attachments[0];
+        assert_eq!((a.filename.as_str(), a.content_type.as_str()), ("atelier-ia.ics", "text/calendar"), "{backend}");
+        assert!(a.content.contains("SUMMARY:Atelier IA"), "{backend}: {}", a.content);
+    }
+}
+
+#[tokio::test]
 async fn twenty_mails_written_while_the_server_is_down_arrive_once_when_it_is_back() {
     let Some(mut sink) = SmtpSink::start() else { return };
     for (backend, store) in stores().await {

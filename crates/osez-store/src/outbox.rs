@@ -22,6 +22,15 @@ pub struct NewMail {
     pub body: String,
 }
 
+/// A file a mail carries (the `.ics` of an event), as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailAttachment {
+    pub name: String,
+    /// Its `Content-Type` (`text/calendar; charset=utf-8; method=PUBLISH`).
+    pub content_type: String,
+    pub body: String,
+}
+
 /// A mail taken for delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxMail {
@@ -35,6 +44,7 @@ pub struct OutboxMail {
     pub created_at_ms: i64,
     /// Attempts made, this one included.
     pub attempts: i64,
+    pub attachment: Option<MailAttachment>,
 }
 
 /// The outbox at a glance, for the back office.
@@ -52,10 +62,21 @@ pub(crate) async fn enqueue(
     mail: &NewMail,
     contact_id: Option<i64>,
 ) -> Result<(), StoreError> {
+    enqueue_with(tx, mail, contact_id, None).await
+}
+
+/// Same, with a file.
+pub(crate) async fn enqueue_with(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    mail: &NewMail,
+    contact_id: Option<i64>,
+    attachment: Option<&MailAttachment>,
+) -> Result<(), StoreError> {
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO outbox (message_id, kind, contact_id, to_addr, reply_to, subject, body, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        "INSERT INTO outbox (message_id, kind, contact_id, to_addr, reply_to, subject, body, created_at, next_attempt_at, \
+         attachment_name, attachment_type, attachment_body) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)",
     )
     .bind(&mail.message_id)
     .bind(mail.kind)
@@ -65,6 +86,9 @@ pub(crate) async fn enqueue(
     .bind(&mail.subject)
     .bind(&mail.body)
     .bind(now)
+    .bind(attachment.map(|a| a.name.clone()))
+    .bind(attachment.map(|a| a.content_type.clone()))
+    .bind(attachment.map(|a| a.body.clone()))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -81,6 +105,14 @@ fn mail_from_row(r: &AnyRow) -> Result<OutboxMail, StoreError> {
         body: r.try_get("body")?,
         created_at_ms: r.try_get("created_at")?,
         attempts: r.try_get("attempts")?,
+        attachment: match (
+            r.try_get::<Option<String>, _>("attachment_name")?,
+            r.try_get::<Option<String>, _>("attachment_type")?,
+            r.try_get::<Option<String>, _>("attachment_body")?,
+        ) {
+            (Some(name), Some(content_type), Some(body)) => Some(MailAttachment { name, content_type, body }),
+            _ => None,
+        },
     })
 }
 
@@ -89,6 +121,14 @@ impl Store {
     pub async fn enqueue_mail(&self, mail: &NewMail) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         enqueue(&mut tx, mail, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Same, with a file.
+    pub async fn enqueue_mail_with(&self, mail: &NewMail, attachment: &MailAttachment) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        enqueue_with(&mut tx, mail, None, Some(attachment)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -123,8 +163,8 @@ impl Store {
                 == 1;
             if won {
                 let row = sqlx::query(
-                    "SELECT id, message_id, kind, to_addr, reply_to, subject, body, created_at, attempts \
-                     FROM outbox WHERE id = $1",
+                    "SELECT id, message_id, kind, to_addr, reply_to, subject, body, created_at, attempts, \
+                     attachment_name, attachment_type, attachment_body FROM outbox WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_one(&self.pool)

@@ -80,6 +80,9 @@ async fn erase_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, email: &str) -> Res
     // A claim is the person's words; an accepted one lives on as the account
     // (which erasure does not close) and the decision in the audit log.
     sqlx::query("DELETE FROM claims WHERE email = $1").bind(email).execute(&mut **tx).await?;
+    // Registrations to webinars: a seat given up goes to no one (the
+    // waiting list moves when its own members cancel or seats free up).
+    sqlx::query("DELETE FROM registrations WHERE email = $1").bind(email).execute(&mut **tx).await?;
     let after = serde_json::json!({ "messages": erased.messages, "courriels": erased.mails }).to_string();
     audit(tx, "anonyme", "donnees.effacement", "personne", None, Some(&after)).await?;
     Ok(erased)
@@ -146,7 +149,8 @@ async fn erase_where(
 /// as the team are about other people, and are not theirs to copy or erase.
 const OWN_MAIL: &str = "kind IN ('contact_receipt', 'answer', 'data_access', 'password_reset', 'account_exists', \
                         'invitation', 'claim_refused', 'application_changes', 'application_refused', \
-                        'application_accepted')";
+                        'application_accepted', 'webinar_confirmed', 'webinar_waiting', 'webinar_promoted', \
+                        'webinar_reminder', 'webinar_replay')";
 
 impl Store {
     /// Whether anything is held about an address (lower-cased).
@@ -155,7 +159,8 @@ impl Store {
             "SELECT (SELECT COUNT(*) FROM contact_messages WHERE email = $1 AND erased_at IS NULL) \
              + (SELECT COUNT(*) FROM outbox WHERE to_addr = $1 AND {OWN_MAIL}) \
              + (SELECT COUNT(*) FROM users WHERE email = $1) \
-             + (SELECT COUNT(*) FROM claims WHERE email = $1)"
+             + (SELECT COUNT(*) FROM claims WHERE email = $1) \
+             + (SELECT COUNT(*) FROM registrations WHERE email = $1)"
         ))
         .bind(email)
         .fetch_one(&self.pool)
@@ -271,6 +276,7 @@ impl Store {
                 .await?
                 .rows_affected();
         sqlx::query("DELETE FROM data_requests WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM registrations WHERE created_at < $1").bind(cutoff_ms).execute(&mut *tx).await?;
         erased.searches = sqlx::query("DELETE FROM zero_result_searches WHERE created_at < $1")
             .bind(cutoff_ms)
             .execute(&mut *tx)

@@ -33,6 +33,7 @@ pub use kit::session::token_hash;
 pub use kit::state::{AppState, Directory, Figures, Library, Ready};
 pub use kit::tokens::{Secrets, form_token, hex, now_ms, unhex};
 pub use kit::zero_results::ZeroResultLog;
+pub use resources::registration::webinar_mails;
 
 /// Every route of Osez: each feature's router, merged.
 pub fn router(state: Arc<AppState>) -> Router {

@@ -30,7 +30,7 @@ pub(crate) fn base_url(config: &WebConfig) -> &str {
 }
 
 /// The end of every mail: where to see or erase one's data.
-fn signature(config: &WebConfig) -> String {
+pub(crate) fn signature(config: &WebConfig) -> String {
     format!(
         "-- \nOsez – le numérique et l'IA pour les TPE et PME\n\
          Message envoyé automatiquement. Vos données : {}/mes-donnees",

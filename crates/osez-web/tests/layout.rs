@@ -335,7 +335,7 @@ fn every_route_states_its_guard() {
     insta::assert_snapshot!(table);
     // The back office is never public; the anonymous forms that count
     // (contact, claims, data requests, reports, applications that create an
-    // account) all take the public-form guard.
+    // account, webinar registrations) all take the public-form guard.
     for form in [
         "/contact",
         "/conseillers/{id}/contact",
@@ -343,6 +343,7 @@ fn every_route_states_its_guard() {
         "/mes-donnees",
         "/conseillers/{id}/signaler",
         "/candidature",
+        "/ressources/{slug}/inscription",
     ] {
         let guard = &routes.iter().find(|(p, m, _)| p == form && m == "POST").unwrap().2;
         assert!(guard.starts_with("public form"), "POST {form}: {guard}");

@@ -10,6 +10,7 @@ mod editorial;
 mod feeds;
 pub(crate) mod pages;
 pub(crate) mod params;
+pub(crate) mod registration;
 mod uploads;
 pub(crate) mod views;
 
@@ -33,6 +34,8 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/ressources/{slug}", get(pages::show))
         .route("/ressources/{slug}/calendrier.ics", get(agenda::one))
         .route("/ressources/{slug}/sous-titres.vtt", get(uploads::captions))
+        .route("/ressources/{slug}/inscription", get(registration::form).post(registration::register))
+        .route("/ressources/{slug}/inscription/annuler", get(registration::cancel_form).post(registration::cancel))
         .route("/ressources/{slug}/fichiers/{file}", get(uploads::public_file))
         .route("/admin/ressources/{slug}/fichiers/{file}", get(uploads::editor_file))
         .route("/admin/ressources/{slug}/fichiers/retirer", post(uploads::remove))

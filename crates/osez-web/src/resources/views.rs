@@ -342,3 +342,42 @@ impl EditPage {
         self.errors.iter().any(|e| e.id == id)
     }
 }
+
+#[derive(Template)]
+#[template(path = "resources/register.html")]
+pub struct RegisterPage {
+    pub base: Base,
+    pub slug: String,
+    pub title: String,
+    pub when: String,
+    pub duration: String,
+    pub is_demo: bool,
+    pub seats_left: i64,
+    pub waiting: i64,
+    pub token: String,
+    pub question: crate::kit::antispam::Question,
+    pub honeypot: &'static str,
+    pub name: String,
+    pub email: String,
+    pub company: String,
+    /// Why registrations are closed (the webinar has begun).
+    pub closed: Option<String>,
+    pub error: Option<String>,
+    /// What happened, once registered.
+    pub done: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "resources/cancel.html")]
+pub struct CancelPage {
+    pub base: Base,
+    pub slug: String,
+    pub title: String,
+    pub token: String,
+    /// The cancel link's secret, carried by the button's form.
+    pub link: String,
+    pub waiting: bool,
+    /// The link holds a registration.
+    pub valid: bool,
+    pub done: bool,
+}
