@@ -353,3 +353,6 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
