@@ -6,16 +6,13 @@ use std::sync::Arc;
 
 use osez_core::geo::distance_km;
 use osez_core::{Adviser, Geography, Kind, Place, Sector, Specialty, StructureType};
-use tantivy::Term;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
 
 use crate::SearchError;
-use crate::collect::ScoreAll;
 use crate::index::{Built, Vocabulary, build_in_ram, open_or_build};
 use crate::lexicon::Lexicon;
 use crate::query::{ParsedQuery, QueryWord, parse};
 use crate::results::*;
+use crate::terms::TermCache;
 
 /// Default radius around a commune or postal code.
 pub const DEFAULT_RADIUS_KM: f64 = 30.0;
@@ -78,6 +75,7 @@ pub struct Engine {
     places: Vec<PlaceIndex>,
     geo: Arc<Geography>,
     lexicon: Lexicon,
+    term_cache: TermCache,
 }
 
 impl Engine {
@@ -91,7 +89,7 @@ impl Engine {
                     as u8,
             })
             .collect();
-        Engine { built, advisers, places, geo, lexicon }
+        Engine { built, advisers, places, geo, lexicon, term_cache: TermCache::default() }
     }
 
     /// An engine over an index in memory.
@@ -131,34 +129,11 @@ impl Engine {
     }
 
     /// BM25 of a set of weighted terms for every adviser (0 where none
-    /// matches), through tantivy.
+    /// matches).
     fn score_terms(&self, terms: &[(&str, f32)]) -> Vec<f32> {
         let f = self.built.fields;
-        let mut scores = vec![0.0f32; self.advisers.len()];
-        if terms.is_empty() {
-            return scores;
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for &(term, weight) in terms {
-            for (field, boost) in [(f.name, NAME_BOOST), (f.tags, TAGS_BOOST), (f.body, BODY_BOOST)] {
-                let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), weight * boost))));
-            }
-        }
-        let query = BooleanQuery::new(clauses);
-        match self.built.reader.searcher().search(&query, &ScoreAll) {
-            Ok(found) => {
-                for (ord, score) in found {
-                    if let Some(s) = scores.get_mut(ord as usize) {
-                        *s = score.max(f32::MIN_POSITIVE);
-                    }
-                }
-            }
-            // A failing search of an index built by this process is a bug;
-            // log it and treat the terms as matching nothing.
-            Err(e) => tracing::error!(error = %e, "search failed"),
-        }
-        scores
+        let fields = [(f.name, NAME_BOOST), (f.tags, TAGS_BOOST), (f.body, BODY_BOOST)];
+        self.term_cache.score(&self.built.reader, &fields, terms, self.advisers.len())
     }
 
     /// Scores of one query word: exact and prefix matches first; profiles

@@ -20,6 +20,7 @@ mod lexicon;
 pub mod query;
 mod resources;
 mod results;
+mod terms;
 
 pub use engine::Engine;
 pub use index::tags_text;

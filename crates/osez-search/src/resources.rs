@@ -11,16 +11,15 @@
 use osez_core::Geography;
 use osez_core::resource::{Cue, Resource, ResourceType, Theme};
 use serde::Serialize;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
-use tantivy::{Index, IndexReader, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, TantivyDocument};
 
 use crate::SearchError;
-use crate::collect::ScoreAll;
 use crate::index::{Vocabulary, pre_tokenized, reader};
 use crate::lexicon::Lexicon;
 use crate::query::{QueryWord, parse};
 use crate::results::{FacetValue, Relaxation, facet_values};
+use crate::terms::TermCache;
 
 const TITLE_BOOST: f32 = 3.0;
 const TAGS_BOOST: f32 = 1.5;
@@ -102,6 +101,7 @@ pub struct ResourceEngine {
     /// Document ord → (resource ord, transcript line).
     docs: Vec<(u32, Option<u32>)>,
     lexicon: Lexicon,
+    term_cache: TermCache,
 }
 
 /// Scores of one query word, per resource and per transcript line.
@@ -159,7 +159,14 @@ impl ResourceEngine {
         writer.commit()?;
         writer.wait_merging_threads()?;
         let lexicon = Lexicon::new(Vocabulary::from_documents(texts.into_iter()));
-        Ok(ResourceEngine { reader: reader(&index)?, fields, resources, docs, lexicon })
+        Ok(ResourceEngine {
+            reader: reader(&index)?,
+            fields,
+            resources,
+            docs,
+            lexicon,
+            term_cache: TermCache::default(),
+        })
     }
 
     pub fn resources(&self) -> &[Resource] {
@@ -173,28 +180,8 @@ impl ResourceEngine {
     /// BM25 of weighted terms for every document (0 where none matches).
     fn score_terms(&self, terms: &[(&str, f32)]) -> Vec<f32> {
         let f = self.fields;
-        let mut scores = vec![0.0f32; self.docs.len()];
-        if terms.is_empty() {
-            return scores;
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for &(term, weight) in terms {
-            for (field, boost) in [(f.title, TITLE_BOOST), (f.tags, TAGS_BOOST), (f.text, TEXT_BOOST), (f.line, 1.0)] {
-                let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), weight * boost))));
-            }
-        }
-        match self.reader.searcher().search(&BooleanQuery::new(clauses), &ScoreAll) {
-            Ok(found) => {
-                for (ord, score) in found {
-                    if let Some(s) = scores.get_mut(ord as usize) {
-                        *s = score.max(f32::MIN_POSITIVE);
-                    }
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "resource search failed"),
-        }
-        scores
+        let fields = [(f.title, TITLE_BOOST), (f.tags, TAGS_BOOST), (f.text, TEXT_BOOST), (f.line, 1.0)];
+        self.term_cache.score(&self.reader, &fields, terms, self.docs.len())
     }
 
     /// Per-resource scores of a word: the resource's own document, plus a
