@@ -92,28 +92,39 @@ pub(crate) async fn resource_page(
         .filter(|&to| osez_store::workflow_allows(row.status, to))
         .map(|to| MoveButton { to: to.slug(), label: move_label(to), schedule: to == Status::Scheduled })
         .collect();
-    let views = versions
-        .iter()
-        .enumerate()
-        .map(|(i, v)| VersionView {
-            version: v.version,
-            at: format_time(v.created_at),
-            author: v.author.clone(),
-            note: v.note.clone(),
-            live: row.live == Some(v.version),
-            // What this version changed from the one before it.
-            changes: versions
-                .get(i + 1)
-                .map(|prev| {
-                    diff(&prev.content, &v.content)
-                        .into_iter()
-                        .filter(|(c, _)| *c != Change::Same)
-                        .map(|(c, text)| DiffLine { added: c == Change::Added, text })
-                        .collect()
+    // What each version changed from the one before it: a line diff of
+    // whole documents, off the async runtime.
+    let live = row.live;
+    let views = state
+        .documents
+        .run(move || {
+            versions
+                .iter()
+                .enumerate()
+                .map(|(i, v)| VersionView {
+                    version: v.version,
+                    at: format_time(v.created_at),
+                    author: v.author.clone(),
+                    note: v.note.clone(),
+                    live: live == Some(v.version),
+                    changes: versions
+                        .get(i + 1)
+                        .map(|prev| {
+                            diff(&prev.content, &v.content)
+                                .into_iter()
+                                .filter(|(c, _)| *c != Change::Same)
+                                .map(|(c, text)| DiffLine { added: c == Change::Added, text })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
-                .unwrap_or_default(),
+                .collect::<Vec<_>>()
         })
-        .collect();
+        .await;
+    let Ok(views) = views else {
+        let message = "Le serveur est très occupé : rechargez la page dans un instant.".to_string();
+        return Ok(refused_with(state, StatusCode::SERVICE_UNAVAILABLE, "Serveur occupé", message));
+    };
     let page = AdminResourcePage {
         base: state.base(),
         chrome: chrome(state, current, LIST),

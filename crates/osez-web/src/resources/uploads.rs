@@ -173,7 +173,12 @@ async fn save(
     content: &Content,
     note: &str,
 ) -> Result<Response, PageError> {
-    let problems = content.check();
+    // The check renders the whole body: off the async runtime.
+    let checked = content.clone();
+    let Ok(problems) = state.documents.run(move || checked.check()).await else {
+        let message = "Le serveur est très occupé : réessayez dans un instant. Rien n'a été enregistré.";
+        return refuse(state, current, slug, message.into()).await;
+    };
     if !problems.is_empty() {
         let text = problems.into_iter().map(|p| p.message).collect::<Vec<_>>().join(" ");
         return refuse(state, current, slug, format!("{text} Rien n'a été enregistré.")).await;
