@@ -20,12 +20,29 @@ pub struct PersonalData {
     pub account: Option<AccountCopy>,
     /// Claims of a profile ("C'est ma structure") made with this address.
     pub claims: Vec<ClaimCopy>,
+    /// Registrations to webinars made with this address.
+    pub registrations: Vec<RegistrationCopy>,
 }
 
 impl PersonalData {
     pub fn is_empty(&self) -> bool {
-        self.messages.is_empty() && self.mails.is_empty() && self.account.is_none() && self.claims.is_empty()
+        self.messages.is_empty()
+            && self.mails.is_empty()
+            && self.account.is_none()
+            && self.claims.is_empty()
+            && self.registrations.is_empty()
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistrationCopy {
+    /// The webinar's address (`/ressources/{webinar}`).
+    pub webinar: String,
+    pub name: String,
+    pub company: String,
+    /// `confirmed`, `waiting` or `cancelled`.
+    pub status: String,
+    pub created_at_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -237,7 +254,24 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(PersonalData { email: email.to_string(), messages, mails, account, claims })
+        let registrations = sqlx::query(
+            "SELECT resource_id, name, company, status, created_at FROM registrations WHERE email = $1 ORDER BY id",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(RegistrationCopy {
+                webinar: r.try_get("resource_id")?,
+                name: r.try_get("name")?,
+                company: r.try_get("company")?,
+                status: r.try_get("status")?,
+                created_at_ms: r.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(PersonalData { email: email.to_string(), messages, mails, account, claims, registrations })
     }
 
     /// Erases the messages of an address and the mails sent to it about

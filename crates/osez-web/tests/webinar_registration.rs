@@ -106,6 +106,14 @@ async fn seats_then_a_waiting_list_then_full_and_one_registration_per_address() 
 
         // A registration is personal data: held, then erased on request.
         assert!(store.holds_personal_data("quatre@exemple.fr").await.unwrap(), "{name}");
+        let copy = store.personal_data("quatre@exemple.fr").await.unwrap();
+        assert_eq!(copy.registrations.len(), 1, "{name}");
+        assert_eq!(
+            (copy.registrations[0].webinar.as_str(), copy.registrations[0].status.as_str()),
+            (SLUG, "waiting"),
+            "{name}: the copy holds the registration"
+        );
+        assert!(copy.mails.iter().any(|m| m.subject.starts_with("Liste d'attente")), "{name}");
         store.erase_personal_data("quatre@exemple.fr").await.unwrap();
         assert_eq!(store.attendance(SLUG).await.unwrap().waiting, 0, "{name}");
         assert!(!store.holds_personal_data("quatre@exemple.fr").await.unwrap(), "{name}");

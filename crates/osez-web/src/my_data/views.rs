@@ -33,6 +33,7 @@ pub struct MyDataPage {
     pub mails: usize,
     pub account: bool,
     pub claims: usize,
+    pub registrations: usize,
     /// How long a link can be used.
     pub link_minutes: u64,
 }
