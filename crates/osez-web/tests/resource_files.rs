@@ -70,6 +70,13 @@ async fn upload(
     (status, page)
 }
 
+/// Apps whose attachments go to `dir`, removed when the test ends.
+async fn apps_in(
+    dir: &tempfile::TempDir,
+) -> Vec<(&'static str, std::sync::Arc<osez_web::AppState>, osez_store::Store)> {
+    apps_with(WebConfig { files_dir: Some(dir.path().to_path_buf()), ..test_config() }).await
+}
+
 fn pdf() -> Vec<u8> {
     let mut b = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
     b.extend(std::iter::repeat_n(b'x', 3000));
@@ -103,7 +110,8 @@ fn stored(dir: &Path) -> Vec<String> {
 
 #[tokio::test]
 async fn slides_join_a_version_and_are_served_with_their_type_once_published() {
-    for (name, state, store) in apps().await {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, state, store) in apps_in(&dir).await {
         let (cookie, token, head) = editor(&state, WEBINAR).await;
         let (status, page) = upload(
             &state,
@@ -227,7 +235,8 @@ async fn what_is_not_what_it_says_or_too_big_is_refused_in_french_and_nothing_is
 
 #[tokio::test]
 async fn the_replay_plays_in_the_page_with_captions_and_answers_range_requests() {
-    for (name, state, store) in apps().await {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, state, store) in apps_in(&dir).await {
         let (cookie, token, head) = editor(&state, WEBINAR).await;
         let video = mp4();
         let (status, page) =

@@ -44,9 +44,6 @@ pub fn test_config() -> WebConfig {
         contacts_per_hour: 0,
         min_fill_secs: 0,
         altcha_cost: 20,
-        // Attachments go to a directory of the test's own, left in the
-        // system's temporary directory.
-        files_dir: Some(tempfile::tempdir().unwrap().keep()),
         ..WebConfig::default()
     }
 }
