@@ -22,7 +22,9 @@ use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::{AppState, Library};
 use crate::kit::tokens::form_token;
 use crate::menu::chrome;
-use crate::resources::views::{AdminListPage, AdminResourcePage, AdminRow, DiffLine, FileRow, MoveButton, VersionView};
+use crate::resources::views::{
+    AdminListPage, AdminResourcePage, AdminRow, DiffLine, FileRow, MoveButton, VersionView, file_url,
+};
 
 const LIST: &str = "/admin/ressources";
 const PER_PAGE: i64 = 50;
@@ -148,8 +150,9 @@ pub(crate) async fn resource_page(
                 id: a.id.clone(),
                 label: a.label.clone(),
                 format_size: a.format_and_size(),
-                url: format!("{LIST}/{}/fichiers/{}.{}", row.slug, a.id, a.kind.extension()),
-                public_url: format!("/ressources/{}/fichiers/{}.{}", row.slug, a.id, a.kind.extension()),
+                public_url: file_url(&row.slug, a),
+                // The editors' copy of the same address, under the back office.
+                url: format!("/admin{}", file_url(&row.slug, a)),
                 is_image: a.kind.is_image(),
             })
             .collect(),
