@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::account::siret_is_valid;
-use crate::geo::{Geography, Place, place_key};
+use crate::geo::Geography;
 use crate::taxonomy::{Category, Kind, Specialty, StructureType};
 use crate::{Adviser, AdviserId};
 
@@ -71,26 +71,6 @@ fn is_date(s: &str) -> bool {
         && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
 }
 
-/// A commune typed as a name, a postal code, or both ("69003 Lyon 3e
-/// Arrondissement").
-pub(crate) fn find_commune(geo: &Geography, input: &str) -> Option<usize> {
-    let t = input.trim();
-    let resolved = |t: &str| match geo.resolve(t) {
-        Some(Place::Commune(i) | Place::PostalCode(i, _)) => Some(i),
-        _ => None,
-    };
-    if let Some((code, name)) = t.split_once(' ')
-        && code.len() == 5
-        && code.bytes().all(|b| b.is_ascii_digit())
-    {
-        let key = place_key(name);
-        let named =
-            geo.communes_by_postal_code(code).iter().copied().find(|&c| place_key(&geo.communes[c].name) == key);
-        return named.or_else(|| resolved(code));
-    }
-    resolved(t)
-}
-
 impl RawApplication {
     /// Checks every field and reports every mistake at once.
     /// `started_before` is the latest accepted start of activity
@@ -137,7 +117,7 @@ impl RawApplication {
         if structure_type.is_none() {
             errors.push(err("structure_type", "Choisissez le type de structure."));
         }
-        let commune = match find_commune(geo, &self.commune) {
+        let commune = match geo.find_commune(&self.commune) {
             Some(i) => Some(geo.communes[i].insee.clone()),
             None => {
                 errors.push(err(

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Specialty;
 use crate::account::Email;
-use crate::application::{FieldError, find_commune};
+use crate::application::FieldError;
 use crate::geo::Geography;
 
 pub const MAX_NAME_CHARS: usize = 100;
@@ -229,7 +229,7 @@ impl RawContact {
             errors.push(err("commune", LINE_BREAK));
             None
         } else {
-            let found = find_commune(geo, &self.commune).map(|i| &geo.communes[i]);
+            let found = geo.find_commune(&self.commune).map(|i| &geo.communes[i]);
             if found.is_none() {
                 errors.push(err(
                     "commune",

@@ -370,6 +370,26 @@ impl Geography {
         self.place_by_key(&place_key(t))
     }
 
+    /// A commune typed as a name, a postal code, or both ("69003 Lyon 3e
+    /// Arrondissement").
+    pub fn find_commune(&self, input: &str) -> Option<usize> {
+        let t = input.trim();
+        let resolved = |t: &str| match self.resolve(t) {
+            Some(Place::Commune(i) | Place::PostalCode(i, _)) => Some(i),
+            _ => None,
+        };
+        if let Some((code, name)) = t.split_once(' ')
+            && code.len() == 5
+            && code.bytes().all(|b| b.is_ascii_digit())
+        {
+            let key = place_key(name);
+            let named =
+                self.communes_by_postal_code(code).iter().copied().find(|&c| place_key(&self.communes[c].name) == key);
+            return named.or_else(|| resolved(code));
+        }
+        resolved(t)
+    }
+
     /// Point of a place: a commune's coordinates, a department's or region's
     /// population-weighted centre.
     pub fn point(&self, place: Place) -> (f64, f64) {
