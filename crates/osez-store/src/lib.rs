@@ -38,7 +38,7 @@ pub use outbox::{MailAttachment, NewMail, OutboxMail, OutboxStatus};
 pub use personal_data::{AccountCopy, ClaimCopy, Erased, MailCopy, PersonalData, RegistrationCopy};
 pub use registrations::{Attendance, Letter, NewRegistration, RegisterError, Registration, Seat};
 pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, NewReport, REPORTS_PER_DAY, ReportOutcome};
-pub use resources::{EditError, ResourceRow, ResourceVersion, STARTER_AUTHOR, workflow_allows};
+pub use resources::{EditError, OPEN_PROPOSALS_MAX, ResourceRow, ResourceVersion, STARTER_AUTHOR, workflow_allows};
 pub use searches::{NewZeroResult, ZeroResultQuery, ZeroResultReport, ZeroResultSearch};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,13 +4,16 @@
 //! [`osez_core::resource::Content`]; the row says which version is the
 //! latest (`head`) and which one the public sees (`live`).
 
+use osez_core::AdviserId;
 use osez_core::resource::{Content, Resource, Status};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::{Store, StoreError, bump_counter, now_ms};
 
+mod proposals;
 mod workflow;
+pub use proposals::OPEN_PROPOSALS_MAX;
 pub use workflow::{EditError, ResourceRow, ResourceVersion, allowed as workflow_allows};
 
 /// Bumped on every change the public can see, so that each node's search
@@ -24,9 +27,16 @@ pub(crate) fn content_of(id: &str, json: &str) -> Result<Content, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt { id: id.into(), reason: e.to_string() })
 }
 
-const PUBLISHED: &str = "SELECT r.id, r.published_at, r.updated_at, r.is_demo, v.content \
+const PUBLISHED: &str = "SELECT r.id, r.published_at, r.updated_at, r.is_demo, r.organiser, v.content \
      FROM resources r JOIN resource_versions v ON v.resource_id = r.id AND v.version = r.live \
      WHERE r.live IS NOT NULL AND r.status <> 'archived'";
+
+/// The organiser column of a row, as an adviser id.
+pub(crate) fn organiser_of(id: &str, r: &AnyRow) -> Result<Option<AdviserId>, StoreError> {
+    let raw: Option<String> = r.try_get("organiser")?;
+    raw.map(|o| AdviserId::parse(&o).map_err(|e| StoreError::Corrupt { id: id.into(), reason: e.to_string() }))
+        .transpose()
+}
 
 fn published_from_row(r: &AnyRow) -> Result<Resource, StoreError> {
     let id: String = r.try_get("id")?;
@@ -36,6 +46,7 @@ fn published_from_row(r: &AnyRow) -> Result<Resource, StoreError> {
         published_at: r.try_get::<Option<i64>, _>("published_at")?.unwrap_or(0),
         updated_at: r.try_get::<Option<i64>, _>("updated_at")?.unwrap_or(0),
         is_demo: r.try_get::<i64, _>("is_demo")? != 0,
+        organiser: organiser_of(&id, r)?,
         slug: id,
     })
 }

@@ -21,6 +21,7 @@ const SECTIONS: &[Section] = &[
     Section { href: "/admin/candidature", label: "Mes candidatures", roles: Advisers::ROLES },
     Section { href: "/admin/profil", label: "Mon profil", roles: Advisers::ROLES },
     Section { href: "/admin/demandes", label: "Demandes reçues", roles: Advisers::ROLES },
+    Section { href: "/admin/evenements", label: "Mes événements", roles: Advisers::ROLES },
     Section { href: "/admin/messages", label: "Messages", roles: Team::ROLES },
     Section { href: "/admin/suivi", label: "Suite des contacts", roles: Team::ROLES },
     Section { href: "/admin/candidatures", label: "Candidatures", roles: Editors::ROLES },

@@ -19,7 +19,8 @@ const SLUG: &str = "atelier-ia-test";
 async fn webinar(state: &Arc<AppState>, store: &Store, capacity: u32, starts_at: i64) {
     let mut content = starter().into_iter().find(|r| r.content.webinar.is_some()).unwrap().content;
     content.title = "Atelier IA de test".into();
-    content.webinar = Some(Webinar { starts_at, duration_min: 60, speakers: vec!["Claire Martin".into()], capacity });
+    content.webinar =
+        Some(Webinar { starts_at, duration_min: 60, speakers: vec!["Claire Martin".into()], capacity, venue: None });
     store.create_resource(SLUG, &content, false, "editrice@exemple.fr").await.unwrap();
     store.set_resource_status(SLUG, Status::Published, None, "editrice@exemple.fr").await.unwrap();
     state.ready().unwrap().replace_library(Library::load(store).await.unwrap());

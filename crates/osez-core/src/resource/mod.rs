@@ -16,7 +16,7 @@ pub mod transcript;
 use serde::{Deserialize, Serialize};
 
 use crate::taxonomy::vocabulary;
-use crate::{Sector, Specialty};
+use crate::{AdviserId, Sector, Specialty};
 pub use transcript::Cue;
 
 vocabulary! {
@@ -60,6 +60,14 @@ vocabulary! {
     }
 }
 
+impl Status {
+    /// Whether an adviser's proposal in this state is still theirs to
+    /// change: the team has not published, scheduled or archived it.
+    pub fn is_open_proposal(self) -> bool {
+        matches!(self, Status::Draft | Status::Review)
+    }
+}
+
 /// Longest title, in characters.
 pub const TITLE_MAX: usize = 140;
 /// Longest summary, in characters.
@@ -93,7 +101,22 @@ pub struct Webinar {
     pub speakers: Vec<String>,
     /// Seats; registrations beyond go to the waiting list.
     pub capacity: u32,
+    /// Where it takes place; none for an event online.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue: Option<Venue>,
 }
+
+/// Where an event in person takes place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Venue {
+    /// The commune's INSEE code (see [`crate::Geography::commune_by_insee`]).
+    pub commune: String,
+    /// Street address and room, as the organiser wrote it.
+    pub address: String,
+}
+
+/// Longest venue address, in characters.
+pub const ADDRESS_MAX: usize = 200;
 
 impl Webinar {
     pub fn ends_at(&self) -> i64 {
@@ -137,6 +160,8 @@ pub struct Resource {
     pub updated_at: i64,
     /// Fictional material (a company, a testimonial, an event).
     pub is_demo: bool,
+    /// The adviser who proposed it (an event), if any.
+    pub organiser: Option<AdviserId>,
 }
 
 /// One mistake of an edited version, on one field.
@@ -244,6 +269,12 @@ impl Content {
                 if w.speakers.iter().any(|s| has_markup(s)) {
                     out.push(problem("webinar.speakers", "Les intervenants ne contiennent pas de HTML."));
                 }
+                if let Some(v) = &w.venue {
+                    check_line("webinar.venue.address", "L'adresse", &v.address, ADDRESS_MAX, &mut out);
+                    if v.commune.len() != 5 || !v.commune.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                        out.push(problem("webinar.venue.commune", "Indiquez la commune du lieu."));
+                    }
+                }
             }
             (None, ResourceType::Webinaire) => out.push(problem(
                 "webinar",
@@ -280,6 +311,15 @@ impl Content {
                 ));
                 break;
             }
+        }
+    }
+
+    /// What the resource is, as a reader sees it: an event in person is a
+    /// workshop ("Atelier"), one online a webinar.
+    pub fn kind_label(&self) -> &'static str {
+        match &self.webinar {
+            Some(w) if w.venue.is_some() => "Atelier",
+            _ => self.kind.label(),
         }
     }
 

@@ -136,7 +136,13 @@ pub fn read(file: &File, now_ms: i64) -> Result<Resource, StarterError> {
                 _ => return Err(err("a webinar has starts_at, or starts_in_days and start_time".into())),
             };
             let starts_at = paris_ms(starts).ok_or_else(|| err("webinar start".into()))?;
-            Some(Webinar { starts_at, duration_min: w.duration_min, speakers: w.speakers, capacity: w.capacity })
+            Some(Webinar {
+                starts_at,
+                duration_min: w.duration_min,
+                speakers: w.speakers,
+                capacity: w.capacity,
+                venue: None,
+            })
         }
     };
     let transcript = match vtt {
@@ -156,7 +162,7 @@ pub fn read(file: &File, now_ms: i64) -> Result<Resource, StarterError> {
         transcript,
         attachments: Vec::new(),
     };
-    Ok(Resource { slug: slug.to_string(), content, published_at, updated_at, is_demo: fm.demo })
+    Ok(Resource { slug: slug.to_string(), content, published_at, updated_at, is_demo: fm.demo, organiser: None })
 }
 
 /// Every starter resource.

@@ -22,8 +22,13 @@ fn challenge(n: usize) -> SpentChallenge {
 async fn webinar(store: &Store, capacity: u32) {
     let mut c =
         starter::all(1_796_212_800_000).unwrap().into_iter().find(|r| r.content.webinar.is_some()).unwrap().content;
-    c.webinar =
-        Some(Webinar { starts_at: now_ms() + 86_400_000, duration_min: 60, speakers: vec!["A".into()], capacity });
+    c.webinar = Some(Webinar {
+        starts_at: now_ms() + 86_400_000,
+        duration_min: 60,
+        speakers: vec!["A".into()],
+        capacity,
+        venue: None,
+    });
     store.create_resource("atelier", &c, false, "editrice@exemple.fr").await.unwrap();
     store.set_resource_status("atelier", Status::Published, None, "editrice@exemple.fr").await.unwrap();
 }

@@ -7,11 +7,12 @@
 //! reviewed. Saving checks the head the editor started from, so that two
 //! editors never overwrite each other silently.
 
+use osez_core::AdviserId;
 use osez_core::resource::{Content, Status};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{VERSION_KEY, content_of};
+use super::{VERSION_KEY, content_of, organiser_of};
 use crate::audit::audit;
 use crate::{Store, StoreError, bump_counter, now_ms};
 
@@ -26,6 +27,8 @@ pub struct ResourceRow {
     pub published_at: Option<i64>,
     pub updated_at: Option<i64>,
     pub is_demo: bool,
+    /// The adviser who proposed it, if an adviser did.
+    pub organiser: Option<AdviserId>,
     /// The head version's content.
     pub content: Content,
     pub head_at: i64,
@@ -53,6 +56,13 @@ pub enum EditError {
     Stale { head: i64 },
     #[error("cannot go from {from:?} to {to:?}")]
     Transition { from: Status, to: Status },
+    /// An adviser already has as many proposals waiting as allowed.
+    #[error("too many proposals waiting")]
+    TooManyOpen,
+    /// Not the proposer's, or no longer theirs to change (published,
+    /// scheduled or archived).
+    #[error("this proposal cannot be changed by its organiser now")]
+    Closed,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -63,11 +73,11 @@ impl From<sqlx::Error> for EditError {
     }
 }
 
-const ROW: &str = "SELECT r.id, r.status, r.head, r.live, r.publish_at, r.published_at, r.updated_at, r.is_demo, \
+pub(super) const ROW: &str = "SELECT r.id, r.status, r.head, r.live, r.publish_at, r.published_at, r.updated_at, r.is_demo, r.organiser, \
      v.content, v.created_at AS head_at, v.author AS head_author \
      FROM resources r JOIN resource_versions v ON v.resource_id = r.id AND v.version = r.head";
 
-fn row_from(r: &AnyRow) -> Result<ResourceRow, StoreError> {
+pub(super) fn row_from(r: &AnyRow) -> Result<ResourceRow, StoreError> {
     let slug: String = r.try_get("id")?;
     let status: String = r.try_get("status")?;
     Ok(ResourceRow {
@@ -79,6 +89,7 @@ fn row_from(r: &AnyRow) -> Result<ResourceRow, StoreError> {
         published_at: r.try_get("published_at")?,
         updated_at: r.try_get("updated_at")?,
         is_demo: r.try_get::<i64, _>("is_demo")? != 0,
+        organiser: organiser_of(&slug, r)?,
         content: content_of(&slug, &r.try_get::<String, _>("content")?)?,
         head_at: r.try_get("head_at")?,
         head_author: r.try_get("head_author")?,
@@ -86,7 +97,7 @@ fn row_from(r: &AnyRow) -> Result<ResourceRow, StoreError> {
     })
 }
 
-fn json(slug: &str, content: &Content) -> Result<String, StoreError> {
+pub(super) fn json(slug: &str, content: &Content) -> Result<String, StoreError> {
     serde_json::to_string(content).map_err(|e| StoreError::Corrupt { id: slug.into(), reason: e.to_string() })
 }
 
@@ -328,7 +339,7 @@ fn version_from(slug: &str, r: &AnyRow) -> Result<ResourceVersion, StoreError> {
     })
 }
 
-async fn insert_version(
+pub(super) async fn insert_version(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     slug: &str,
     version: i64,

@@ -13,7 +13,10 @@ use crate::kit::format::format_count;
 use crate::kit::state::AppState;
 use crate::kit::tokens::now_ms;
 use crate::mail::retention_label;
-use crate::resources::pages::{latest, upcoming};
+use crate::resources::pages::{latest, upcoming, upcoming_where};
+
+/// Coming events a profile lists.
+const PROFILE_EVENTS: usize = 5;
 
 pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
@@ -35,8 +38,8 @@ pub async fn home(State(state): State<Arc<AppState>>) -> Result<Response, PageEr
             form_q: String::new(),
             form_near: String::new(),
             hidden: Vec::new(),
-            events: upcoming(&library, now_ms(), 3),
-            latest: latest(&library, 4),
+            events: upcoming(&state.geo, &library, now_ms(), 3),
+            latest: latest(&state.geo, &library, 4),
         },
     ))
 }
@@ -46,12 +49,16 @@ pub async fn profile(State(state): State<Arc<AppState>>, Path(id): Path<String>)
     let directory = ready.directory();
     let a = directory.engine.find(&id).ok_or(PageError::NotFound)?;
     let geo = &state.geo;
+    let events = upcoming_where(geo, &ready.library(), now_ms(), PROFILE_EVENTS, |r, _| {
+        r.organiser.as_ref().is_some_and(|o| o.as_str() == a.id.as_str())
+    });
     Ok(render(
         StatusCode::OK,
         &ProfilePage {
             a,
             department: geo.department(&a.department).map(|d| format!("{} ({})", d.name, d.code)).unwrap_or_default(),
             region: geo.region(&a.region).map(|r| r.name.clone()).unwrap_or_default(),
+            events,
             base: state.base(),
         },
     ))

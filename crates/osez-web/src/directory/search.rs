@@ -20,7 +20,11 @@ use crate::kit::format::format_count;
 use crate::kit::page::pagination;
 use crate::kit::params::{ParamError, RawParams};
 use crate::kit::state::{AppState, Directory, Ready};
-use crate::resources::pages::beside;
+use crate::kit::tokens::now_ms;
+use crate::resources::pages::{beside, upcoming_near};
+
+/// How far from the place searched a workshop is shown, at least.
+const EVENTS_NEAR_KM: f64 = 40.0;
 
 /// Filters shown as facets, with the parameter that sets them.
 /// (parameter, title, most values shown, group): facets of one group share
@@ -128,6 +132,8 @@ pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         specialties: specialty_links(),
         base: state.base(),
         resources: None,
+        events: Vec::new(),
+        events_near: String::new(),
     };
     let s = match run_search(&state, ready, &directory, &raw) {
         Ok(s) => s,
@@ -189,6 +195,11 @@ pub async fn search(State(state): State<Arc<AppState>>, RawQuery(query): RawQuer
         }
     }
     page.resources = beside(&state, &ready.library(), &form_q);
+    if let Some(p) = &r.place {
+        let km = p.radius_km.unwrap_or(0.0).max(EVENTS_NEAR_KM);
+        page.events = upcoming_near(&state.geo, &ready.library(), now_ms(), (p.lat, p.lon), km, 3);
+        page.events_near = p.label.clone();
+    }
     page.pages =
         pagination(&raw, "/recherche", s.request.page, s.request.per_page, r.total.min(MAX_PAGE * s.request.per_page));
     Ok(render(StatusCode::OK, &page))

@@ -97,6 +97,9 @@ pub struct ResultsPage {
     pub base: Base,
     /// Resources for the same words, beside the advisers.
     pub resources: Option<ResourceSide>,
+    /// Coming workshops near the place searched, and its name.
+    pub events: Vec<ResourceCard>,
+    pub events_near: String,
 }
 
 #[derive(Template)]
@@ -105,6 +108,8 @@ pub struct ProfilePage<'a> {
     pub a: &'a Adviser,
     pub department: String,
     pub region: String,
+    /// Coming events the adviser organises.
+    pub events: Vec<ResourceCard>,
     pub base: Base,
 }
 

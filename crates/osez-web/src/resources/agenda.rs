@@ -13,7 +13,7 @@ use osez_core::resource::Resource;
 use crate::kit::error::{PageError, render};
 use crate::kit::state::AppState;
 use crate::kit::tokens::now_ms;
-use crate::resources::views::{AgendaPage, ResourceCard};
+use crate::resources::views::{AgendaPage, ResourceCard, venue_address};
 
 /// Past events the agenda and its feed keep: a year.
 const PAST_KEPT_MS: i64 = 365 * 86_400_000;
@@ -45,7 +45,7 @@ pub(crate) fn calendar(state: &AppState, name: &str, events: &[&Resource]) -> St
                 .ends(utc(w.ends_at()))
                 .summary(&title)
                 .description(&format!("{}\n\nIntervenants : {speakers}\n{url}", r.content.summary))
-                .location("En ligne")
+                .location(&w.venue.as_ref().map_or_else(|| "En ligne".into(), |v| venue_address(&state.geo, v)))
                 .url(&url)
                 .done(),
         );
@@ -79,8 +79,8 @@ pub async fn page(State(state): State<Arc<AppState>>) -> Result<Response, PageEr
     past.sort_by_key(|r| std::cmp::Reverse(ends(r)));
     let page = AgendaPage {
         base: state.base(),
-        coming: coming.into_iter().map(|r| ResourceCard::new(r, None)).collect(),
-        past: past.into_iter().map(|r| ResourceCard::new(r, None)).collect(),
+        coming: coming.into_iter().map(|r| ResourceCard::new(&state.geo, r, None)).collect(),
+        past: past.into_iter().map(|r| ResourceCard::new(&state.geo, r, None)).collect(),
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -2,9 +2,10 @@
 //! the fields shown, and from the fields posted to a version to save (or
 //! every mistake at once, in French, each on its field).
 
+use osez_core::Geography;
 use osez_core::resource::transcript::{parse_vtt, to_vtt};
 use osez_core::resource::{
-    Content, Problem, ResourceType, Theme, UseCase, Webinar, has_markup, is_slug, slug_from_title,
+    Content, Problem, ResourceType, Theme, UseCase, Venue, Webinar, has_markup, is_slug, slug_from_title,
 };
 use osez_core::taxonomy::{Sector, Specialty};
 
@@ -14,7 +15,7 @@ use crate::kit::forms::FormList;
 /// Longest version note, in characters.
 const NOTE_MAX: usize = 200;
 /// Slugs that name pages of the back office, not resources.
-const RESERVED: &[&str] = &["nouvelle", "apercu"];
+const RESERVED: &[&str] = &["nouvelle", "nouveau", "apercu"];
 
 /// The form as typed: shown back unchanged when something is wrong.
 #[derive(Debug, Clone, Default)]
@@ -50,7 +51,17 @@ pub struct Draft {
     pub w_capacity: String,
     /// WebVTT captions, from which the transcript is read.
     pub w_transcript: String,
+    /// "en_ligne" or "presentiel".
+    pub w_place: String,
+    /// The venue's commune as typed: name, postal code, or both.
+    pub w_commune: String,
+    pub w_address: String,
 }
+
+/// The two ways an event takes place, for the form's radio buttons.
+pub const PLACES: &[(&str, &str)] = &[(ONLINE, "En ligne"), (IN_PERSON, "En présentiel")];
+const ONLINE: &str = "en_ligne";
+const IN_PERSON: &str = "presentiel";
 
 fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
@@ -84,6 +95,9 @@ pub fn field_id(field: &str) -> &'static str {
         "webinar.speakers" => "w_speakers",
         "webinar.capacity" => "w_capacity",
         "transcript" => "w_transcript",
+        "webinar.venue" => "w_place",
+        "webinar.venue.commune" => "w_commune",
+        "webinar.venue.address" => "w_address",
         "webinar" => "w",
         _ => "body",
     }
@@ -96,12 +110,13 @@ impl Draft {
             kind: ResourceType::Article.slug().into(),
             w_duration: "60".into(),
             w_capacity: "100".into(),
+            w_place: ONLINE.into(),
             ..Draft::default()
         }
     }
 
     /// The fields of a saved version.
-    pub fn from_content(c: &Content, head: i64) -> Self {
+    pub fn from_content(c: &Content, head: i64, geo: &Geography) -> Self {
         let mut d = Draft {
             kind: c.kind.slug().into(),
             title: c.title.clone(),
@@ -113,6 +128,7 @@ impl Draft {
             from_head: head,
             w_duration: "60".into(),
             w_capacity: "100".into(),
+            w_place: ONLINE.into(),
             ..Draft::default()
         };
         if let Some(u) = &c.use_case {
@@ -130,6 +146,14 @@ impl Draft {
             d.w_duration = w.duration_min.to_string();
             d.w_speakers = w.speakers.join("\n");
             d.w_capacity = w.capacity.to_string();
+            if let Some(v) = &w.venue {
+                d.w_place = IN_PERSON.into();
+                d.w_commune = match geo.commune_by_insee(&v.commune) {
+                    Some(c) => format!("{} {}", c.postal_codes.first().map_or("", String::as_str), c.name),
+                    None => v.commune.clone(),
+                };
+                d.w_address = v.address.clone();
+            }
         }
         if !c.transcript.is_empty() {
             d.w_transcript = to_vtt(&c.transcript);
@@ -163,11 +187,14 @@ impl Draft {
             w_speakers: f.text("w_speakers"),
             w_capacity: f.text("w_capacity"),
             w_transcript: f.text("w_transcript").replace("\r\n", "\n"),
+            w_place: f.text("w_place"),
+            w_commune: f.text("w_commune"),
+            w_address: f.text("w_address"),
         }
     }
 
     /// The version these fields describe, or every mistake in them.
-    pub fn content(&self) -> Result<Content, Vec<Problem>> {
+    pub fn content(&self, geo: &Geography) -> Result<Content, Vec<Problem>> {
         let mut problems = Vec::new();
         let kind = ResourceType::from_slug(&self.kind).unwrap_or_else(|| {
             problems.push(problem("kind", "Choisissez le type de la ressource."));
@@ -227,6 +254,7 @@ impl Draft {
                 duration_min,
                 speakers: lines(&self.w_speakers),
                 capacity,
+                venue: self.venue(geo, &mut problems),
             })
         } else {
             None
@@ -249,6 +277,32 @@ impl Draft {
         };
         problems.extend(content.check());
         if problems.is_empty() { Ok(content) } else { Err(problems) }
+    }
+
+    /// Where the event takes place: none online; in person, the commune
+    /// typed must be found.
+    fn venue(&self, geo: &Geography, problems: &mut Vec<Problem>) -> Option<Venue> {
+        match self.w_place.as_str() {
+            "" | ONLINE => None,
+            IN_PERSON => {
+                let commune = geo.find_commune(&self.w_commune).map(|i| geo.communes[i].insee.clone());
+                if commune.is_none() {
+                    problems.push(problem(
+                        "webinar.venue.commune",
+                        "Commune introuvable : indiquez le nom de la commune ou son code postal (ex. 69003 ou Lyon).",
+                    ));
+                }
+                // An unknown commune is said once, not again by the check.
+                Some(Venue {
+                    commune: commune.unwrap_or_else(|| "00000".into()),
+                    address: self.w_address.trim().into(),
+                })
+            }
+            _ => {
+                problems.push(problem("webinar.venue", "Choisissez en ligne ou en présentiel."));
+                None
+            }
+        }
     }
 
     /// The address of a new resource: the one typed, or one made from the
@@ -275,9 +329,10 @@ mod tests {
 
     #[test]
     fn every_starter_resource_goes_through_the_form_unchanged() {
+        let geo = Geography::embedded().unwrap();
         for r in starter::all(1_800_000_000_000).unwrap() {
-            let draft = Draft::from_content(&r.content, 3);
-            let back = draft.content().unwrap_or_else(|p| panic!("{}: {p:?}", r.slug));
+            let draft = Draft::from_content(&r.content, 3, &geo);
+            let back = draft.content(&geo).unwrap_or_else(|p| panic!("{}: {p:?}", r.slug));
             // The form shows minutes, not milliseconds.
             let mut expected = r.content.clone();
             if let Some(w) = expected.webinar.as_mut() {
@@ -299,7 +354,7 @@ mod tests {
             w_transcript: "%PDF-1.7".into(),
             ..Draft::default()
         };
-        let problems = draft.content().unwrap_err();
+        let problems = draft.content(&Geography::embedded().unwrap()).unwrap_err();
         let fields: Vec<&str> = problems.iter().map(|p| p.field).collect();
         for f in [
             "title",
@@ -314,6 +369,32 @@ mod tests {
         }
         assert!(problems.iter().all(|p| !p.message.is_empty()));
         assert_ne!(field_id("use_case.gain"), "body");
+    }
+
+    #[test]
+    fn a_venue_is_found_from_what_was_typed_and_shown_back_the_same() {
+        let geo = Geography::embedded().unwrap();
+        let mut c = starter::all(1_800_000_000_000).unwrap().into_iter().find(|r| r.content.webinar.is_some()).unwrap();
+        c.content.transcript.clear();
+        let mut draft = Draft::from_content(&c.content, 1, &geo);
+        assert_eq!(draft.w_place, "en_ligne");
+        draft.w_place = "presentiel".into();
+        draft.w_commune = "69003".into();
+        draft.w_address = "3 rue de la République, salle 2".into();
+        let content = draft.content(&geo).unwrap();
+        let venue = content.webinar.as_ref().unwrap().venue.clone().unwrap();
+        assert_eq!(venue.commune, "69383", "Lyon 3e Arrondissement");
+        let shown = Draft::from_content(&content, 2, &geo);
+        assert_eq!(shown.w_commune, "69003 Lyon 3e Arrondissement");
+        assert_eq!(shown.content(&geo).unwrap(), content);
+
+        draft.w_commune = "Atlantide".into();
+        draft.w_address = " ".into();
+        let fields: Vec<&str> = draft.content(&geo).unwrap_err().iter().map(|p| p.field).collect();
+        assert_eq!(fields, vec!["webinar.venue.commune", "webinar.venue.address"]);
+        draft.w_place = "sur la lune".into();
+        let fields: Vec<&str> = draft.content(&geo).unwrap_err().iter().map(|p| p.field).collect();
+        assert_eq!(fields, vec!["webinar.venue"]);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
 use crate::kit::tokens::form_token;
 use crate::menu::chrome;
-use crate::resources::draft::{Draft, field_id};
+use crate::resources::draft::{Draft, PLACES, field_id};
 use crate::resources::views::{Choice, EditPage, FieldError};
 
 const LIST: &str = "/admin/ressources";
@@ -40,19 +40,43 @@ fn edit_action(slug: &str) -> String {
 
 /// What the page shows besides the form.
 #[derive(Default)]
-struct Shown {
-    problems: Vec<Problem>,
-    preview: Option<String>,
-    error: Option<String>,
+pub(super) struct Shown {
+    pub problems: Vec<Problem>,
+    pub preview: Option<String>,
+    pub error: Option<String>,
 }
 
 fn form_page(state: &AppState, current: &CurrentUser, slug: Option<&str>, form: Draft, shown: Shown) -> Response {
-    let Some(ready) = state.ready() else { return PageError::Starting.into_response() };
     let action = slug.map_or_else(|| NEW.to_string(), edit_action);
     let heading = match slug {
         Some(_) => format!("Modifier « {} »", form.title.trim()),
         None => "Nouvelle ressource".to_string(),
     };
+    let here = Here { action, heading, menu: LIST, preview_url: PREVIEW, proposal: false };
+    edit_page(state, current, slug, here, form, shown)
+}
+
+/// Where a form of the editor stands: the editors' own, or an adviser's
+/// proposal.
+pub(super) struct Here {
+    pub action: String,
+    pub heading: String,
+    /// The back office section it belongs to.
+    pub menu: &'static str,
+    pub preview_url: &'static str,
+    pub proposal: bool,
+}
+
+pub(super) fn edit_page(
+    state: &AppState,
+    current: &CurrentUser,
+    slug: Option<&str>,
+    here: Here,
+    form: Draft,
+    shown: Shown,
+) -> Response {
+    let Some(ready) = state.ready() else { return PageError::Starting.into_response() };
+    let Here { action, heading, menu, preview_url, proposal } = here;
     let status = if shown.problems.is_empty() && shown.error.is_none() {
         StatusCode::OK
     } else {
@@ -60,10 +84,13 @@ fn form_page(state: &AppState, current: &CurrentUser, slug: Option<&str>, form: 
     };
     let page = EditPage {
         base: state.base(),
-        chrome: chrome(state, current, LIST),
+        chrome: chrome(state, current, menu),
         heading,
         token: form_token(&ready.secrets, &session_binding(&action, current)),
-        preview_token: form_token(&ready.secrets, &session_binding(PREVIEW, current)),
+        preview_token: form_token(&ready.secrets, &session_binding(preview_url, current)),
+        preview_url,
+        proposal,
+        places: Choice::list(PLACES.iter().copied(), std::slice::from_ref(&form.w_place)),
         action,
         slug: slug.map(str::to_string),
         kinds: Choice::list(ResourceType::ALL.iter().map(|k| (k.slug(), k.label())), std::slice::from_ref(&form.kind)),
@@ -89,17 +116,18 @@ fn busy(state: &AppState) -> Response {
 
 /// Checks the posted fields off the async runtime (a body is up to
 /// 200 KB of Markdown); with `preview`, renders the body too.
-async fn check(
+pub(super) async fn check(
     state: &AppState,
     form: Draft,
     preview: bool,
 ) -> Result<(Draft, Shown, Option<osez_core::resource::Content>), PoolError> {
+    let geo = state.geo.clone();
     state
         .documents
         .run(move || {
             let kind = ResourceType::from_slug(&form.kind).unwrap_or(ResourceType::Article);
             let preview = preview.then(|| render_body(kind, &form.body).0.map(|r| r.html).unwrap_or_default());
-            let (content, problems) = match form.content() {
+            let (content, problems) = match form.content(&geo) {
                 Ok(c) => (Some(c), Vec::new()),
                 Err(p) => (None, p),
             };
@@ -157,7 +185,8 @@ pub async fn edit_form(
 ) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let row = ready.store.resource_row(&slug).await?.ok_or(PageError::NotFound)?;
-    Ok(form_page(&state, &current, Some(&slug), Draft::from_content(&row.content, row.head), Shown::default()))
+    let draft = Draft::from_content(&row.content, row.head, &state.geo);
+    Ok(form_page(&state, &current, Some(&slug), draft, Shown::default()))
 }
 
 pub async fn save(
@@ -198,7 +227,12 @@ pub async fn save(
 /// The live preview: the body rendered exactly as the public page will
 /// show it, and what is wrong with it. JSON for the editor's script.
 pub async fn preview(State(state): State<Arc<AppState>>, current: Guard<Editors>, form: FormList) -> Response {
-    if checked(&state, &current, PREVIEW, &form.map()).await.is_err() {
+    preview_for(&state, &current, PREVIEW, form).await
+}
+
+/// The preview answer for a form whose preview token is bound to `action`.
+pub(super) async fn preview_for(state: &AppState, current: &CurrentUser, action: &str, form: FormList) -> Response {
+    if checked(state, current, action, &form.map()).await.is_err() {
         let body =
             json!({ "error": { "code": "invalid_token", "message": "La session a changé : rechargez la page." } });
         return (StatusCode::FORBIDDEN, Json(body)).into_response();

@@ -158,6 +158,10 @@ pub(crate) async fn resource_page(
             .collect(),
         cues: row.content.transcript.len(),
         is_webinar: row.content.kind == osez_core::resource::ResourceType::Webinaire,
+        organiser: row.organiser.as_ref().map(|id| {
+            let name = ready.directory().engine.find(id.as_str()).map_or_else(|| id.to_string(), |a| a.name.clone());
+            (id.to_string(), name)
+        }),
         upload_limits: state.files.as_ref().map(|f| f.limits_text()),
         today: today().to_string(),
         notice,

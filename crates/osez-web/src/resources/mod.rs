@@ -10,6 +10,7 @@ mod editorial;
 mod feeds;
 pub(crate) mod pages;
 pub(crate) mod params;
+mod proposals;
 pub(crate) mod registration;
 mod uploads;
 pub(crate) mod views;
@@ -47,6 +48,10 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/admin/ressources/{slug}/modifier", get(editor::edit_form).post(editor::save).layer(limit()))
         .route("/admin/ressources/{slug}/etat", post(editorial::change_status))
         .route("/admin/ressources/{slug}/restaurer", post(editorial::restore))
+        .route("/admin/evenements", get(proposals::list))
+        .route("/admin/evenements/nouveau", get(proposals::new_form).post(proposals::create).layer(limit()))
+        .route("/admin/evenements/apercu", post(proposals::preview).layer(limit()))
+        .route("/admin/evenements/{slug}", get(proposals::edit_form).post(proposals::save).layer(limit()))
         .route("/agenda.ics", get(agenda::feed))
         .route("/sitemap.xml", get(feeds::sitemap))
         .route("/api/v1/resources", get(api::resources))

@@ -5,8 +5,10 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use osez_core::geo::distance_km;
 use osez_core::resource::markdown;
-use osez_core::resource::{Resource, ResourceType, Theme};
+use osez_core::resource::{Resource, ResourceType, Theme, Webinar};
+use osez_core::{Adviser, Geography};
 use osez_search::{FacetValue, ResourceResults, SearchRequest};
 
 use crate::kit::error::{PageError, render};
@@ -18,7 +20,7 @@ use crate::kit::tokens::now_ms;
 use crate::resources::params::{MAX_PAGE, MAX_QUERY_CHARS, run_resource_search};
 use crate::resources::views::{
     ActiveFilter, AdviserLink, CueView, Download, FilterLink, FilterSection, IndexPage, Player, ResourceCard,
-    ResourceSide, ShowPage, WebinarView, duration_label, file_url, moment_anchor,
+    ResourceSide, ShowPage, WebinarView, duration_label, file_url, moment_anchor, venue_address,
 };
 
 const PATH: &str = "/ressources";
@@ -103,7 +105,7 @@ pub async fn index(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery
     page.total = r.total;
     page.first_rank = (s.request.page - 1) * s.request.per_page + 1;
     let resources = library.engine.resources();
-    page.cards = r.hits.iter().map(|h| ResourceCard::new(&resources[h.ord], Some(h))).collect();
+    page.cards = r.hits.iter().map(|h| ResourceCard::new(&state.geo, &resources[h.ord], Some(h))).collect();
     for (key, value) in &raw.pairs {
         if let Some(label) = filter_label(key, value.trim()) {
             page.active_filters.push(ActiveFilter { label, url: raw.with_at(PATH, key, None) });
@@ -145,26 +147,28 @@ fn related<'l>(library: &'l Library, r: &Resource, n: usize) -> Vec<&'l Resource
     scored.into_iter().take(n).map(|(_, o)| o).collect()
 }
 
+fn adviser_link(a: &Adviser) -> AdviserLink {
+    AdviserLink {
+        url: format!("/conseillers/{}", a.id),
+        name: a.name.clone(),
+        kind_label: a.kind.label(),
+        place: format!("{} ({})", a.commune, a.department),
+        is_demo: a.is_demo,
+    }
+}
+
+/// The adviser who organises an event, while their profile is published.
+fn organiser_link(directory: &Directory, r: &Resource) -> Option<AdviserLink> {
+    r.organiser.as_ref().and_then(|id| directory.engine.find(id.as_str())).map(adviser_link)
+}
+
 /// Advisers of the resource's first specialty (as the directory ranks
 /// them), with the link to all of them.
 fn advisers(directory: &Directory, r: &Resource, n: usize) -> (Vec<AdviserLink>, Option<(String, &'static str)>) {
     let Some(&specialty) = r.content.specialties.first() else { return (Vec::new(), None) };
     let req = SearchRequest { specialty: Some(specialty), page: 1, per_page: n, ..Default::default() };
     let found = directory.engine.search(&req);
-    let links = found
-        .hits
-        .iter()
-        .map(|h| {
-            let a = &directory.engine.advisers()[h.ord];
-            AdviserLink {
-                url: format!("/conseillers/{}", a.id),
-                name: a.name.clone(),
-                kind_label: a.kind.label(),
-                place: format!("{} ({})", a.commune, a.department),
-                is_demo: a.is_demo,
-            }
-        })
-        .collect();
+    let links = found.hits.iter().map(|h| adviser_link(&directory.engine.advisers()[h.ord])).collect();
     (links, Some((format!("/recherche?specialty={}", specialty.slug()), specialty.label())))
 }
 
@@ -181,6 +185,8 @@ pub async fn show(State(state): State<Arc<AppState>>, Path(slug): Path<String>) 
         speakers: w.speakers.clone(),
         capacity: w.capacity,
         upcoming: w.ends_at() > now,
+        place: w.venue.as_ref().map_or_else(|| "En ligne".into(), |v| venue_address(&state.geo, v)),
+        organiser: organiser_link(&ready.directory(), r),
     });
     let transcript = c
         .transcript
@@ -200,7 +206,7 @@ pub async fn show(State(state): State<Arc<AppState>>, Path(slug): Path<String>) 
     let page = ShowPage {
         base: state.base(),
         r,
-        kind_label: c.kind.label(),
+        kind_label: c.kind_label(),
         body_html: rendered.html,
         sections: rendered.sections,
         published: format_date_long(r.published_at),
@@ -221,7 +227,7 @@ pub async fn show(State(state): State<Arc<AppState>>, Path(slug): Path<String>) 
             .filter(|a| !a.kind.is_image())
             .map(|a| Download { url: file_url(&r.slug, a), label: a.label.clone(), format_size: a.format_and_size() })
             .collect(),
-        related: related(&library, r, 3).into_iter().map(|o| ResourceCard::new(o, None)).collect(),
+        related: related(&library, r, 3).into_iter().map(|o| ResourceCard::new(&state.geo, o, None)).collect(),
         advisers,
         more_advisers,
     };
@@ -243,7 +249,7 @@ pub(crate) fn beside(state: &AppState, library: &Library, q: &str) -> Option<Res
     let link = RawParams { pairs: vec![("q".into(), q.to_string())] };
     Some(ResourceSide {
         total: s.results.total,
-        cards: s.results.hits.iter().map(|h| ResourceCard::new(&resources[h.ord], Some(h))).collect(),
+        cards: s.results.hits.iter().map(|h| ResourceCard::new(&state.geo, &resources[h.ord], Some(h))).collect(),
         url: link.with_at(PATH, "page", None),
         types: s
             .results
@@ -260,20 +266,49 @@ pub(crate) fn beside(state: &AppState, library: &Library, q: &str) -> Option<Res
 }
 
 /// The newest resources, for the home page.
-pub(crate) fn latest(library: &Library, n: usize) -> Vec<ResourceCard> {
+pub(crate) fn latest(geo: &Geography, library: &Library, n: usize) -> Vec<ResourceCard> {
     let mut all: Vec<&Resource> = library.engine.resources().iter().collect();
     all.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(a.slug.cmp(&b.slug)));
-    all.into_iter().take(n).map(|r| ResourceCard::new(r, None)).collect()
+    all.into_iter().take(n).map(|r| ResourceCard::new(geo, r, None)).collect()
 }
 
-/// The next events (webinars not yet over), soonest first.
-pub(crate) fn upcoming(library: &Library, now: i64, n: usize) -> Vec<ResourceCard> {
-    let mut events: Vec<&Resource> = library
+/// The next events (webinars and workshops not yet over), soonest first.
+pub(crate) fn upcoming(geo: &Geography, library: &Library, now: i64, n: usize) -> Vec<ResourceCard> {
+    upcoming_where(geo, library, now, n, |_, _| true)
+}
+
+/// The next `n` events that `keep` keeps, soonest first.
+pub(crate) fn upcoming_where(
+    geo: &Geography,
+    library: &Library,
+    now: i64,
+    n: usize,
+    keep: impl Fn(&Resource, &Webinar) -> bool,
+) -> Vec<ResourceCard> {
+    let mut events: Vec<(&Resource, &Webinar)> = library
         .engine
         .resources()
         .iter()
-        .filter(|r| r.content.webinar.as_ref().is_some_and(|w| w.ends_at() > now))
+        .filter_map(|r| r.content.webinar.as_ref().map(|w| (r, w)))
+        .filter(|(r, w)| w.ends_at() > now && keep(r, w))
         .collect();
-    events.sort_by_key(|r| r.content.webinar.as_ref().map(|w| w.starts_at));
-    events.into_iter().take(n).map(|r| ResourceCard::new(r, None)).collect()
+    events.sort_by_key(|(r, w)| (w.starts_at, r.slug.as_str()));
+    events.into_iter().take(n).map(|(r, _)| ResourceCard::new(geo, r, None)).collect()
+}
+
+/// The next in-person events within `km` of `point`, soonest first.
+pub(crate) fn upcoming_near(
+    geo: &Geography,
+    library: &Library,
+    now: i64,
+    point: (f64, f64),
+    km: f64,
+    n: usize,
+) -> Vec<ResourceCard> {
+    upcoming_where(geo, library, now, n, |_, w| {
+        w.venue
+            .as_ref()
+            .and_then(|v| geo.commune_by_insee(&v.commune))
+            .is_some_and(|c| distance_km(point, (c.lat, c.lon)) <= km)
+    })
 }

@@ -1,9 +1,10 @@
 //! What the resource pages show, ready for their templates.
 
 use askama::Template;
+use osez_core::Geography;
 use osez_core::resource::attachment::Attachment;
 use osez_core::resource::markdown::Section;
-use osez_core::resource::{Cue, Resource, ResourceType, UseCase};
+use osez_core::resource::{Cue, Resource, ResourceType, UseCase, Venue, Webinar};
 use osez_search::ResourceHit;
 
 use crate::kit::format::{format_date_long, format_datetime_long};
@@ -21,6 +22,8 @@ pub struct ResourceCard {
     pub is_demo: bool,
     /// A webinar's date ("jeudi 17 septembre 2026 à 10 h 00").
     pub when: Option<String>,
+    /// An event's place ("En ligne", "Lyon (69)").
+    pub place: Option<String>,
     /// The transcript line that matched, with its link.
     pub moment: Option<MomentView>,
 }
@@ -36,6 +39,27 @@ pub fn moment_anchor(cue: &Cue) -> String {
     format!("t-{}", cue.start_s())
 }
 
+/// Where an event takes place, in a few words: "En ligne",
+/// "Lyon 3e Arrondissement (69)".
+pub fn place_label(geo: &Geography, w: &Webinar) -> String {
+    match &w.venue {
+        None => "En ligne".into(),
+        Some(v) => match geo.commune_by_insee(&v.commune) {
+            Some(c) => format!("{} ({})", c.name, c.department),
+            None => v.address.clone(),
+        },
+    }
+}
+
+/// A venue's full address: "3 rue de la République, 69003 Lyon 3e
+/// Arrondissement".
+pub fn venue_address(geo: &Geography, v: &Venue) -> String {
+    match geo.commune_by_insee(&v.commune) {
+        Some(c) => format!("{}, {} {}", v.address, c.postal_codes.first().map_or("", String::as_str), c.name),
+        None => v.address.clone(),
+    }
+}
+
 /// The public address of a file of a published resource.
 pub fn file_url(slug: &str, a: &Attachment) -> String {
     format!("/ressources/{slug}/fichiers/{}.{}", a.id, a.kind.extension())
@@ -46,18 +70,19 @@ pub fn moment_url(r: &Resource, cue: &Cue) -> String {
 }
 
 impl ResourceCard {
-    pub fn new(r: &Resource, hit: Option<&ResourceHit>) -> Self {
+    pub fn new(geo: &Geography, r: &Resource, hit: Option<&ResourceHit>) -> Self {
         let c = &r.content;
         ResourceCard {
             url: format!("/ressources/{}", r.slug),
             title: c.title.clone(),
             summary: c.summary.clone(),
             kind_slug: c.kind.slug(),
-            kind_label: c.kind.label(),
+            kind_label: c.kind_label(),
             themes: c.themes.iter().map(|t| t.label()).collect::<Vec<_>>().join(" · "),
             published: format_date_long(r.published_at),
             is_demo: r.is_demo,
             when: c.webinar.as_ref().map(|w| format_datetime_long(w.starts_at)),
+            place: c.webinar.as_ref().map(|w| place_label(geo, w)),
             moment: hit.and_then(|h| h.moment.as_ref()).map(|cue| MomentView {
                 clock: cue.clock(),
                 text: cue.text.clone(),
@@ -115,6 +140,30 @@ pub struct IndexPage {
     pub themes: Vec<(&'static str, &'static str)>,
 }
 
+/// One of an adviser's proposals, in their list.
+pub struct ProposalView {
+    pub title: String,
+    pub when: String,
+    pub place: String,
+    pub status: &'static str,
+    /// The public page, once published.
+    pub public_url: Option<String>,
+    /// The form, while the proposal is the adviser's to change.
+    pub edit_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "resources/proposals.html")]
+pub struct ProposalsPage {
+    pub base: Base,
+    pub chrome: Chrome,
+    pub proposals: Vec<ProposalView>,
+    /// Fewer than `open_max` proposals wait for the team.
+    pub can_propose: bool,
+    pub open_max: i64,
+    pub notice: Option<&'static str>,
+}
+
 #[derive(Template)]
 #[template(path = "resources/agenda.html")]
 pub struct AgendaPage {
@@ -126,6 +175,10 @@ pub struct AgendaPage {
 /// A webinar's facts, as the page shows them.
 pub struct WebinarView {
     pub when: String,
+    /// "En ligne", or the venue's full address.
+    pub place: String,
+    /// The adviser who organises it: name and profile.
+    pub organiser: Option<AdviserLink>,
     pub duration: String,
     pub speakers: Vec<String>,
     pub capacity: u32,
@@ -281,6 +334,8 @@ pub struct AdminResourcePage {
     /// Lines of the transcript.
     pub cues: usize,
     pub is_webinar: bool,
+    /// The adviser who proposed it: id and name.
+    pub organiser: Option<(String, String)>,
     /// The size limits, when uploads are configured.
     pub upload_limits: Option<String>,
     /// For the date field's minimum (YYYY-MM-DD).
@@ -318,6 +373,12 @@ pub struct EditPage {
     pub action: String,
     pub token: String,
     pub preview_token: String,
+    /// Where the live preview posts.
+    pub preview_url: &'static str,
+    /// An adviser's proposal of an event rather than the editors' form.
+    pub proposal: bool,
+    /// Online or in person.
+    pub places: Vec<Choice>,
     /// `Some(slug)` when editing an existing resource.
     pub slug: Option<String>,
     pub form: crate::resources::draft::Draft,
