@@ -314,3 +314,56 @@ pub(crate) fn application_accepted(
     );
     application_mail(config, to, "application_accepted", "Osez : votre candidature est acceptée", body)
 }
+
+// ---------------------------------------------- decisions on event proposals
+
+/// To an account of the adviser who proposed an event, when the team
+/// decides on it; none for a move the organiser need not hear about.
+pub(crate) fn event_decision(
+    config: &WebConfig,
+    to: &str,
+    title: &str,
+    slug: &str,
+    decision: osez_core::resource::Status,
+) -> Option<NewMail> {
+    use osez_core::resource::Status;
+    let base = base_url(config);
+    let (kind, subject, body) = match decision {
+        Status::Published => (
+            "event_published",
+            "Osez : votre événement est publié",
+            format!(
+                "L'équipe France Num a publié l'événement que vous avez proposé, « {title} ». Il paraît dans \
+                 l'agenda et sur votre profil, et les entreprises peuvent s'y inscrire :\n{base}/ressources/{slug}"
+            ),
+        ),
+        Status::Scheduled => (
+            "event_scheduled",
+            "Osez : votre événement est validé",
+            format!(
+                "L'équipe France Num a validé l'événement que vous avez proposé, « {title} ». Sa publication \
+                 est programmée ; il paraîtra alors dans l'agenda et sur votre profil, à cette adresse :\n\
+                 {base}/ressources/{slug}"
+            ),
+        ),
+        Status::Draft => (
+            "event_returned",
+            "Osez : votre proposition d'événement est à revoir",
+            format!(
+                "L'équipe France Num vous renvoie la proposition « {title} » pour que vous la complétiez ou la \
+                 corrigiez. Modifiez-la depuis votre espace ; elle reviendra alors en relecture :\n\
+                 {base}/admin/evenements/{slug}\n\nPour toute question, répondez à ce message."
+            ),
+        ),
+        Status::Archived => (
+            "event_archived",
+            "Osez : votre événement est retiré du site",
+            format!(
+                "L'équipe France Num a retiré du site l'événement « {title} ». Pour toute question, répondez \
+                 à ce message."
+            ),
+        ),
+        Status::Review => return None,
+    };
+    Some(application_mail(config, to, kind, subject, body))
+}

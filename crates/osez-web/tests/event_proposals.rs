@@ -118,9 +118,29 @@ async fn an_adviser_proposes_a_workshop_the_team_publishes_it_and_it_shows_where
         assert!(page.contains("Événement proposé par le conseiller"), "{name}");
         let action = format!("{admin_page}/etat");
         let token = token_in(&page, &action);
+        // Sent back for changes: the organiser is told, changes it, and
+        // it is back in review.
+        let (status, _, _) = post(&state, &action, format!("jeton={token}&to=draft"), Some(&editor)).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        let mails = store.take_due_mail(100, 60_000).await.unwrap();
+        let returned: Vec<_> = mails.iter().filter(|m| m.kind == "event_returned").collect();
+        assert_eq!(returned.len(), 1, "{name}");
+        assert_eq!(returned[0].to, "conseil0@exemple.fr", "{name}");
+        assert!(returned[0].body.contains(&format!("/admin/evenements/{slug}")), "{name}");
+        let (_, _, page) = get(&state, LIST, Some(&cookie)).await;
+        assert!(page.contains("Renvoyée par l"), "{name}");
+        let (status, _, _) =
+            post(&state, &edit, format!("jeton={edit_token}&from_head=2&{changed}"), Some(&cookie)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+        assert_eq!(store.resource_row(slug).await.unwrap().unwrap().status, Status::Review, "{name}");
+
         let (status, _, page) = post(&state, &action, format!("jeton={token}&to=published"), Some(&editor)).await;
         assert_eq!(status, StatusCode::OK, "{name}");
         assert!(page.contains("État de la ressource : Publiée"), "{name}");
+        let mails = store.take_due_mail(100, 60_000).await.unwrap();
+        let published: Vec<_> = mails.iter().filter(|m| m.kind == "event_published").collect();
+        assert_eq!(published.len(), 1, "{name}");
+        assert!(published[0].body.contains(&format!("/ressources/{slug}")), "{name}");
 
         // Published: its page says where and who; the agenda, the
         // profile and a search near Lyon show it; the calendar has the place.
@@ -148,9 +168,9 @@ async fn an_adviser_proposes_a_workshop_the_team_publishes_it_and_it_shows_where
         assert_eq!(status, StatusCode::CONFLICT, "{name}");
         assert!(unescape(&page).contains("L'équipe a validé ou retiré cet événement"), "{name}");
         let (status, _, _) =
-            post(&state, &edit, format!("jeton={edit_token}&from_head=2&{changed}"), Some(&cookie)).await;
+            post(&state, &edit, format!("jeton={edit_token}&from_head=3&{changed}"), Some(&cookie)).await;
         assert_eq!(status, StatusCode::CONFLICT, "{name}");
-        assert_eq!(store.resource_row(slug).await.unwrap().unwrap().head, 2, "{name}");
+        assert_eq!(store.resource_row(slug).await.unwrap().unwrap().head, 3, "{name}");
     }
 }
 

@@ -14,6 +14,7 @@ use sqlx::any::AnyRow;
 
 use super::{VERSION_KEY, content_of, organiser_of};
 use crate::audit::audit;
+use crate::outbox::{NewMail, enqueue};
 use crate::{Store, StoreError, bump_counter, now_ms};
 
 /// A resource as the back office lists it.
@@ -202,6 +203,20 @@ impl Store {
         publish_at: Option<i64>,
         actor: &str,
     ) -> Result<(), EditError> {
+        self.set_resource_status_with(slug, to, publish_at, actor, &[]).await
+    }
+
+    /// Same, and the `mails` (to the organiser of a proposal) go to the
+    /// outbox in the same transaction: sent if and only if the move is
+    /// made.
+    pub async fn set_resource_status_with(
+        &self,
+        slug: &str,
+        to: Status,
+        publish_at: Option<i64>,
+        actor: &str,
+        mails: &[NewMail],
+    ) -> Result<(), EditError> {
         let mut tx = self.pool.begin().await?;
         let current: Option<String> = sqlx::query_scalar("SELECT status FROM resources WHERE id = $1")
             .bind(slug)
@@ -239,6 +254,9 @@ impl Store {
             bump_counter(&mut tx, VERSION_KEY).await?;
         }
         audit(&mut tx, actor, &format!("resource.{}", to.slug()), slug, Some(from.slug()), Some(to.slug())).await?;
+        for mail in mails {
+            enqueue(&mut tx, mail, None).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

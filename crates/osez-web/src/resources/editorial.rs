@@ -21,6 +21,7 @@ use crate::kit::params::RawParams;
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::{AppState, Library};
 use crate::kit::tokens::form_token;
+use crate::mail::event_decision;
 use crate::menu::chrome;
 use crate::resources::views::{
     AdminListPage, AdminResourcePage, AdminRow, DiffLine, FileRow, MoveButton, VersionView, file_url,
@@ -236,7 +237,22 @@ pub async fn change_status(
     } else {
         None
     };
-    match ready.store.set_resource_status(&slug, to, publish_at, current.user.email.as_str()).await {
+    // The adviser who proposed an event hears of its first publication,
+    // of its return for changes and of its removal.
+    let row = ready.store.resource_row(&slug).await?.ok_or(PageError::NotFound)?;
+    let told = match to {
+        Status::Published | Status::Scheduled => row.published_at.is_none(),
+        Status::Draft => row.status == Status::Review,
+        Status::Archived => true,
+        Status::Review => false,
+    };
+    let mut mails = Vec::new();
+    if let Some(organiser) = row.organiser.as_ref().filter(|_| told) {
+        for address in ready.store.adviser_addresses(organiser).await? {
+            mails.extend(event_decision(&state.config, &address, &row.content.title, &slug, to));
+        }
+    }
+    match ready.store.set_resource_status_with(&slug, to, publish_at, current.user.email.as_str(), &mails).await {
         Ok(()) => {
             if matches!(to, Status::Published | Status::Archived) {
                 reindex(&state).await;
