@@ -1043,6 +1043,100 @@ function createAdmin() {
   if (out.status !== 0) throw new Error(`osez admin create failed (${out.status}): ${out.stderr}`);
 }
 
+const ADVISER_EMAIL = 'conseil.navigateur@exemple.fr';
+
+/** An adviser account linked to the profile at `profilePath`, made by the command line. */
+function createAdviser(profilePath) {
+  const dataDir = serverDataDir || process.env.OSEZ_DATA_DIR;
+  const bin = path.resolve(HERE, process.env.OSEZ_BIN || '../../target/release/osez');
+  const id = decodeURIComponent(profilePath.split('/').pop());
+  const out = spawnSync(bin, ['admin', 'create', '--email', ADVISER_EMAIL, '--role', 'adviser', '--adviser', id,
+    '--data-dir', dataDir], { input: `${ADMIN_PASSWORD}\n${ADMIN_PASSWORD}\n`, encoding: 'utf8', timeout: 60_000 });
+  if (out.status !== 0) throw new Error(`osez admin create --role adviser failed (${out.status}): ${out.stderr}`);
+}
+
+/**
+ * An adviser proposes a workshop in Lyon without JavaScript: French errors
+ * first, then the proposal, waiting for the team; the admin publishes it;
+ * it shows on the agenda, on the adviser's profile and beside a search
+ * near Villeurbanne. Every page on the way goes through axe.
+ */
+async function eventProposalTest(base, adminCookies) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const profilePath = await firstResultHref(base, 'marketing');
+  createAdviser(profilePath);
+  const context = await newContext({ javaScriptEnabled: false });
+  let adviserCookies = [];
+  const title = 'Atelier IA : vos devis en une matinée (démonstration)';
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin, { allowMainDocumentStatus: 422 });
+    await page.goto(new URL('/connexion', base).href);
+    await page.fill('#email', ADVISER_EMAIL);
+    await page.fill('#password', ADMIN_PASSWORD);
+    await Promise.all([page.waitForURL((u) => u.pathname === '/admin'), page.click('button[type=submit]')]);
+    adviserCookies = await context.cookies();
+    await page.goto(new URL('/admin/evenements/nouveau', base).href);
+    // Nothing typed but the place: every mistake, in French, on its field.
+    await page.check('#w_place-presentiel');
+    await page.fill('#title', '');
+    await Promise.all([page.waitForLoadState('load'), page.click('form#editeur button[type=submit]:not([name])')]);
+    const summary = (await page.locator('#erreurs').textContent().catch(() => '')) || '';
+    for (const expected of ['Le titre est obligatoire', 'Commune introuvable', 'Indiquez la date']) {
+      if (!summary.includes(expected)) problems.push(`the error summary lacks "${expected}": ${JSON.stringify(summary.trim().slice(0, 300))}`);
+    }
+    if ((await page.getAttribute('#w_commune', 'aria-invalid')) !== 'true') problems.push('#w_commune is not aria-invalid');
+    const day = new Date(Date.now() + 12 * 86_400_000).toISOString().slice(0, 10);
+    await page.fill('#title', title);
+    await page.fill('#summary', 'Une matinée pour faire rédiger ses devis par une IA et les relire, avec un conseiller.');
+    await page.fill('#body', '## Programme\n\nDes exercices sur vos propres devis.\n\n## À apporter\n\nUn ordinateur portable.');
+    await page.check('#themes-intelligence_artificielle');
+    await page.fill('#w_starts', `${day}T09:30`);
+    await page.fill('#w_commune', '69003');
+    await page.fill('#w_address', '3 rue de la République, salle 2');
+    await Promise.all([page.waitForURL((u) => u.pathname === '/admin/evenements'), page.click('form#editeur button[type=submit]:not([name])')]);
+    const listed = (await page.locator('main').textContent()) || '';
+    if (!listed.includes(title) || !listed.includes('En attente de relecture')) {
+      problems.push(`the adviser's list does not show the proposal waiting: ${JSON.stringify(listed.slice(0, 400))}`);
+    }
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  for (const p of ['/admin/evenements', '/admin/evenements/nouveau']) {
+    problems.push(...(await checkPage(base, p, { cookies: adviserCookies })).map((x) => `${p}: ${x}`));
+  }
+  // The team publishes it.
+  const slug = 'atelier-ia-vos-devis-en-une-matinee-demonstration';
+  const admin = await newContext();
+  await admin.addCookies(adminCookies);
+  try {
+    const page = await admin.newPage();
+    await page.goto(new URL(`/admin/ressources/${slug}`, base).href);
+    await Promise.all([page.waitForLoadState('load'), page.locator('form:has(input[name=to][value=published]) button[type=submit]').click()]);
+    const text = (await page.locator('main').textContent()) || '';
+    if (!text.includes('Publiée')) problems.push(`publishing did not say "Publiée": ${JSON.stringify(text.slice(0, 300))}`);
+  } finally {
+    await admin.close();
+  }
+  const visitor = await newContext({ javaScriptEnabled: false });
+  try {
+    const page = await visitor.newPage();
+    for (const [where, expected] of [['/agenda', 'Lyon 3e Arrondissement (69)'], [profilePath, 'Prochains événements organisés'],
+      ['/recherche?near=Villeurbanne', 'Ateliers près de']]) {
+      await page.goto(new URL(where, base).href);
+      const text = (await page.locator('main').textContent()) || '';
+      if (!text.includes(title) || !text.includes(expected)) problems.push(`${where} does not show the workshop with "${expected}"`);
+    }
+  } finally {
+    await visitor.close();
+  }
+  problems.push(...(await checkPage(base, `/ressources/${slug}`)).map((x) => `/ressources/${slug}: ${x}`));
+  if (!problems.length) log('# event proposal: French errors, proposed, published, on the agenda, the profile and near Villeurbanne');
+  return problems;
+}
+
 /** RFC 6238 code (SHA-1, 30 s, 6 digits) of a base32 secret at time `t` (s). */
 function totpCode(secret, t = Date.now() / 1000) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -1362,6 +1456,10 @@ async function main() {
   await test('a replay made by ffmpeg: uploaded with its captions, published, played in the page; range requests; #t-5 and a transcript line seek the video; axe', async () => {
     if (!cookies) return ['not signed in (see the sign-in test above)'];
     return replayTest(base, cookies);
+  });
+  await test('an adviser proposes a workshop without JavaScript: French errors, then the proposal; the team publishes it; agenda, profile and search near Villeurbanne show it; axe', async () => {
+    if (!cookies) return ['not signed in (see the sign-in test above)'];
+    return eventProposalTest(base, cookies);
   });
   await test('an organisation applies: French errors, then its account and applications page, all through axe', () =>
     applicationTest(base),

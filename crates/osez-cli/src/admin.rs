@@ -3,6 +3,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
+use osez_core::AdviserId;
 use osez_core::account::{Email, NewPassword, Role, hash_password};
 use rand::Rng;
 
@@ -32,10 +33,21 @@ fn read_password() -> anyhow::Result<String> {
     }
 }
 
-pub async fn create(data: &DataArgs, email: &str, role: &str, generate: bool) -> anyhow::Result<()> {
+pub async fn create(
+    data: &DataArgs,
+    email: &str,
+    role: &str,
+    generate: bool,
+    adviser: Option<&str>,
+) -> anyhow::Result<()> {
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
     let role = Role::from_slug(role)
         .with_context(|| format!("--role: unknown role {role:?} (admin, editor, moderator, adviser)"))?;
+    let adviser = match adviser {
+        Some(_) if role != Role::Adviser => bail!("--adviser goes with --role adviser; nothing was created"),
+        Some(id) => Some(AdviserId::parse(id).map_err(|e| anyhow::anyhow!("--adviser: {e}; nothing was created"))?),
+        None => None,
+    };
     let typed = if generate {
         let mut rng = rand::rng();
         (0..GENERATED_LENGTH)
@@ -49,7 +61,16 @@ pub async fn create(data: &DataArgs, email: &str, role: &str, generate: bool) ->
     let hash = tokio::task::spawn_blocking(move || hash_password(&password, &salt)).await?;
     let store = open_store(data).await?;
     store.migrate().await?;
+    if let Some(id) = &adviser
+        && store.adviser(id).await?.is_none()
+    {
+        bail!("--adviser: no published profile has the id {id}; nothing was created");
+    }
     let user = store.create_user(&email, &hash, role, "cli").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(id) = &adviser {
+        store.link_adviser(user.id, id.as_str(), "cli").await?;
+        println!("linked to the profile {id}");
+    }
     println!("account created: {} ({})", user.email, role.slug());
     if generate {
         // Printed once, here; only its hash is stored.

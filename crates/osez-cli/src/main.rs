@@ -160,6 +160,9 @@ enum AdminWhat {
         /// Generate a password and print it once.
         #[arg(long)]
         generate_password: bool,
+        /// For an adviser account: the id of the published profile it runs.
+        #[arg(long)]
+        adviser: Option<String>,
     },
     /// Invites advisers to the profiles they run, from a CSV file of `identifiant;email` lines
     /// (header optional): an adviser account linked to each profile and a mail with a link valid
@@ -279,8 +282,8 @@ fn main() -> ExitCode {
             Command::Import { what: ImportWhat::Advisers { data, file, skip_invalid, keep_demo, dry_run } } => {
                 import::advisers(&data, &file, import::Options { skip_invalid, keep_demo, dry_run }).await
             }
-            Command::Admin { what: AdminWhat::Create { data, email, role, generate_password } } => {
-                admin::create(&data, &email, &role, generate_password).await
+            Command::Admin { what: AdminWhat::Create { data, email, role, generate_password, adviser } } => {
+                admin::create(&data, &email, &role, generate_password, adviser.as_deref()).await
             }
             Command::Admin { what: AdminWhat::Invite { data, csv, public_url, mail_from, dry_run } } => {
                 invite::csv(&data, &csv, invite::Options { public_url, mail_from, dry_run }).await

@@ -163,6 +163,28 @@ async fn an_adviser_proposes_a_workshop_the_team_publishes_it_and_it_shows_where
         let (_, _, ics) = get(&state, &format!("/ressources/{slug}/calendrier.ics"), None).await;
         assert!(ics.contains("LOCATION:3 rue de la République"), "{name}: {ics}");
 
+        // A business registers: the confirmation says where, and so does
+        // the calendar file it carries.
+        let path = format!("/ressources/{slug}/inscription");
+        let (_, _, page) = get(&state, &path, None).await;
+        let token = token_in(&page, &path);
+        let body = format!(
+            "jeton={token}&name={}&email={}&company={}{}",
+            enc("Camille Durand"),
+            enc("camille@exemple.fr"),
+            enc("Boulangerie Durand"),
+            challenge_fields(&page)
+        );
+        assert_eq!(post(&state, &path, body, None).await.0, StatusCode::OK, "{name}");
+        let mails = store.take_due_mail(100, 60_000).await.unwrap();
+        let confirmed = mails.iter().find(|m| m.kind == "webinar_confirmed").expect("a confirmation");
+        assert!(
+            confirmed.body.contains("Lieu : 3 rue de la République, salle 2, 69003 Lyon 3e Arrondissement"),
+            "{name}: {}",
+            confirmed.body
+        );
+        assert!(confirmed.attachment.as_ref().unwrap().body.contains("LOCATION:3 rue"), "{name}");
+
         // Once published, only the team changes it.
         let (status, _, page) = get(&state, &edit, Some(&cookie)).await;
         assert_eq!(status, StatusCode::CONFLICT, "{name}");

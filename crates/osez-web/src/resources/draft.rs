@@ -233,7 +233,7 @@ impl Draft {
                 .and_then(osez_core::resource::starter::paris_ms);
             if starts_at.is_none() {
                 problems
-                    .push(problem("webinar.starts_at", "Indiquez la date et l'heure du webinaire (heure de Paris)."));
+                    .push(problem("webinar.starts_at", "Indiquez la date et l'heure de l'événement (heure de Paris)."));
             }
             let duration_min = self.w_duration.trim().parse::<u32>().unwrap_or_else(|_| {
                 problems.push(problem("webinar.duration_min", "Indiquez la durée en minutes (un nombre entier)."));

@@ -26,7 +26,7 @@ use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::{check_form_token, form_token, now_ms};
 use crate::mail::{base_url, message_id, signature};
 use crate::resources::agenda::calendar;
-use crate::resources::views::{CancelPage, RegisterPage, duration_label};
+use crate::resources::views::{CancelPage, RegisterPage, duration_label, venue_address};
 
 /// Reminders go this long before the start.
 const REMIND_BEFORE_MS: i64 = 24 * 3_600_000;
@@ -103,6 +103,15 @@ fn ics(state: &AppState, r: &Resource) -> MailAttachment {
     }
 }
 
+/// "Lieu : 3 rue …, 69003 Lyon 3e Arrondissement\n" for an event in
+/// person; nothing online.
+fn place_line(state: &AppState, r: &Resource) -> String {
+    match r.content.webinar.as_ref().and_then(|w| w.venue.as_ref()) {
+        Some(v) => format!("Lieu : {}\n", venue_address(&state.geo, v)),
+        None => String::new(),
+    }
+}
+
 fn demo_line(r: &Resource) -> &'static str {
     if r.is_demo { "Ce webinaire est un événement de démonstration de la plateforme Osez.\n\n" } else { "" }
 }
@@ -143,9 +152,10 @@ fn registered(state: &AppState, r: &Resource, to: &str, cancel: &str, seat: Seat
             "webinar_confirmed",
             format!("Inscription confirmée : {}", r.content.title),
             format!(
-                "Votre inscription au webinaire « {} » est confirmée.\n\nDate : le {when} (heure de Paris)\nPage du webinaire : {}\n\n\
+                "Votre inscription au webinaire « {} » est confirmée.\n\nDate : le {when} (heure de Paris)\n{}Page du webinaire : {}\n\n\
                  Le fichier joint l'ajoute à votre agenda. Vous recevrez un rappel la veille.\n\n{cancel}",
                 r.content.title,
+                place_line(state, r),
                 page_url(state, r)
             ),
             true,
@@ -176,10 +186,11 @@ fn promoted(state: &AppState, r: &Resource, who: &Registration) -> Letter {
         format!("Une place s'est libérée : {}", r.content.title),
         format!(
             "Une place s'est libérée au webinaire « {} » : votre inscription est confirmée.\n\nDate : le {} (heure de Paris)\n\
-             Page du webinaire : {}\n\nLe fichier joint l'ajoute à votre agenda. Pour libérer votre place, utilisez le lien \
+             {}Page du webinaire : {}\n\nLe fichier joint l'ajoute à votre agenda. Pour libérer votre place, utilisez le lien \
              d'annulation reçu lors de votre inscription.",
             r.content.title,
             format_datetime_long(starts_at(r)),
+            place_line(state, r),
             page_url(state, r)
         ),
         true,
@@ -385,11 +396,12 @@ pub async fn webinar_mails(state: &AppState) -> Result<usize, osez_store::StoreE
                         "webinar_reminder",
                         format!("Rappel : {} – {}", r.content.title, format_datetime_long(w.starts_at)),
                         format!(
-                            "Le webinaire « {} » a lieu le {} (heure de Paris), pour {}.\nPage du webinaire : {}\n\n\
+                            "Le webinaire « {} » a lieu le {} (heure de Paris), pour {}.\n{}Page du webinaire : {}\n\n\
                              Vous ne pouvez plus venir ? Libérez votre place avec le lien d'annulation reçu lors de votre inscription.",
                             r.content.title,
                             format_datetime_long(w.starts_at),
                             duration_label(w.duration_min),
+                            place_line(state, r),
                             page_url(state, r)
                         ),
                         true,
