@@ -180,6 +180,7 @@ pub async fn show(State(state): State<Arc<AppState>>, Path(slug): Path<String>) 
     let rendered = markdown::render(&c.body);
     let now = now_ms();
     let webinar = c.webinar.as_ref().map(|w| WebinarView {
+        noun: if w.venue.is_some() { "L'atelier" } else { "Le webinaire" },
         when: format_datetime_long(w.starts_at),
         duration: duration_label(w.duration_min),
         speakers: w.speakers.clone(),

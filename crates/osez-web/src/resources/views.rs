@@ -174,6 +174,8 @@ pub struct AgendaPage {
 
 /// A webinar's facts, as the page shows them.
 pub struct WebinarView {
+    /// "Le webinaire" or "L'atelier".
+    pub noun: &'static str,
     pub when: String,
     /// "En ligne", or the venue's full address.
     pub place: String,
