@@ -1078,12 +1078,15 @@ async function eventProposalTest(base, adminCookies) {
     await Promise.all([page.waitForURL((u) => u.pathname === '/admin'), page.click('button[type=submit]')]);
     adviserCookies = await context.cookies();
     await page.goto(new URL('/admin/evenements/nouveau', base).href);
-    // Nothing typed but the place: every mistake, in French, on its field.
+    // A title and a summary (the browser requires them), an unknown
+    // commune, no date, no theme: every mistake, in French, on its field.
     await page.check('#w_place-presentiel');
-    await page.fill('#title', '');
+    await page.fill('#title', title);
+    await page.fill('#summary', 'Une matinée pour faire rédiger ses devis par une IA et les relire, avec un conseiller.');
+    await page.fill('#w_commune', 'Atlantide');
     await Promise.all([page.waitForLoadState('load'), page.click('form#editeur button[type=submit]:not([name])')]);
     const summary = (await page.locator('#erreurs').textContent().catch(() => '')) || '';
-    for (const expected of ['Le titre est obligatoire', 'Commune introuvable', 'Indiquez la date']) {
+    for (const expected of ['Choisissez au moins un thème', 'Commune introuvable', 'Indiquez la date']) {
       if (!summary.includes(expected)) problems.push(`the error summary lacks "${expected}": ${JSON.stringify(summary.trim().slice(0, 300))}`);
     }
     if ((await page.getAttribute('#w_commune', 'aria-invalid')) !== 'true') problems.push('#w_commune is not aria-invalid');
