@@ -3,11 +3,11 @@
 //! it, and has at most [`OPEN_PROPOSALS_MAX`] waiting at once.
 
 use osez_core::AdviserId;
-use osez_core::resource::Content;
+use osez_core::resource::{Content, Status};
 
-use super::workflow::{EditError, ROW, ResourceRow, insert_version, row_from};
+use super::workflow::{EditError, NewRow, ROW, ResourceRow, insert_row, insert_version, row_from};
 use crate::audit::audit;
-use crate::{Store, StoreError, now_ms};
+use crate::{Store, StoreError};
 
 /// Most proposals an adviser may have waiting for the team (in review or
 /// sent back to them as drafts).
@@ -47,20 +47,8 @@ impl Store {
         if open >= OPEN_PROPOSALS_MAX {
             return Err(EditError::TooManyOpen);
         }
-        let inserted = sqlx::query(
-            "INSERT INTO resources (id, kind, status, head, live, publish_at, published_at, updated_at, is_demo, \
-             created_by, created_at, organiser) VALUES ($1, $2, 'review', 1, NULL, NULL, NULL, NULL, 0, $3, $4, $5) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(slug)
-        .bind(content.kind.slug())
-        .bind(author)
-        .bind(now_ms())
-        .bind(organiser.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
+        let new = NewRow { slug, content, status: Status::Review, is_demo: false, organiser: Some(organiser), author };
+        if !insert_row(&mut tx, &new).await? {
             return Err(EditError::SlugTaken);
         }
         insert_version(&mut tx, slug, 1, content, author, "Proposition d'un conseiller").await?;

@@ -98,7 +98,7 @@ pub(super) fn row_from(r: &AnyRow) -> Result<ResourceRow, StoreError> {
     })
 }
 
-pub(super) fn json(slug: &str, content: &Content) -> Result<String, StoreError> {
+fn json(slug: &str, content: &Content) -> Result<String, StoreError> {
     serde_json::to_string(content).map_err(|e| StoreError::Corrupt { id: slug.into(), reason: e.to_string() })
 }
 
@@ -128,21 +128,8 @@ impl Store {
         author: &str,
     ) -> Result<(), EditError> {
         let mut tx = self.pool.begin().await?;
-        let now = now_ms();
-        let inserted = sqlx::query(
-            "INSERT INTO resources (id, kind, status, head, live, publish_at, published_at, updated_at, is_demo, \
-             created_by, created_at) VALUES ($1, $2, 'draft', 1, NULL, NULL, NULL, NULL, $3, $4, $5) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(slug)
-        .bind(content.kind.slug())
-        .bind(i64::from(is_demo))
-        .bind(author)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
+        let new = NewRow { slug, content, status: Status::Draft, is_demo, organiser: None, author };
+        if !insert_row(&mut tx, &new).await? {
             return Err(EditError::SlugTaken);
         }
         insert_version(&mut tx, slug, 1, content, author, "Création").await?;
@@ -355,6 +342,39 @@ fn version_from(slug: &str, r: &AnyRow) -> Result<ResourceVersion, StoreError> {
         note: r.try_get("note")?,
         created_at: r.try_get("created_at")?,
     })
+}
+
+/// The row of a new resource, at version 1.
+pub(super) struct NewRow<'a> {
+    pub slug: &'a str,
+    pub content: &'a Content,
+    pub status: Status,
+    pub is_demo: bool,
+    pub organiser: Option<&'a AdviserId>,
+    pub author: &'a str,
+}
+
+/// Inserts the row of a new resource; false when the slug is taken.
+pub(super) async fn insert_row(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    new: &NewRow<'_>,
+) -> Result<bool, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO resources (id, kind, status, head, live, publish_at, published_at, updated_at, is_demo, \
+         created_by, created_at, organiser) VALUES ($1, $2, $3, 1, NULL, NULL, NULL, NULL, $4, $5, $6, $7) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(new.slug)
+    .bind(new.content.kind.slug())
+    .bind(new.status.slug())
+    .bind(i64::from(new.is_demo))
+    .bind(new.author)
+    .bind(now_ms())
+    .bind(new.organiser.map(AdviserId::as_str))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(inserted > 0)
 }
 
 pub(super) async fn insert_version(

@@ -2,6 +2,7 @@ use osez_core::resource::{Status, Venue, Webinar, starter};
 use osez_core::{Geography, demo};
 
 use super::*;
+use crate::now_ms;
 use crate::testing::stores;
 
 fn event(title: &str) -> Content {
