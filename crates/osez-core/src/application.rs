@@ -184,10 +184,7 @@ impl RawApplication {
 impl ApplicationForm {
     /// The raw form again, to fill the fields of a form being corrected.
     pub fn to_raw(&self, geo: &Geography) -> RawApplication {
-        let commune = geo
-            .commune_by_insee(&self.commune_insee)
-            .map(|c| format!("{} {}", c.postal_codes.first().cloned().unwrap_or_default(), c.name))
-            .unwrap_or_default();
+        let commune = geo.commune_by_insee(&self.commune_insee).map(|c| c.postal_label()).unwrap_or_default();
         RawApplication {
             name: self.name.clone(),
             siret: self.siret.clone(),

@@ -59,6 +59,15 @@ pub struct Commune {
     pub parent: Option<String>,
 }
 
+impl Commune {
+    /// Its first postal code and its name, as a form shows a commune and
+    /// [`Geography::find_commune`] reads it back: "69003 Lyon 3e
+    /// Arrondissement".
+    pub fn postal_label(&self) -> String {
+        format!("{} {}", self.postal_codes.first().map_or("", String::as_str), self.name)
+    }
+}
+
 /// A place a user named, resolved against the geography.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {

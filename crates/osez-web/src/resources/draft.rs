@@ -149,7 +149,7 @@ impl Draft {
             if let Some(v) = &w.venue {
                 d.w_place = IN_PERSON.into();
                 d.w_commune = match geo.commune_by_insee(&v.commune) {
-                    Some(c) => format!("{} {}", c.postal_codes.first().map_or("", String::as_str), c.name),
+                    Some(c) => c.postal_label(),
                     None => v.commune.clone(),
                 };
                 d.w_address = v.address.clone();

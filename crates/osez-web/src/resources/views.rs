@@ -55,7 +55,7 @@ pub fn place_label(geo: &Geography, w: &Webinar) -> String {
 /// Arrondissement".
 pub fn venue_address(geo: &Geography, v: &Venue) -> String {
     match geo.commune_by_insee(&v.commune) {
-        Some(c) => format!("{}, {} {}", v.address, c.postal_codes.first().map_or("", String::as_str), c.name),
+        Some(c) => format!("{}, {}", v.address, c.postal_label()),
         None => v.address.clone(),
     }
 }
