@@ -4,6 +4,7 @@
 pub mod account;
 pub mod adviser;
 pub mod application;
+pub mod consultation;
 pub mod contact;
 pub mod demo;
 pub mod geo;
