@@ -11,6 +11,7 @@ mod advisers;
 mod applications;
 mod audit;
 mod claims;
+mod consultations;
 mod contacts;
 mod error;
 mod outbox;
@@ -32,6 +33,10 @@ pub use advisers::UpsertReport;
 pub use applications::{Application, ApplicationKind, ApplicationStatus, Call, Review};
 pub use audit::{AuditCursor, AuditEntry, AuditQuery};
 pub use claims::{CLAIMS_PER_PROFILE, Claim, ClaimOutcome, Invitation, InviteError, NewClaim};
+pub use consultations::{
+    BulkProposal, BulkVote, Consultation, ConsultationError, ConsultationStatus, Moderation, NewConsultation, NewVote,
+    Origin, ProposalRow, VoteOutcome, VoteRow,
+};
 pub use contacts::{ContactMessage, InboxQuery, OutcomeCount, Recipient, Recorded, Reply, SpentChallenge};
 pub use error::StoreError;
 pub use outbox::{MailAttachment, NewMail, OutboxMail, OutboxStatus};

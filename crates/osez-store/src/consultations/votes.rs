@@ -1,0 +1,505 @@
+//! Votes. They come in batches (the web layer's group commit): one
+//! transaction per batch, whatever its size, so that a vote is acknowledged
+//! once durable at the cost of one disk sync per batch, not per vote. The
+//! batch takes each consultation's row first (an UPDATE), which serialises
+//! the batches of one consultation across nodes: no two of them can
+//! interleave their counts, and none can deadlock on the proposals' rows.
+
+use std::collections::{BTreeMap, HashMap};
+
+use osez_core::consultation::tally::{Tally, tally};
+use osez_core::consultation::{Qualification, Vote};
+use sqlx::Row;
+
+use super::{ConsultationError, NewConsultation, TALLY_COLUMNS};
+use crate::{Store, StoreError, now_ms};
+
+/// Rows per multi-row statement: 6 values each stays far under both
+/// backends' limits on bound parameters.
+const CHUNK: usize = 300;
+
+/// A vote as the web layer hands it over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVote {
+    pub consultation_id: i64,
+    /// SHA-256 (hex) of the participant's cookie token.
+    pub token_hash: String,
+    pub proposal_id: i64,
+    pub vote: Vote,
+    pub qualification: Option<Qualification>,
+    /// Whether the proposal's signed key checked: an untrusted vote is
+    /// kept and counted nowhere.
+    pub trusted: bool,
+}
+
+/// What became of one vote of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteOutcome {
+    /// Durable (the batch committed). A later vote of the same person on
+    /// the same proposal replaces it.
+    Recorded,
+    /// No such proposal in this consultation.
+    NoProposal,
+    /// The proposal is not accepted (waiting, refused, archived…).
+    NotVotable,
+    /// The consultation is not open.
+    Closed,
+}
+
+/// A vote of an imported conversation or of the demo: participants and
+/// proposals named by their numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkVote {
+    pub participant: i64,
+    pub proposal: i64,
+    pub vote: Vote,
+    pub qualification: Option<Qualification>,
+    pub voted_at: i64,
+}
+
+/// A recorded trusted vote, for the results and the open data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoteRow {
+    /// The participant's number (pseudonym) and the proposal's.
+    pub participant: i64,
+    pub proposal: i64,
+    pub vote: Vote,
+    pub qualification: Option<Qualification>,
+    pub voted_at: i64,
+}
+
+/// A proposal of an imported conversation or of the demo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkProposal {
+    pub number: i64,
+    pub text: String,
+    pub accepted: bool,
+    pub author: Option<i64>,
+    pub created_at: i64,
+}
+
+fn placeholders(rows: usize, per_row: usize, first: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (0..per_row).map(|c| format!("${}", first + r * per_row + c)).collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn deltas(t: &Tally) -> [i64; 12] {
+    let mut out = [0i64; 12];
+    out[0] = t.agree as i64;
+    out[1] = t.disagree as i64;
+    out[2] = t.neutral as i64;
+    for (slot, q) in out[3..].iter_mut().zip(t.qualifications) {
+        *slot = q as i64;
+    }
+    out
+}
+
+async fn add_to_tallies(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    proposal_id: i64,
+    delta: &[i64; 12],
+) -> Result<(), StoreError> {
+    if delta.iter().all(|&d| d == 0) {
+        return Ok(());
+    }
+    let sets: Vec<String> = TALLY_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = {c} + ${}", i + 1)).collect();
+    let sql = format!("UPDATE consultation_proposals SET {} WHERE id = $13", sets.join(", "));
+    let mut q = sqlx::query(&sql);
+    for d in delta {
+        q = q.bind(*d);
+    }
+    q.bind(proposal_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+fn decode_vote(value: i64) -> Option<Vote> {
+    i8::try_from(value).ok().and_then(Vote::from_polis_value)
+}
+
+impl Store {
+    /// Records a batch of votes in one transaction and says what became of
+    /// each, in order. Within the batch, the last vote of a participant on
+    /// a proposal is the one kept.
+    pub async fn record_votes(&self, votes: &[NewVote]) -> Result<Vec<VoteOutcome>, StoreError> {
+        let now = now_ms();
+        let mut outcomes = vec![VoteOutcome::Recorded; votes.len()];
+        let mut tx = self.pool.begin().await?;
+
+        // 1. Each consultation's row, in order of id: the lock, and whether
+        //    it is open.
+        let mut open: BTreeMap<i64, bool> = votes.iter().map(|v| (v.consultation_id, false)).collect();
+        for (&id, is_open) in open.iter_mut() {
+            let row = sqlx::query(
+                "UPDATE consultations SET votes_seq = votes_seq + 1 WHERE id = $1 RETURNING status, opens_at, closes_at",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = row {
+                let status: String = row.try_get(0)?;
+                let (opens, closes): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
+                *is_open = status == "published" && opens <= now && now < closes;
+            }
+        }
+
+        // 2. The proposals: their consultation and status.
+        let mut proposal_ids: Vec<i64> = votes.iter().map(|v| v.proposal_id).collect();
+        proposal_ids.sort_unstable();
+        proposal_ids.dedup();
+        let mut proposals: HashMap<i64, (i64, String)> = HashMap::new();
+        for chunk in proposal_ids.chunks(CHUNK) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, consultation_id, status FROM consultation_proposals WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut *tx).await? {
+                proposals.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
+            }
+        }
+        for (v, outcome) in votes.iter().zip(outcomes.iter_mut()) {
+            *outcome = match proposals.get(&v.proposal_id) {
+                None => VoteOutcome::NoProposal,
+                Some((c, _)) if *c != v.consultation_id => VoteOutcome::NoProposal,
+                Some(_) if !open.get(&v.consultation_id).copied().unwrap_or(false) => VoteOutcome::Closed,
+                Some((_, status)) if status != "accepted" => VoteOutcome::NotVotable,
+                Some(_) => VoteOutcome::Recorded,
+            };
+        }
+
+        // 3. The participants, created on their first vote.
+        let mut participants: HashMap<(i64, &str), i64> = HashMap::new();
+        for (v, _) in votes.iter().zip(&outcomes).filter(|(_, o)| **o == VoteOutcome::Recorded) {
+            let key = (v.consultation_id, v.token_hash.as_str());
+            if let std::collections::hash_map::Entry::Vacant(slot) = participants.entry(key) {
+                slot.insert(super::participant_id(&mut tx, v.consultation_id, &v.token_hash).await?);
+            }
+        }
+
+        // 4. The last vote of each participant on each proposal.
+        let mut last: BTreeMap<(i64, i64), &NewVote> = BTreeMap::new();
+        for (v, _) in votes.iter().zip(&outcomes).filter(|(_, o)| **o == VoteOutcome::Recorded) {
+            let participant = participants[&(v.consultation_id, v.token_hash.as_str())];
+            last.insert((participant, v.proposal_id), v);
+        }
+        let keys: Vec<(i64, i64)> = last.keys().copied().collect();
+
+        // 5. What they replace, taken back from the counts.
+        let mut change: BTreeMap<i64, Tally> = BTreeMap::new();
+        let mut taken_back: BTreeMap<i64, Tally> = BTreeMap::new();
+        // Trusted votes gained (or lost) by each participant.
+        let mut trusted_delta: BTreeMap<i64, i64> = BTreeMap::new();
+        for chunk in keys.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT proposal_id, vote, qualification, trusted, participant_id FROM consultation_votes \
+                 WHERE (participant_id, proposal_id) IN (VALUES {})",
+                placeholders(chunk.len(), 2, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for (participant, proposal) in chunk {
+                q = q.bind(*participant).bind(*proposal);
+            }
+            for row in q.fetch_all(&mut *tx).await? {
+                let trusted: i64 = row.try_get(3)?;
+                let vote = decode_vote(row.try_get(1)?);
+                if trusted == 1
+                    && let Some(vote) = vote
+                {
+                    let qualification: Option<String> = row.try_get(2)?;
+                    let q = qualification.as_deref().and_then(Qualification::from_slug);
+                    taken_back.entry(row.try_get(0)?).or_default().add(vote, q, 1);
+                }
+                if trusted == 1 {
+                    *trusted_delta.entry(row.try_get(4)?).or_default() -= 1;
+                }
+            }
+        }
+
+        // 6. The votes themselves.
+        for chunk in keys.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO consultation_votes (participant_id, proposal_id, vote, qualification, trusted, voted_at) \
+                 VALUES {} ON CONFLICT (participant_id, proposal_id) DO UPDATE SET vote = excluded.vote, \
+                 qualification = excluded.qualification, trusted = excluded.trusted, voted_at = excluded.voted_at",
+                placeholders(chunk.len(), 6, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for key in chunk {
+                let v = last[key];
+                let qualification = v.qualification.filter(|q| q.vote() == v.vote);
+                q = q
+                    .bind(key.0)
+                    .bind(key.1)
+                    .bind(i64::from(v.vote.polis_value()))
+                    .bind(qualification.map(Qualification::slug))
+                    .bind(i64::from(v.trusted))
+                    .bind(now);
+                if v.trusted {
+                    change.entry(key.1).or_default().add(v.vote, qualification, 1);
+                    *trusted_delta.entry(key.0).or_default() += 1;
+                }
+            }
+            q.execute(&mut *tx).await?;
+        }
+
+        // 7. The participants' trusted votes, and the consultations' voters:
+        //    a participant whose count leaves or reaches zero.
+        trusted_delta.retain(|_, d| *d != 0);
+        let mut voters: BTreeMap<i64, i64> = BTreeMap::new();
+        for (&participant, &delta) in &trusted_delta {
+            let row = sqlx::query(
+                "UPDATE consultation_participants SET trusted_votes = trusted_votes + $1 WHERE id = $2 \
+                 RETURNING consultation_id, trusted_votes",
+            )
+            .bind(delta)
+            .bind(participant)
+            .fetch_one(&mut *tx)
+            .await?;
+            let (consultation, after): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let before = after - delta;
+            let crossed = i64::from(after > 0) - i64::from(before > 0);
+            *voters.entry(consultation).or_default() += crossed;
+        }
+        for (consultation, crossed) in voters.into_iter().filter(|(_, c)| *c != 0) {
+            sqlx::query("UPDATE consultations SET voters = voters + $1 WHERE id = $2")
+                .bind(crossed)
+                .bind(consultation)
+                .execute(&mut *tx)
+                .await?;
+        }
+
+        // 8. The counts, proposal by proposal in order of id.
+        let touched: Vec<i64> = change
+            .keys()
+            .chain(taken_back.keys())
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for id in touched {
+            let plus = change.get(&id).map(deltas).unwrap_or_default();
+            let minus = taken_back.get(&id).map(deltas).unwrap_or_default();
+            let delta: [i64; 12] = std::array::from_fn(|i| plus[i] - minus[i]);
+            add_to_tallies(&mut tx, id, &delta).await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// The proposals a participant voted on (trusted or not): never served
+    /// to them again.
+    pub async fn voted_proposals(&self, consultation_id: i64, token_hash: &str) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT v.proposal_id FROM consultation_votes v \
+             JOIN consultation_participants p ON p.id = v.participant_id \
+             WHERE p.consultation_id = $1 AND p.token_hash = $2",
+        )
+        .bind(consultation_id)
+        .bind(token_hash)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The trusted votes of a consultation a page at a time, in order of
+    /// participant then proposal, handed to `each_page` so that ten
+    /// million votes never sit in memory as rows.
+    pub async fn trusted_votes(
+        &self,
+        consultation_id: i64,
+        mut each_page: impl FnMut(&[VoteRow]),
+    ) -> Result<(), StoreError> {
+        const PAGE: i64 = 50_000;
+        let mut after = (-1i64, -1i64);
+        loop {
+            let rows = sqlx::query(
+                "SELECT v.participant_id, v.proposal_id, p.number, pr.number, v.vote, v.qualification, v.voted_at \
+                 FROM consultation_votes v \
+                 JOIN consultation_participants p ON p.id = v.participant_id \
+                 JOIN consultation_proposals pr ON pr.id = v.proposal_id \
+                 WHERE p.consultation_id = $1 AND v.trusted = 1 \
+                 AND (v.participant_id > $2 OR (v.participant_id = $2 AND v.proposal_id > $3)) \
+                 ORDER BY v.participant_id, v.proposal_id LIMIT $4",
+            )
+            .bind(consultation_id)
+            .bind(after.0)
+            .bind(after.1)
+            .bind(PAGE)
+            .fetch_all(&self.pool)
+            .await?;
+            let mut page = Vec::with_capacity(rows.len());
+            for row in &rows {
+                after = (row.try_get(0)?, row.try_get(1)?);
+                let qualification: Option<String> = row.try_get(5)?;
+                let Some(vote) = decode_vote(row.try_get(4)?) else {
+                    return Err(StoreError::Corrupt { id: format!("vote {after:?}"), reason: "unknown vote".into() });
+                };
+                page.push(VoteRow {
+                    participant: row.try_get(2)?,
+                    proposal: row.try_get(3)?,
+                    vote,
+                    qualification: qualification.as_deref().and_then(Qualification::from_slug),
+                    voted_at: row.try_get(6)?,
+                });
+            }
+            each_page(&page);
+            if (rows.len() as i64) < PAGE {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The counts of a consultation's proposals recounted from its votes,
+    /// by proposal id: what the kept counts must always equal.
+    pub async fn recount(&self, consultation_id: i64) -> Result<BTreeMap<i64, Tally>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT v.proposal_id, v.vote, v.qualification, COUNT(*) FROM consultation_votes v \
+             JOIN consultation_proposals pr ON pr.id = v.proposal_id \
+             WHERE pr.consultation_id = $1 AND v.trusted = 1 GROUP BY v.proposal_id, v.vote, v.qualification",
+        )
+        .bind(consultation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: BTreeMap<i64, Tally> =
+            self.proposals(consultation_id, None).await?.into_iter().map(|p| (p.id, Tally::default())).collect();
+        for row in rows {
+            let id: i64 = row.try_get(0)?;
+            let qualification: Option<String> = row.try_get(2)?;
+            let n: i64 = row.try_get(3)?;
+            if let Some(vote) = decode_vote(row.try_get(1)?) {
+                out.entry(id).or_default().add(vote, qualification.as_deref().and_then(Qualification::from_slug), n);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Creates a whole consultation at once (an imported Pol.is
+    /// conversation, the demo): its proposals, participants and votes
+    /// under the numbers given, and the counts computed from those votes.
+    /// One transaction: a failure leaves nothing.
+    pub async fn import_consultation(
+        &self,
+        new: &NewConsultation<'_>,
+        proposals: &[BulkProposal],
+        votes: &[BulkVote],
+    ) -> Result<i64, ConsultationError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO consultations (slug, title, question, description, opens_at, closes_at, status, origin, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             ON CONFLICT (slug) DO NOTHING RETURNING id",
+        )
+        .bind(new.slug)
+        .bind(new.title)
+        .bind(new.question)
+        .bind(new.description)
+        .bind(new.opens_at)
+        .bind(new.closes_at)
+        .bind(new.status.slug())
+        .bind(new.origin.slug())
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id = id.ok_or(ConsultationError::SlugTaken)?;
+
+        // The last vote of each participant on each proposal, and the
+        // counts they make.
+        let index: HashMap<i64, u32> = (0u32..).zip(proposals).map(|(i, p)| (p.number, i)).collect();
+        let mut last: BTreeMap<(i64, i64), &BulkVote> = BTreeMap::new();
+        for v in votes.iter().filter(|v| index.contains_key(&v.proposal)) {
+            let keep = last.get(&(v.participant, v.proposal)).is_none_or(|old| old.voted_at <= v.voted_at);
+            if keep {
+                last.insert((v.participant, v.proposal), v);
+            }
+        }
+        let counts = tally(last.values().map(|v| (index[&v.proposal], v.vote, v.qualification)), proposals.len());
+
+        let mut per_participant: BTreeMap<i64, i64> = BTreeMap::new();
+        for (participant, _) in last.keys() {
+            *per_participant.entry(*participant).or_default() += 1;
+        }
+        // Participants: every number that votes or writes.
+        let mut numbers: Vec<i64> =
+            votes.iter().map(|v| v.participant).chain(proposals.iter().filter_map(|p| p.author)).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let mut participant_ids: HashMap<i64, i64> = HashMap::with_capacity(numbers.len());
+        for chunk in numbers.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO consultation_participants (consultation_id, number, trusted_votes, created_at) \
+                 VALUES {} RETURNING id, number",
+                placeholders(chunk.len(), 4, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for n in chunk {
+                q = q.bind(id).bind(*n).bind(per_participant.get(n).copied().unwrap_or(0)).bind(now);
+            }
+            for row in q.fetch_all(&mut *tx).await? {
+                participant_ids.insert(row.try_get(1)?, row.try_get(0)?);
+            }
+        }
+
+        let mut proposal_ids: HashMap<i64, i64> = HashMap::with_capacity(proposals.len());
+        for (p, t) in proposals.iter().zip(&counts) {
+            let status = if p.accepted { "accepted" } else { "refused" };
+            let d = deltas(t);
+            let sql = format!(
+                "INSERT INTO consultation_proposals (consultation_id, number, text, author_id, status, created_at, \
+                 decided_at, {}) VALUES ($1, $2, $3, $4, $5, $6, $6, {}) RETURNING id",
+                TALLY_COLUMNS.join(", "),
+                (7..19).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            );
+            let mut q = sqlx::query_scalar(&sql)
+                .bind(id)
+                .bind(p.number)
+                .bind(&p.text)
+                .bind(p.author.and_then(|a| participant_ids.get(&a).copied()))
+                .bind(status)
+                .bind(p.created_at);
+            for v in d {
+                q = q.bind(v);
+            }
+            proposal_ids.insert(p.number, q.fetch_one(&mut *tx).await?);
+        }
+        let seq = |xs: &mut dyn Iterator<Item = i64>| xs.max().map_or(0, |m| m + 1);
+        sqlx::query("UPDATE consultations SET participants_seq = $1, proposals_seq = $2, voters = $3 WHERE id = $4")
+            .bind(seq(&mut numbers.iter().copied()))
+            .bind(seq(&mut proposals.iter().map(|p| p.number)))
+            .bind(per_participant.len() as i64)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+
+        // Votes.
+        let rows: Vec<&&BulkVote> = last.values().collect();
+        for chunk in rows.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO consultation_votes (participant_id, proposal_id, vote, qualification, trusted, voted_at) \
+                 VALUES {}",
+                placeholders(chunk.len(), 6, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for v in chunk {
+                q = q
+                    .bind(participant_ids[&v.participant])
+                    .bind(proposal_ids[&v.proposal])
+                    .bind(i64::from(v.vote.polis_value()))
+                    .bind(v.qualification.filter(|q| q.vote() == v.vote).map(Qualification::slug))
+                    .bind(1i64)
+                    .bind(v.voted_at);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+}
