@@ -40,6 +40,9 @@ pub async fn prepare_store(data: &DataArgs, load_demo: bool, geo: &Geography) ->
         store.set_meta(DEMO_LOADED_KEY, "1").await?;
         tracing::info!(count = advisers.len(), took_ms = started.elapsed().as_millis() as u64, "demo directory loaded");
     }
+    if load_demo {
+        crate::consultation::load_demo(&store).await?;
+    }
     if store.resources_count().await? == 0 && store.meta(STARTER_LOADED_KEY).await?.is_none() {
         // The starter resources: all of them with the demo data; without
         // it, only the advice written for the project, not the fiction.

@@ -2,6 +2,7 @@
 //! and `migrate` are the operator's tools.
 
 mod admin;
+mod consultation;
 mod directory;
 mod import;
 mod invite;
@@ -96,6 +97,15 @@ enum Command {
         /// Form submissions per minute and per IP address (0: no limit).
         #[arg(long, env = "OSEZ_FORMS_PER_MINUTE", default_value_t = osez_web::defaults::FORMS_PER_MINUTE)]
         forms_per_minute: u32,
+        /// Consultation votes per minute and per IP address (0: no limit).
+        #[arg(long, env = "OSEZ_VOTES_PER_MINUTE", default_value_t = osez_web::defaults::VOTES_PER_MINUTE)]
+        votes_per_minute: u32,
+        /// Consultation votes per minute and per participant (0: no limit).
+        #[arg(long, env = "OSEZ_PARTICIPANT_VOTES_PER_MINUTE", default_value_t = osez_web::defaults::PARTICIPANT_VOTES_PER_MINUTE)]
+        participant_votes_per_minute: u32,
+        /// New anonymous consultation participants per hour and per IP address (0: no limit).
+        #[arg(long, env = "OSEZ_PARTICIPANTS_PER_HOUR", default_value_t = osez_web::defaults::PARTICIPANTS_PER_HOUR)]
+        participants_per_hour: u32,
         /// Header in which a trusted reverse proxy gives the client's address, e.g. X-Forwarded-For.
         /// Also turns HSTS on: the proxy is taken to terminate TLS.
         #[arg(long, env = "OSEZ_TRUSTED_PROXY_HEADER")]
@@ -232,6 +242,9 @@ fn main() -> ExitCode {
                 hsts,
                 search_per_minute,
                 forms_per_minute,
+                votes_per_minute,
+                participant_votes_per_minute,
+                participants_per_hour,
                 trusted_proxy_header,
                 insecure_cookies,
                 public_url,
@@ -253,6 +266,9 @@ fn main() -> ExitCode {
                     hsts: hsts || trusted_proxy_header.is_some(),
                     search_per_minute,
                     forms_per_minute,
+                    votes_per_minute,
+                    participant_votes_per_minute,
+                    participants_per_hour,
                     trusted_proxy_header,
                     secure_cookies: !insecure_cookies,
                     public_url,

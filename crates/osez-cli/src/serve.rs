@@ -98,6 +98,7 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
 
     server.await.context("server task failed")?.context("server failed")?;
     if let Some(ready) = state.ready() {
+        ready.votes.close().await;
         ready.zero_results.close().await;
     }
     store.close().await;

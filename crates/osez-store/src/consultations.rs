@@ -12,6 +12,7 @@ use osez_core::consultation::tally::Tally;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::audit::audit;
 use crate::contacts::spend;
 use crate::outbox::enqueue_with;
 use crate::{NewMail, SpentChallenge, Store, StoreError, now_ms};
@@ -293,6 +294,26 @@ impl Store {
         inserted.ok_or(ConsultationError::SlugTaken)
     }
 
+    /// Changes a consultation's texts, dates and status (its address and
+    /// origin stay). False when there is no such consultation.
+    pub async fn update_consultation(&self, id: i64, new: &NewConsultation<'_>) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE consultations SET title = $1, question = $2, description = $3, opens_at = $4, closes_at = $5, \
+             status = $6, updated_at = $7 WHERE id = $8",
+        )
+        .bind(new.title)
+        .bind(new.question)
+        .bind(new.description)
+        .bind(new.opens_at)
+        .bind(new.closes_at)
+        .bind(new.status.slug())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn consultation(&self, slug: &str) -> Result<Option<Consultation>, StoreError> {
         let row = sqlx::query(&format!("SELECT {CONSULTATION_COLUMNS} FROM consultations WHERE slug = $1"))
             .bind(slug)
@@ -436,6 +457,13 @@ impl Store {
             Moderation::Refuse(r) => Some(r.slug()),
             _ => None,
         };
+        let before: Option<String> = sqlx::query_scalar("SELECT status FROM consultation_proposals WHERE id = $1")
+            .bind(proposal_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(before) = before else {
+            return Err(ConsultationError::NotFound);
+        };
         let updated = sqlx::query(
             "UPDATE consultation_proposals SET status = $1, refusal_reason = $2, decided_at = $3, decided_by = $4 \
              WHERE id = $5",
@@ -455,6 +483,19 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let proposal = proposal_from_row(&row)?;
+        let after = match reason {
+            Some(r) => format!("{} ({r})", decision.status().slug()),
+            None => decision.status().slug().to_owned(),
+        };
+        audit(
+            &mut tx,
+            moderator,
+            "consultation.moderate",
+            &format!("proposal {proposal_id}"),
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         let email: Option<String> = match proposal.author_id {
             Some(author) => {
                 sqlx::query_scalar("SELECT email FROM consultation_participants WHERE id = $1")
@@ -469,6 +510,31 @@ impl Store {
         }
         tx.commit().await?;
         Ok(proposal)
+    }
+
+    /// The proposals waiting for a decision (pending, then postponed), the
+    /// oldest first, at most `limit`, and how many wait in all.
+    pub async fn proposals_to_moderate(
+        &self,
+        consultation_id: i64,
+        limit: i64,
+    ) -> Result<(Vec<ProposalRow>, i64), StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PROPOSAL_COLUMNS} FROM consultation_proposals \
+             WHERE consultation_id = $1 AND status IN ('pending', 'postponed') \
+             ORDER BY CASE status WHEN 'pending' THEN 0 ELSE 1 END, id LIMIT $2"
+        ))
+        .bind(consultation_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM consultation_proposals WHERE consultation_id = $1 AND status IN ('pending', 'postponed')",
+        )
+        .bind(consultation_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((rows.iter().map(proposal_from_row).collect::<Result<_, _>>()?, total))
     }
 
     /// The proposals a participant wrote in a consultation, the latest

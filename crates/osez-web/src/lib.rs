@@ -9,6 +9,7 @@ mod accounts;
 mod applications;
 mod backoffice;
 mod claims;
+mod consultation;
 mod contact;
 mod directory;
 mod health;
@@ -46,6 +47,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(backoffice::routes())
         .merge(claims::routes())
         .merge(resources::routes())
+        .merge(consultation::routes())
         .route("/altcha/defi", get(kit::challenge::altcha_challenge))
         .route("/healthz", get(health::healthz))
         .route("/static/{file}", get(kit::assets::serve))

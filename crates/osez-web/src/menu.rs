@@ -29,6 +29,7 @@ const SECTIONS: &[Section] = &[
     Section { href: "/admin/revendications", label: "Revendications", roles: Editors::ROLES },
     Section { href: "/admin/ressources", label: "Ressources", roles: Editors::ROLES },
     Section { href: "/admin/moderation", label: "Modération", roles: Moderators::ROLES },
+    Section { href: "/admin/consultations", label: "Consultations", roles: Moderators::ROLES },
     Section { href: "/admin/recherches", label: "Recherches sans résultat", roles: Editors::ROLES },
     Section { href: "/admin/couverture", label: "Couverture", roles: Team::ROLES },
     Section { href: "/admin/journal", label: "Journal", roles: Admins::ROLES },

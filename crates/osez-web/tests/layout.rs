@@ -272,8 +272,9 @@ fn no_source_file_is_over_600_lines() {
 }
 
 /// The guard in a handler's signature: the role set of its `Guard<…>`,
-/// "public form" and its kind for a `PublicForm`, "visitor" for an
-/// optional session, "public" for none.
+/// "public form" and its kind for a `PublicForm`, "participant" for a
+/// consultation's anonymous participant, "visitor" for an optional
+/// session, "public" for none.
 fn guard_of(file: &Path, handler: &str) -> String {
     let code = code_of(file);
     let start = code
@@ -289,6 +290,11 @@ fn guard_of(file: &Path, handler: &str) -> String {
     if let Some(i) = signature.find("PublicForm<") {
         let kind = &signature[i + 11..];
         return format!("public form {}", &kind[..kind.find('>').unwrap()]);
+    }
+    if signature.contains("Participant") {
+        // A consultation's anonymous participant: new ones counted per
+        // address, votes per participant.
+        return "participant".into();
     }
     if signature.contains("Visitor") { "visitor".into() } else { "public".into() }
 }

@@ -10,10 +10,13 @@ mod common;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::*;
+use osez_core::consultation::proposal::RefusalReason;
+use osez_store::{ConsultationStatus, Moderation, NewConsultation, Origin, Store};
 use osez_web::{AppState, WebConfig};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The spec, with `additionalProperties: false` on every object schema that
 /// lists its properties and says nothing of others.
@@ -65,30 +68,56 @@ impl Spec {
 
     /// Sends `uri` to `state` and checks the answer against the description.
     async fn check(&mut self, state: &Arc<AppState>, uri: &str) -> StatusCode {
-        let (status, headers, body) = get(state, uri, None).await;
+        self.check_request(state, "get", uri, None, None).await.0
+    }
+
+    /// Sends a request (a JSON body for a POST, a cookie) and checks the
+    /// answer; gives its status, headers and body.
+    async fn check_request(
+        &mut self,
+        state: &Arc<AppState>,
+        method: &str,
+        uri: &str,
+        body: Option<(&str, &str)>,
+        cookie: Option<&str>,
+    ) -> (StatusCode, HeaderMap, Value) {
+        let mut b = Request::builder().method(method.to_uppercase().as_str()).uri(uri);
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        let req = match body {
+            Some((content_type, body)) => {
+                b.header(header::CONTENT_TYPE, content_type).body(Body::from(body.to_owned())).unwrap()
+            }
+            None => b.body(Body::empty()).unwrap(),
+        };
+        let (status, headers, body) = send(state, req).await;
         let op = self.operation(uri);
         let code = status.as_u16().to_string();
-        let response = &self.doc["paths"][&op]["get"]["responses"][&code];
-        assert!(response.is_object(), "GET {uri} answered {status}, which openapi.json does not document for {op}");
+        let response = &self.doc["paths"][&op][method]["responses"][&code];
+        assert!(
+            response.is_object(),
+            "{method} {uri} answered {status}, which openapi.json does not document for {op}: {body}"
+        );
         let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
-        assert!(content_type.starts_with("application/json"), "GET {uri}: {content_type}");
+        assert!(content_type.starts_with("application/json"), "{method} {uri}: {content_type}");
         let schema = &response["content"]["application/json"]["schema"];
-        let instance: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {uri}: not JSON ({e})"));
+        let instance: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{method} {uri}: not JSON ({e})"));
         let validator = jsonschema::validator_for(schema).unwrap();
         let errors: Vec<String> =
             validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-        assert!(errors.is_empty(), "GET {uri} ({status}) does not match openapi.json:\n{}", errors.join("\n"));
-        self.met.insert((op, code));
-        status
+        assert!(errors.is_empty(), "{method} {uri} ({status}) does not match openapi.json:\n{}", errors.join("\n"));
+        self.met.insert((format!("{method} {op}"), code));
+        (status, headers, instance)
     }
 
     fn documented(&self) -> BTreeSet<(String, String)> {
         let mut out = BTreeSet::new();
         for (path, item) in self.doc["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
-                assert_eq!(method, "get", "{path}: only GET operations are checked here");
+                assert!(matches!(method.as_str(), "get" | "post"), "{path}: {method} is not checked here");
                 for code in op["responses"].as_object().unwrap().keys() {
-                    out.insert((path.clone(), code.clone()));
+                    out.insert((format!("{method} {path}"), code.clone()));
                 }
             }
         }
@@ -115,7 +144,7 @@ fn sample(param: &Value) -> String {
 
 #[tokio::test]
 async fn every_api_answer_matches_openapi_json() {
-    let (_, state, _) = apps_with(common::test_config()).await.remove(0);
+    let (_, state, store) = apps_with(common::test_config()).await.remove(0);
     let mut spec = Spec::load(&state).await;
     let id = advisers()[0].id.as_str().to_string();
 
@@ -167,6 +196,42 @@ async fn every_api_answer_matches_openapi_json() {
     assert_eq!(spec.check(&state, "/api/v1/advisers/inconnu").await, StatusCode::NOT_FOUND);
     assert_eq!(spec.check(&state, "/api/v1/resources/inconnue").await, StatusCode::NOT_FOUND);
 
+    // Consultations: the list, results, a sequence and votes.
+    consultations(&store).await;
+    assert_eq!(spec.check(&state, "/api/v1/consultations").await, StatusCode::OK);
+    assert_eq!(spec.check(&state, "/api/v1/consultations/ia/results").await, StatusCode::OK);
+    assert_eq!(spec.check(&state, "/api/v1/consultations/inconnue/results").await, StatusCode::NOT_FOUND);
+    assert_eq!(spec.check(&state, "/api/v1/consultations/close/sequence").await, StatusCode::CONFLICT);
+    assert_eq!(spec.check(&state, "/api/v1/consultations/inconnue/sequence").await, StatusCode::NOT_FOUND);
+    let (status, headers, served) =
+        spec.check_request(&state, "get", "/api/v1/consultations/ia/sequence", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let cookie = cookie_of(&headers);
+    let first = &served["proposals"][0];
+    let good = json!({ "proposal_id": first["id"], "key": first["key"], "vote": "agree", "qualification": "doable" });
+    let refused = store.proposals(1, Some(osez_core::consultation::proposal::ProposalStatus::Refused)).await.unwrap();
+    let votes: Vec<(&str, String, StatusCode)> = vec![
+        ("application/json", good.to_string(), StatusCode::OK),
+        ("application/json", "{}".into(), StatusCode::BAD_REQUEST),
+        (
+            "application/json",
+            json!({ "proposal_id": 999_999, "key": "", "vote": "agree" }).to_string(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "application/json",
+            json!({ "proposal_id": refused[0].id, "key": "", "vote": "agree" }).to_string(),
+            StatusCode::CONFLICT,
+        ),
+        ("application/x-www-form-urlencoded", "vote=agree".into(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    ];
+    for (content_type, body, expected) in votes {
+        let uri = "/api/v1/consultations/ia/votes";
+        let (status, _, answer) =
+            spec.check_request(&state, "post", uri, Some((content_type, &body)), Some(&cookie)).await;
+        assert_eq!(status, expected, "{body}: {answer}");
+    }
+
     // Starting: not ready yet.
     let starting = AppState::new(geo(), common::test_config());
     for uri in [
@@ -175,12 +240,19 @@ async fn every_api_answer_matches_openapi_json() {
         "/api/v1/resources?q=ia",
         "/api/v1/resources/rgpd-et-ia-generative",
         "/api/v1/search?q=ia",
+        "/api/v1/consultations",
+        "/api/v1/consultations/ia/results",
+        "/api/v1/consultations/ia/sequence",
     ] {
         assert_eq!(spec.check(&starting, uri).await, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
     }
+    let vote = Some(("application/json", r#"{"proposal_id":1,"key":"","vote":"agree"}"#));
+    let (status, _, _) = spec.check_request(&starting, "post", "/api/v1/consultations/ia/votes", vote, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 
     // Rate-limited.
-    let (_, limited, _) = apps_with(WebConfig { search_per_minute: 1, ..common::test_config() }).await.remove(0);
+    let (_, limited, _) =
+        apps_with(WebConfig { search_per_minute: 1, votes_per_minute: 1, ..common::test_config() }).await.remove(0);
     let mut last = StatusCode::OK;
     for _ in 0..3 {
         last = spec.check(&limited, "/api/v1/advisers?q=ia").await;
@@ -191,10 +263,44 @@ async fn every_api_answer_matches_openapi_json() {
         "/api/v1/resources?q=ia",
         "/api/v1/resources/rgpd-et-ia-generative",
         "/api/v1/search?q=ia",
+        "/api/v1/consultations",
+        "/api/v1/consultations/ia/results",
+        "/api/v1/consultations/ia/sequence",
     ] {
         assert_eq!(spec.check(&limited, uri).await, StatusCode::TOO_MANY_REQUESTS, "{uri}");
+    }
+    for expected in [StatusCode::NOT_FOUND, StatusCode::TOO_MANY_REQUESTS] {
+        let (status, _, _) = spec.check_request(&limited, "post", "/api/v1/consultations/ia/votes", vote, None).await;
+        assert_eq!(status, expected);
     }
 
     let unmet: Vec<_> = spec.documented().difference(&spec.met).cloned().collect();
     assert!(unmet.is_empty(), "documented but never met by a real answer: {unmet:?}");
+}
+
+/// An open consultation `ia` (two accepted proposals, one refused) and a
+/// closed one, `close`.
+async fn consultations(store: &Store) {
+    let now = osez_web::now_ms();
+    for (slug, opens_at, closes_at) in [("ia", now - 1_000, now + 86_400_000), ("close", now - 2_000, now - 1_000)] {
+        store
+            .create_consultation(&NewConsultation {
+                slug,
+                title: "Encadrer l'IA",
+                question: "Comment encadrer l'IA ?",
+                description: "Pour les tests.",
+                opens_at,
+                closes_at,
+                status: ConsultationStatus::Published,
+                origin: Origin::Osez,
+            })
+            .await
+            .unwrap();
+    }
+    for (i, decision) in
+        [Moderation::Accept, Moderation::Accept, Moderation::Refuse(RefusalReason::OffTopic)].into_iter().enumerate()
+    {
+        let p = store.submit_proposal(1, &format!("a{i}"), None, &format!("Il faut l'idée {i}"), None).await.unwrap();
+        store.moderate_proposal(p.id, decision, "m", |_, _| None).await.unwrap();
+    }
 }

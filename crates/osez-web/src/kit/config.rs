@@ -10,6 +10,13 @@ pub mod defaults {
     pub const SEARCH_PER_MINUTE: u32 = 600;
     pub const FORMS_PER_MINUTE: u32 = 10;
     pub const CONTACTS_PER_HOUR: u32 = 5;
+    /// Votes per minute from one address: a class or an office behind
+    /// one address still votes.
+    pub const VOTES_PER_MINUTE: u32 = 600;
+    /// Votes per minute from one participant: faster than anyone reads.
+    pub const PARTICIPANT_VOTES_PER_MINUTE: u32 = 60;
+    /// New anonymous participants per hour from one address.
+    pub const PARTICIPANTS_PER_HOUR: u32 = 100;
     pub const ALTCHA_COST: u32 = 5000;
     pub const MIN_FILL_SECS: u64 = 3;
     pub const RETENTION_DAYS: u32 = 365;
@@ -30,6 +37,13 @@ pub struct WebConfig {
     pub search_per_minute: u32,
     /// Form submissions per minute and per IP address; 0: no limit.
     pub forms_per_minute: u32,
+    /// Consultation votes per minute and per IP address; 0: no limit.
+    pub votes_per_minute: u32,
+    /// Consultation votes per minute and per participant; 0: no limit.
+    pub participant_votes_per_minute: u32,
+    /// New anonymous participants of consultations per hour and per IP
+    /// address; 0: no limit.
+    pub participants_per_hour: u32,
     /// Header in which a trusted reverse proxy gives the client's address
     /// (`X-Forwarded-For`); without it, the peer address counts.
     pub trusted_proxy_header: Option<HeaderName>,
@@ -74,6 +88,9 @@ impl Default for WebConfig {
             hsts: false,
             search_per_minute: defaults::SEARCH_PER_MINUTE,
             forms_per_minute: defaults::FORMS_PER_MINUTE,
+            votes_per_minute: defaults::VOTES_PER_MINUTE,
+            participant_votes_per_minute: defaults::PARTICIPANT_VOTES_PER_MINUTE,
+            participants_per_hour: defaults::PARTICIPANTS_PER_HOUR,
             trusted_proxy_header: None,
             secure_cookies: true,
             public_url: None,
@@ -101,6 +118,7 @@ mod tests {
         let c = WebConfig::default();
         assert_eq!((c.retention_days, c.altcha_cost, c.min_fill_secs), (365, 5000, 3));
         assert_eq!((c.search_per_minute, c.forms_per_minute, c.contacts_per_hour), (600, 10, 5));
+        assert_eq!((c.votes_per_minute, c.participant_votes_per_minute, c.participants_per_hour), (600, 60, 100));
         assert!(c.secure_cookies && !c.hsts && c.trusted_proxy_header.is_none());
     }
 }

@@ -67,6 +67,15 @@ pub enum ApiError {
     BadParameter(ParamError),
     NotFound(String),
     Starting,
+    /// A request refused for what it asks (a closed consultation, a body
+    /// that does not parse, a limit reached): its status, a stable code,
+    /// and a French message.
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        retry_after: Option<u64>,
+    },
     Internal(String),
 }
 
@@ -79,6 +88,16 @@ impl<E: std::error::Error> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
+            ApiError::Refused { status, code, message, retry_after } => {
+                let body = json!({ "error": { "code": code, "message": message } });
+                let mut res = (status, Json(body)).into_response();
+                if let Some(secs) = retry_after
+                    && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+                {
+                    res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+                }
+                return res;
+            }
             ApiError::BadParameter(p) => (
                 StatusCode::BAD_REQUEST,
                 json!({ "error": { "code": "invalid_parameter", "parameter": p.parameter, "message": p.message } }),

@@ -53,6 +53,13 @@ pub struct Limits {
     public_forms: Option<DefaultKeyedRateLimiter<(&'static str, IpAddr)>>,
     /// The same, per form and per e-mail address typed in it.
     people: Option<DefaultKeyedRateLimiter<(&'static str, String)>>,
+    /// Consultation votes, per minute and per client.
+    pub(crate) votes: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Consultation votes, per minute and per participant (the hash of
+    /// their token).
+    participant_votes: Option<DefaultKeyedRateLimiter<String>>,
+    /// New anonymous participants, per hour and per client.
+    new_participants: Option<DefaultKeyedRateLimiter<IpAddr>>,
     trusted_proxy_header: Option<HeaderName>,
     /// The warning of [`proxy_suspected`] was logged: once is enough.
     proxy_warned: AtomicBool,
@@ -66,6 +73,11 @@ impl Limits {
             forms: limiter(config.forms_per_minute),
             public_forms: NonZeroU32::new(config.contacts_per_hour).map(|n| RateLimiter::keyed(Quota::per_hour(n))),
             people: NonZeroU32::new(config.contacts_per_hour).map(|n| RateLimiter::keyed(Quota::per_hour(n))),
+            votes: limiter(config.votes_per_minute),
+            participant_votes: NonZeroU32::new(config.participant_votes_per_minute)
+                .map(|n| RateLimiter::keyed(Quota::per_minute(n))),
+            new_participants: NonZeroU32::new(config.participants_per_hour)
+                .map(|n| RateLimiter::keyed(Quota::per_hour(n))),
             trusted_proxy_header: config.trusted_proxy_header.clone(),
             proxy_warned: AtomicBool::new(false),
         }
@@ -104,9 +116,21 @@ impl Limits {
         self.people.as_ref()?.check_key(&key).err().map(|n| wait_secs(&n))
     }
 
+    /// Counts a vote of the participant `token_hash`; the seconds to wait
+    /// if they voted too often this minute.
+    pub(crate) fn participant_vote_wait(&self, token_hash: &str) -> Option<u64> {
+        self.participant_votes.as_ref()?.check_key(&token_hash.to_owned()).err().map(|n| wait_secs(&n))
+    }
+
+    /// Counts a new anonymous participant from `ip`; the seconds to wait
+    /// if there were too many this hour.
+    pub(crate) fn new_participant_wait(&self, ip: IpAddr) -> Option<u64> {
+        self.new_participants.as_ref()?.check_key(&client_key(ip)).err().map(|n| wait_secs(&n))
+    }
+
     /// Forgets addresses that have not been seen for a while.
     pub fn forget_idle(&self) {
-        for l in [&self.search, &self.forms].into_iter().flatten() {
+        for l in [&self.search, &self.forms, &self.votes, &self.new_participants].into_iter().flatten() {
             l.retain_recent();
             l.shrink_to_fit();
         }
@@ -115,6 +139,10 @@ impl Limits {
             l.shrink_to_fit();
         }
         if let Some(l) = &self.people {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+        if let Some(l) = &self.participant_votes {
             l.retain_recent();
             l.shrink_to_fit();
         }

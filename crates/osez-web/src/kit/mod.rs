@@ -1,6 +1,7 @@
 //! The shared kit under the features, which knows no feature: errors and
 //! page rendering, forms and their guard against robots, sessions and role
-//! guards, tokens, limits, the security layers, CSV export, CPU pools.
+//! guards, tokens, limits, the security layers, CSV export, CPU pools, the
+//! group commit of votes.
 //! Nothing here imports a feature module.
 
 pub(crate) mod antispam;
@@ -14,6 +15,7 @@ pub(crate) mod format;
 pub(crate) mod forms;
 pub(crate) mod guard;
 pub(crate) mod limits;
+pub(crate) mod memo;
 pub(crate) mod page;
 pub(crate) mod params;
 pub(crate) mod passwords;
@@ -23,4 +25,5 @@ pub(crate) mod security;
 pub(crate) mod session;
 pub(crate) mod state;
 pub(crate) mod tokens;
+pub(crate) mod vote_queue;
 pub(crate) mod zero_results;

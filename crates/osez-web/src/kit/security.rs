@@ -84,11 +84,22 @@ impl axum::extract::FromRequestParts<Arc<AppState>> for ClientIp {
     }
 }
 
+/// A consultation vote: the API's and the page's.
+fn is_vote(path: &str) -> bool {
+    (path.starts_with("/api/v1/consultations/") && path.ends_with("/votes"))
+        || (path.starts_with("/consultations/") && path.ends_with("/voter"))
+}
+
 pub async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let limits = &state.limits;
     limits.note_peer(req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0));
     let path = req.uri().path();
-    let limiter = if path == "/admin/ressources/apercu" {
+    let limiter = if !is_safe(req.method()) && is_vote(path) {
+        // Someone voting sends many small forms, one per proposal: votes
+        // have their own, larger, budget (and one per participant, counted
+        // where the participant is known).
+        limits.votes.as_ref()
+    } else if path == "/admin/ressources/apercu" {
         // The editor's live preview posts as the editor types: limited like
         // a search, not like a form sent.
         limits.search.as_ref()

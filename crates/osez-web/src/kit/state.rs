@@ -9,10 +9,12 @@ use osez_store::Store;
 
 use crate::kit::config::WebConfig;
 use crate::kit::limits::Limits;
+use crate::kit::memo::Memo;
 use crate::kit::page::Base;
 use crate::kit::passwords::{Failures, PasswordWork};
 use crate::kit::pool::CpuPool;
 use crate::kit::tokens::Secrets;
+use crate::kit::vote_queue::{self, VoteQueue};
 use crate::kit::zero_results;
 use crate::kit::zero_results::ZeroResultLog;
 
@@ -84,6 +86,10 @@ pub struct Ready {
     pub secrets: Secrets,
     /// Searches that found nothing, waiting to be written in batches.
     pub zero_results: ZeroResultLog,
+    /// Consultation votes waiting for their batch's commit.
+    pub votes: VoteQueue,
+    /// What features compute from the store and keep while current.
+    pub memo: Memo,
     directory: RwLock<Arc<Directory>>,
     library: RwLock<Arc<Library>>,
     changed: tokio::sync::Notify,
@@ -149,6 +155,8 @@ pub struct AppState {
     /// Rendering and checking editors' Markdown documents (a body is up to
     /// 200 KB).
     pub(crate) documents: CpuPool,
+    /// Consultations' opinion groups (PCA and k-means over the votes).
+    pub(crate) analysis: CpuPool,
     /// The attachments' directory, when one is configured.
     pub(crate) files: Option<crate::kit::files::Files>,
     /// Uploads that may stream at once (editors only; each holds a disk
@@ -165,6 +173,9 @@ impl AppState {
         let passwords = PasswordWork::new(config.cpu_workers);
         let challenges = CpuPool::new(config.cpu_workers);
         let documents = CpuPool::new(config.cpu_workers);
+        // One at a time: a large consultation's groups take seconds of a
+        // core, and pages must keep the other.
+        let analysis = CpuPool::new(Some(1));
         let files = config
             .files_dir
             .clone()
@@ -181,6 +192,7 @@ impl AppState {
             passwords,
             challenges,
             documents,
+            analysis,
             files,
             uploads: tokio::sync::Semaphore::new(2),
             mail_wake: Default::default(),
@@ -189,11 +201,14 @@ impl AppState {
     }
 
     /// Marks the service ready: `/healthz` answers 200 from now on. Starts
-    /// the writer of searches without results on the current runtime (call
-    /// [`ZeroResultLog::close`] at shutdown).
+    /// the writers of searches without results and of votes on the current
+    /// runtime (call [`ZeroResultLog::close`] and [`VoteQueue::close`] at
+    /// shutdown).
     pub fn set_ready(&self, store: Store, secrets: Secrets, directory: Directory) {
         let _ = self.ready.set(Ready {
             zero_results: ZeroResultLog::start(store.clone(), zero_results::QUEUE),
+            votes: VoteQueue::start(store.clone(), vote_queue::QUEUE),
+            memo: Memo::default(),
             store,
             secrets,
             directory: RwLock::new(Arc::new(directory)),

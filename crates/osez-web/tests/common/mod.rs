@@ -42,6 +42,9 @@ pub fn test_config() -> WebConfig {
         search_per_minute: 0,
         forms_per_minute: 0,
         contacts_per_hour: 0,
+        votes_per_minute: 0,
+        participant_votes_per_minute: 0,
+        participants_per_hour: 0,
         min_fill_secs: 0,
         altcha_cost: 20,
         ..WebConfig::default()

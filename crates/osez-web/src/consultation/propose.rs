@@ -1,0 +1,171 @@
+//! Proposing an idea: the public form (the shared guard: form token,
+//! honeypot, fill time, proof of work, hourly limits per client and per
+//! address), the text checked as Osez checks every proposal, the
+//! near-duplicates shown before sending, and the participant's own list.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use osez_core::account::Email;
+use osez_core::consultation::proposal::{self, ProposalStatus, ProposalText};
+use osez_store::ConsultationError;
+
+use crate::consultation::pages::public_consultation;
+use crate::consultation::participant::Participant;
+use crate::consultation::sequence::accepted;
+use crate::consultation::views::{Head, Mine, MinePage, ProposePage, Similar};
+use crate::kit::antispam::{self, HONEYPOT};
+use crate::kit::error::{PageError, render};
+use crate::kit::page::no_store;
+use crate::kit::public_form::{FormKind, PublicForm};
+use crate::kit::state::{AppState, Ready};
+use crate::kit::tokens::{form_token, now_ms};
+
+/// Near-duplicates shown at most.
+const SIMILAR_SHOWN: usize = 3;
+
+/// A proposal: its own hourly budget per client and per address.
+pub(crate) struct ConsultationProposal;
+
+impl FormKind for ConsultationProposal {
+    const BUDGET: &'static str = "proposition-consultation";
+    const WHAT: &'static str = "propositions envoyées";
+    const PERSON: Option<&'static str> = Some("email");
+}
+
+fn form_path(slug: &str) -> String {
+    format!("/consultations/{slug}/proposer")
+}
+
+fn page(state: &AppState, ready: &Ready, c: &osez_store::Consultation) -> ProposePage {
+    ProposePage {
+        base: state.base(),
+        head: Head::new(c, now_ms()),
+        token: form_token(&ready.secrets, &form_path(&c.slug)),
+        question: antispam::new_question(&ready.secrets),
+        honeypot: HONEYPOT,
+        text: format!("{} ", proposal::PREFIX),
+        email: String::new(),
+        max_chars: proposal::MAX_CHARS,
+        similar: Vec::new(),
+        error: None,
+        done: false,
+    }
+}
+
+pub async fn form(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let c = public_consultation(ready, &slug).await?;
+    Ok(no_store(render(StatusCode::OK, &page(&state, ready, &c))))
+}
+
+pub async fn submit(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    participant: Participant,
+    PublicForm { form, checked, .. }: PublicForm<ConsultationProposal>,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let c = public_consultation(ready, &slug).await?;
+    let mut p = page(&state, ready, &c);
+    // Kept as typed (bounded), to show back with the error.
+    p.text = form.text("texte").chars().take(2 * proposal::MAX_CHARS).collect();
+    p.email = form.text("email").trim().chars().take(254).collect();
+    let refuse = |mut p: ProposePage, status: StatusCode, message: String| {
+        p.error = Some(message);
+        Ok(no_store(render(status, &p)))
+    };
+    if !c.is_open(now_ms()) {
+        return refuse(
+            p,
+            StatusCode::CONFLICT,
+            "Cette consultation n'est pas ouverte : votre proposition n'a pas été enregistrée.".into(),
+        );
+    }
+    let challenge = match checked {
+        Ok(challenge) => challenge,
+        Err(refusal) => {
+            p.error = Some(refusal.message.clone());
+            return Ok(no_store(refusal.render(&p)));
+        }
+    };
+    let text = match ProposalText::parse(&p.text) {
+        Ok(text) => text,
+        Err(e) => return refuse(p, StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+    };
+    let email = match p.email.as_str() {
+        "" => None,
+        typed => match Email::parse(typed) {
+            Ok(e) if !osez_core::contact::breaks_header(typed) => Some(e.as_str().to_lowercase()),
+            _ => {
+                return refuse(
+                    p,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Indiquez une adresse e-mail valide (ex. prenom.nom@exemple.fr), ou laissez le champ vide.".into(),
+                );
+            }
+        },
+    };
+    if form.get("confirme") != Some("1") {
+        let rows = accepted(ready, &c).await?;
+        let close = proposal::near_duplicates(text.as_str(), rows.iter().map(|r| r.text.as_str()), SIMILAR_SHOWN);
+        if !close.is_empty() {
+            p.text = text.into_string();
+            p.similar = close.into_iter().map(|(i, _)| Similar { text: rows[i].text.clone() }).collect();
+            return Ok(no_store(render(StatusCode::OK, &p)));
+        }
+    }
+    let saved = ready
+        .store
+        .submit_proposal(c.id, &participant.token_hash(), email.as_deref(), text.as_str(), Some(&challenge))
+        .await;
+    match saved {
+        Ok(_) => {
+            p.done = true;
+            p.text = text.into_string();
+            let res = no_store(render(StatusCode::OK, &p));
+            Ok(participant.attach(res, &ready.secrets, state.config.secure_cookies))
+        }
+        Err(ConsultationError::Closed) => refuse(
+            p,
+            StatusCode::CONFLICT,
+            "Cette consultation n'est pas ouverte : votre proposition n'a pas été enregistrée.".into(),
+        ),
+        Err(ConsultationError::Spent) => {
+            refuse(p, StatusCode::UNPROCESSABLE_ENTITY, antispam::ChallengeError::Expired.message().to_string())
+        }
+        Err(ConsultationError::NotFound) => Err(PageError::NotFound),
+        Err(e) => Err(PageError::Internal(e.to_string())),
+    }
+}
+
+/// `/consultations/{slug}/mes-propositions`: what this browser's
+/// participant proposed, and what moderation decided. No new participant
+/// is made for it.
+pub async fn mine(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let c = public_consultation(ready, &slug).await?;
+    let mine = match Participant::from_headers(&headers, &ready.secrets, state.config.secure_cookies) {
+        Some(p) => ready.store.proposals_by(c.id, &p.token_hash()).await?,
+        None => Vec::new(),
+    };
+    let mine = mine
+        .into_iter()
+        .map(|p| Mine {
+            text: p.text,
+            status: p.status.label(),
+            reason: p
+                .refusal_reason
+                .filter(|_| p.status == ProposalStatus::Refused)
+                .map(|r| (r.label(), r.explanation())),
+        })
+        .collect();
+    let page = MinePage { base: state.base(), head: Head::new(&c, now_ms()), mine };
+    Ok(no_store(render(StatusCode::OK, &page)))
+}

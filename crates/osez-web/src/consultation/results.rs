@@ -1,0 +1,157 @@
+//! A consultation's results: the counts kept with every batch of votes
+//! (always current), and the opinion groups computed from the trusted
+//! votes (PCA and k-means, seconds of a core for a large consultation), kept
+//! in the memo with the vote stamp they were computed from and refreshed in
+//! the background, one refresh at a time, when votes have come since.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use osez_core::consultation::groups::{OpinionGroups, opinion_groups};
+use osez_core::consultation::proposal::ProposalStatus;
+use osez_core::consultation::tally::{self, Tally};
+use osez_core::consultation::{CastVote, Vote};
+use osez_store::{Consultation, ProposalRow, Store};
+
+use crate::kit::state::{AppState, Ready};
+
+const MEMO_KIND: &str = "consultation_groups";
+/// Stale groups are recomputed at most this often.
+const REFRESH_EVERY: Duration = Duration::from_secs(30);
+
+/// Opinion groups and what they were computed from.
+pub struct GroupsSnapshot {
+    /// The consultation's vote stamp when its votes were read.
+    pub votes_seq: i64,
+    pub groups: OpinionGroups,
+    /// Dense index → the proposal's id.
+    pub proposal_ids: Vec<i64>,
+    /// Trusted votes read.
+    pub votes: u64,
+}
+
+impl GroupsSnapshot {
+    /// Group-informed consensus of a proposal, if it was in play.
+    pub fn consensus_of(&self, proposal_id: i64) -> Option<f64> {
+        let i = self.proposal_ids.iter().position(|&id| id == proposal_id)?;
+        self.groups.consensus.get(i).copied().flatten()
+    }
+}
+
+/// Everything the results page and API show.
+pub struct Results {
+    pub participants: i64,
+    pub votes: u64,
+    /// The accepted proposals, by number.
+    pub proposals: Vec<ProposalRow>,
+    /// Indexes into `proposals`.
+    pub consensual: Vec<usize>,
+    pub controversial: Vec<usize>,
+    pub rejected: Vec<usize>,
+    pub groups: Option<Arc<GroupsSnapshot>>,
+}
+
+/// Reads the trusted votes of the accepted proposals and computes the
+/// groups: a pure function of those votes, off the async runtime.
+async fn compute_groups(
+    state: &AppState,
+    store: &Store,
+    consultation: &Consultation,
+    accepted: &[ProposalRow],
+) -> Result<GroupsSnapshot, String> {
+    let votes_seq = consultation.votes_seq;
+    let index: HashMap<i64, u32> = (0u32..).zip(accepted).map(|(i, p)| (p.number, i)).collect();
+    let mut raw: Vec<(i64, u32, Vote)> = Vec::new();
+    store
+        .trusted_votes(consultation.id, |page| {
+            raw.extend(page.iter().filter_map(|v| index.get(&v.proposal).map(|&i| (v.participant, i, v.vote))));
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let proposal_ids: Vec<i64> = accepted.iter().map(|p| p.id).collect();
+    let n_proposals = proposal_ids.len();
+    let work = move || {
+        // Participants numbered in the order of their pseudonyms, so that
+        // the same votes always give the same matrix.
+        let mut numbers: Vec<i64> = raw.iter().map(|r| r.0).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let dense: HashMap<i64, u32> = (0u32..).zip(&numbers).map(|(i, &n)| (n, i)).collect();
+        let cast: Vec<CastVote> =
+            raw.iter().map(|&(p, proposal, vote)| CastVote { participant: dense[&p], proposal, vote }).collect();
+        let groups = opinion_groups(&cast, numbers.len(), n_proposals);
+        GroupsSnapshot { votes_seq, groups, proposal_ids, votes: cast.len() as u64 }
+    };
+    state.analysis.run(work).await.map_err(|e| format!("{e:?}"))
+}
+
+/// The groups to show: current ones from the memo; else, if there are
+/// none yet, computed now; else the stale ones, while a refresh runs in
+/// the background (at most one per consultation, at most every
+/// `REFRESH_EVERY`). `None` only when they could not be computed now.
+async fn groups(
+    state: &Arc<AppState>,
+    ready: &Ready,
+    consultation: &Consultation,
+    accepted: &[ProposalRow],
+) -> Option<Arc<GroupsSnapshot>> {
+    let kept = ready.memo.get::<GroupsSnapshot>(MEMO_KIND, consultation.id);
+    match kept {
+        Some(k) if k.stamp == consultation.votes_seq => return Some(k.value),
+        Some(k) => {
+            if k.made.elapsed() >= REFRESH_EVERY && ready.memo.claim_refresh(MEMO_KIND, consultation.id) {
+                let (state, consultation, accepted) = (state.clone(), consultation.clone(), accepted.to_vec());
+                tokio::spawn(async move {
+                    if let Some(ready) = state.ready() {
+                        refresh(&state, ready, &consultation, &accepted).await;
+                        ready.memo.refreshed(MEMO_KIND, consultation.id);
+                    }
+                });
+            }
+            return Some(k.value);
+        }
+        None => {}
+    }
+    refresh(state, ready, consultation, accepted).await
+}
+
+async fn refresh(
+    state: &AppState,
+    ready: &Ready,
+    consultation: &Consultation,
+    accepted: &[ProposalRow],
+) -> Option<Arc<GroupsSnapshot>> {
+    match compute_groups(state, &ready.store, consultation, accepted).await {
+        Ok(snapshot) => {
+            let snapshot = Arc::new(snapshot);
+            ready.memo.put(MEMO_KIND, consultation.id, snapshot.votes_seq, snapshot.clone());
+            Some(snapshot)
+        }
+        Err(cause) => {
+            tracing::warn!(%cause, consultation = consultation.id, "opinion groups not computed");
+            None
+        }
+    }
+}
+
+/// The results of a consultation.
+pub async fn results(
+    state: &Arc<AppState>,
+    ready: &Ready,
+    consultation: &Consultation,
+) -> Result<Results, osez_store::StoreError> {
+    let proposals = ready.store.proposals(consultation.id, Some(ProposalStatus::Accepted)).await?;
+    let tallies: Vec<Tally> = proposals.iter().map(|p| p.tally).collect();
+    let as_usize = |v: Vec<u32>| v.into_iter().map(|i| i as usize).collect::<Vec<_>>();
+    let groups = groups(state, ready, consultation, &proposals).await;
+    Ok(Results {
+        participants: consultation.voters,
+        votes: tallies.iter().map(Tally::total).sum(),
+        consensual: as_usize(tally::consensual(&tallies)),
+        controversial: as_usize(tally::controversial(&tallies)),
+        rejected: as_usize(tally::rejected(&tallies)),
+        proposals,
+        groups,
+    })
+}
