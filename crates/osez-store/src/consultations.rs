@@ -17,7 +17,7 @@ use crate::contacts::spend;
 use crate::outbox::enqueue_with;
 use crate::{NewMail, SpentChallenge, Store, StoreError, now_ms};
 
-pub use votes::{BulkProposal, BulkVote, NewVote, VoteOutcome, VoteRow};
+pub use votes::{BulkProposal, BulkVote, NewVote, VoteKey, VoteMatrix, VoteOutcome, VoteRow};
 
 /// Where a consultation stands. Whether it takes votes also depends on its
 /// dates: see `Consultation::is_open`.
@@ -137,6 +137,8 @@ pub struct ProposalRow {
     pub number: i64,
     pub text: String,
     pub author_id: Option<i64>,
+    /// The author's number (author-id of the open data).
+    pub author_number: Option<i64>,
     pub status: ProposalStatus,
     pub refusal_reason: Option<RefusalReason>,
     pub created_at: i64,
@@ -166,7 +168,8 @@ impl Moderation {
 pub(crate) const CONSULTATION_COLUMNS: &str =
     "id, slug, title, question, description, opens_at, closes_at, status, origin, votes_seq, voters";
 
-pub(crate) const PROPOSAL_COLUMNS: &str = "id, consultation_id, number, text, author_id, status, refusal_reason, \
+pub(crate) const PROPOSAL_COLUMNS: &str = "id, consultation_id, number, text, author_id, \
+     (SELECT a.number FROM consultation_participants a WHERE a.id = author_id) AS author_number, status, refusal_reason, \
      created_at, agree, disagree, neutral, q_like_it, q_doable, q_platitude_agree, q_no_way, q_impossible, \
      q_platitude_disagree, q_do_not_understand, q_no_opinion, q_do_not_care";
 
@@ -223,6 +226,7 @@ pub(crate) fn proposal_from_row(row: &AnyRow) -> Result<ProposalRow, StoreError>
         number: row.try_get("number")?,
         text: row.try_get("text")?,
         author_id: row.try_get("author_id")?,
+        author_number: row.try_get("author_number")?,
         status: ProposalStatus::from_slug(&status).ok_or_else(|| corrupt("unknown status"))?,
         refusal_reason: match reason {
             Some(r) => Some(RefusalReason::from_slug(&r).ok_or_else(|| corrupt("unknown refusal reason"))?),
@@ -541,10 +545,9 @@ impl Store {
     /// first (at most 100: a participant is rate-limited far below).
     pub async fn proposals_by(&self, consultation_id: i64, token_hash: &str) -> Result<Vec<ProposalRow>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {cols} FROM consultation_proposals p \
-             JOIN consultation_participants a ON a.id = p.author_id \
-             WHERE p.consultation_id = $1 AND a.token_hash = $2 ORDER BY p.id DESC LIMIT 100",
-            cols = PROPOSAL_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ")
+            "SELECT {PROPOSAL_COLUMNS} FROM consultation_proposals WHERE consultation_id = $1 AND author_id = \
+             (SELECT id FROM consultation_participants WHERE consultation_id = $1 AND token_hash = $2) \
+             ORDER BY id DESC LIMIT 100"
         ))
         .bind(consultation_id)
         .bind(token_hash)

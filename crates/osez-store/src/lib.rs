@@ -35,7 +35,7 @@ pub use audit::{AuditCursor, AuditEntry, AuditQuery};
 pub use claims::{CLAIMS_PER_PROFILE, Claim, ClaimOutcome, Invitation, InviteError, NewClaim};
 pub use consultations::{
     BulkProposal, BulkVote, Consultation, ConsultationError, ConsultationStatus, Moderation, NewConsultation, NewVote,
-    Origin, ProposalRow, VoteOutcome, VoteRow,
+    Origin, ProposalRow, VoteKey, VoteMatrix, VoteOutcome, VoteRow,
 };
 pub use contacts::{ContactMessage, InboxQuery, OutcomeCount, Recipient, Recorded, Reply, SpentChallenge};
 pub use error::StoreError;

@@ -263,6 +263,12 @@ impl<W: Write> VotesWriter<W> {
         Ok(VotesWriter { out })
     }
 
+    /// A writer that goes on after a header written before (a file sent
+    /// in chunks).
+    pub fn headless(w: W) -> Self {
+        VotesWriter { out: csv::Writer::from_writer(w) }
+    }
+
     pub fn write(&mut self, v: &PolisVote) -> csv::Result<()> {
         self.out.write_record([
             (v.at_ms / 1000).to_string(),
@@ -306,6 +312,11 @@ impl<W: Write> ParticipantsWriter<W> {
         header.extend(comments.iter().map(|c| c.to_string()));
         out.write_record(&header)?;
         Ok(ParticipantsWriter { out, comments })
+    }
+
+    /// A writer that goes on after a header written before.
+    pub fn headless(w: W, comments: Vec<i64>) -> Self {
+        ParticipantsWriter { out: csv::Writer::from_writer(w), comments }
     }
 
     pub fn write(&mut self, row: &ParticipantRow) -> csv::Result<()> {

@@ -8,10 +8,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use osez_core::consultation::tally::{Tally, tally};
-use osez_core::consultation::{Qualification, Vote};
+use osez_core::consultation::{CastVote, Qualification, Vote};
 use sqlx::Row;
 
-use super::{ConsultationError, NewConsultation, TALLY_COLUMNS};
+use super::{ConsultationError, NewConsultation, ProposalRow, TALLY_COLUMNS};
 use crate::{Store, StoreError, now_ms};
 
 /// Rows per multi-row statement: 6 values each stays far under both
@@ -66,6 +66,24 @@ pub struct VoteRow {
     pub vote: Vote,
     pub qualification: Option<Qualification>,
     pub voted_at: i64,
+}
+
+/// Where a page of votes ends: (participant row, proposal row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoteKey(i64, i64);
+
+impl VoteKey {
+    pub const START: VoteKey = VoteKey(-1, -1);
+}
+
+/// A consultation's trusted votes, dense, for the opinion groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteMatrix {
+    pub votes: Vec<CastVote>,
+    /// Dense index → the participant's number (sorted).
+    pub participants: Vec<i64>,
+    /// Dense index → the proposal's id.
+    pub proposal_ids: Vec<i64>,
 }
 
 /// A proposal of an imported conversation or of the demo.
@@ -309,52 +327,89 @@ impl Store {
         .await?)
     }
 
-    /// The trusted votes of a consultation a page at a time, in order of
-    /// participant then proposal, handed to `each_page` so that ten
-    /// million votes never sit in memory as rows.
+    /// One page of a consultation's trusted votes, in order of participant
+    /// then proposal, after the key `after` (start with `VotePage::START`);
+    /// the key of the last row comes back with the rows.
+    pub async fn trusted_votes_after(
+        &self,
+        consultation_id: i64,
+        after: VoteKey,
+        limit: i64,
+    ) -> Result<(Vec<VoteRow>, VoteKey), StoreError> {
+        let rows = sqlx::query(
+            "SELECT v.participant_id, v.proposal_id, p.number, pr.number, v.vote, v.qualification, v.voted_at \
+             FROM consultation_votes v \
+             JOIN consultation_participants p ON p.id = v.participant_id \
+             JOIN consultation_proposals pr ON pr.id = v.proposal_id \
+             WHERE p.consultation_id = $1 AND v.trusted = 1 \
+             AND (v.participant_id > $2 OR (v.participant_id = $2 AND v.proposal_id > $3)) \
+             ORDER BY v.participant_id, v.proposal_id LIMIT $4",
+        )
+        .bind(consultation_id)
+        .bind(after.0)
+        .bind(after.1)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut last = after;
+        let mut page = Vec::with_capacity(rows.len());
+        for row in &rows {
+            last = VoteKey(row.try_get(0)?, row.try_get(1)?);
+            let qualification: Option<String> = row.try_get(5)?;
+            let Some(vote) = decode_vote(row.try_get(4)?) else {
+                return Err(StoreError::Corrupt { id: format!("vote {last:?}"), reason: "unknown vote".into() });
+            };
+            page.push(VoteRow {
+                participant: row.try_get(2)?,
+                proposal: row.try_get(3)?,
+                vote,
+                qualification: qualification.as_deref().and_then(Qualification::from_slug),
+                voted_at: row.try_get(6)?,
+            });
+        }
+        Ok((page, last))
+    }
+
+    /// The trusted votes of a consultation a page at a time, handed to
+    /// `each_page` so that ten million votes never sit in memory as rows.
     pub async fn trusted_votes(
         &self,
         consultation_id: i64,
         mut each_page: impl FnMut(&[VoteRow]),
     ) -> Result<(), StoreError> {
         const PAGE: i64 = 50_000;
-        let mut after = (-1i64, -1i64);
+        let mut after = VoteKey::START;
         loop {
-            let rows = sqlx::query(
-                "SELECT v.participant_id, v.proposal_id, p.number, pr.number, v.vote, v.qualification, v.voted_at \
-                 FROM consultation_votes v \
-                 JOIN consultation_participants p ON p.id = v.participant_id \
-                 JOIN consultation_proposals pr ON pr.id = v.proposal_id \
-                 WHERE p.consultation_id = $1 AND v.trusted = 1 \
-                 AND (v.participant_id > $2 OR (v.participant_id = $2 AND v.proposal_id > $3)) \
-                 ORDER BY v.participant_id, v.proposal_id LIMIT $4",
-            )
-            .bind(consultation_id)
-            .bind(after.0)
-            .bind(after.1)
-            .bind(PAGE)
-            .fetch_all(&self.pool)
-            .await?;
-            let mut page = Vec::with_capacity(rows.len());
-            for row in &rows {
-                after = (row.try_get(0)?, row.try_get(1)?);
-                let qualification: Option<String> = row.try_get(5)?;
-                let Some(vote) = decode_vote(row.try_get(4)?) else {
-                    return Err(StoreError::Corrupt { id: format!("vote {after:?}"), reason: "unknown vote".into() });
-                };
-                page.push(VoteRow {
-                    participant: row.try_get(2)?,
-                    proposal: row.try_get(3)?,
-                    vote,
-                    qualification: qualification.as_deref().and_then(Qualification::from_slug),
-                    voted_at: row.try_get(6)?,
-                });
-            }
-            each_page(&page);
+            let (rows, last) = self.trusted_votes_after(consultation_id, after, PAGE).await?;
+            each_page(&rows);
             if (rows.len() as i64) < PAGE {
                 return Ok(());
             }
+            after = last;
         }
+    }
+
+    /// The trusted votes on `proposals` as the opinion groups read them:
+    /// proposals by their index in `proposals`, participants by the order
+    /// of their numbers (the same votes always give the same matrix).
+    pub async fn vote_matrix(&self, consultation_id: i64, proposals: &[ProposalRow]) -> Result<VoteMatrix, StoreError> {
+        let index: HashMap<i64, u32> = (0u32..).zip(proposals).map(|(i, p)| (p.number, i)).collect();
+        let mut raw: Vec<(i64, u32, Vote)> = Vec::new();
+        self.trusted_votes(consultation_id, |page| {
+            raw.extend(page.iter().filter_map(|v| index.get(&v.proposal).map(|&i| (v.participant, i, v.vote))));
+        })
+        .await?;
+        let mut participants: Vec<i64> = raw.iter().map(|r| r.0).collect();
+        participants.sort_unstable();
+        participants.dedup();
+        let votes = raw
+            .iter()
+            .filter_map(|&(p, proposal, vote)| {
+                let participant = participants.binary_search(&p).ok()? as u32;
+                Some(CastVote { participant, proposal, vote })
+            })
+            .collect();
+        Ok(VoteMatrix { votes, participants, proposal_ids: proposals.iter().map(|p| p.id).collect() })
     }
 
     /// The counts of a consultation's proposals recounted from its votes,

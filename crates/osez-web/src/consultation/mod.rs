@@ -7,6 +7,7 @@
 mod admin;
 mod api;
 mod charts;
+mod opendata;
 mod pages;
 mod participant;
 mod propose;
@@ -29,6 +30,10 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/consultations/{slug}/proposer", get(propose::form).post(propose::submit))
         .route("/consultations/{slug}/mes-propositions", get(propose::mine))
         .route("/consultations/{slug}/resultats", get(pages::results_page))
+        .route("/consultations/{slug}/donnees/comments.csv", get(opendata::comments))
+        .route("/consultations/{slug}/donnees/votes.csv", get(opendata::votes))
+        .route("/consultations/{slug}/donnees/participants-votes.csv", get(opendata::participants))
+        .route("/consultations/{slug}/donnees/summary.csv", get(opendata::summary))
         .route("/admin/consultations", get(admin::list).post(admin::create))
         .route("/admin/consultations/{slug}", get(admin::queue).post(admin::update))
         .route("/admin/consultations/{slug}/propositions/{id}", post(admin::decide))

@@ -4,14 +4,12 @@
 //! in the memo with the vote stamp they were computed from and refreshed in
 //! the background, one refresh at a time, when votes have come since.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use osez_core::consultation::groups::{OpinionGroups, opinion_groups};
 use osez_core::consultation::proposal::ProposalStatus;
 use osez_core::consultation::tally::{self, Tally};
-use osez_core::consultation::{CastVote, Vote};
 use osez_store::{Consultation, ProposalRow, Store};
 
 use crate::kit::state::{AppState, Ready};
@@ -27,11 +25,21 @@ pub struct GroupsSnapshot {
     pub groups: OpinionGroups,
     /// Dense index → the proposal's id.
     pub proposal_ids: Vec<i64>,
+    /// Dense index → the participant's number (sorted).
+    pub participant_numbers: Vec<i64>,
     /// Trusted votes read.
     pub votes: u64,
 }
 
 impl GroupsSnapshot {
+    /// The opinion group of the participant numbered `number`, if they
+    /// were clustered.
+    pub fn group_of(&self, number: i64) -> Option<u32> {
+        let dense = self.participant_numbers.binary_search(&number).ok()? as u32;
+        let i = self.groups.points.binary_search_by_key(&dense, |p| p.participant).ok()?;
+        (!self.groups.groups.is_empty()).then(|| self.groups.points[i].group)
+    }
+
     /// Group-informed consensus of a proposal, if it was in play.
     pub fn consensus_of(&self, proposal_id: i64) -> Option<f64> {
         let i = self.proposal_ids.iter().position(|&id| id == proposal_id)?;
@@ -61,27 +69,16 @@ async fn compute_groups(
     accepted: &[ProposalRow],
 ) -> Result<GroupsSnapshot, String> {
     let votes_seq = consultation.votes_seq;
-    let index: HashMap<i64, u32> = (0u32..).zip(accepted).map(|(i, p)| (p.number, i)).collect();
-    let mut raw: Vec<(i64, u32, Vote)> = Vec::new();
-    store
-        .trusted_votes(consultation.id, |page| {
-            raw.extend(page.iter().filter_map(|v| index.get(&v.proposal).map(|&i| (v.participant, i, v.vote))));
-        })
-        .await
-        .map_err(|e| e.to_string())?;
-    let proposal_ids: Vec<i64> = accepted.iter().map(|p| p.id).collect();
-    let n_proposals = proposal_ids.len();
+    let matrix = store.vote_matrix(consultation.id, accepted).await.map_err(|e| e.to_string())?;
     let work = move || {
-        // Participants numbered in the order of their pseudonyms, so that
-        // the same votes always give the same matrix.
-        let mut numbers: Vec<i64> = raw.iter().map(|r| r.0).collect();
-        numbers.sort_unstable();
-        numbers.dedup();
-        let dense: HashMap<i64, u32> = (0u32..).zip(&numbers).map(|(i, &n)| (n, i)).collect();
-        let cast: Vec<CastVote> =
-            raw.iter().map(|&(p, proposal, vote)| CastVote { participant: dense[&p], proposal, vote }).collect();
-        let groups = opinion_groups(&cast, numbers.len(), n_proposals);
-        GroupsSnapshot { votes_seq, groups, proposal_ids, votes: cast.len() as u64 }
+        let groups = opinion_groups(&matrix.votes, matrix.participants.len(), matrix.proposal_ids.len());
+        GroupsSnapshot {
+            votes_seq,
+            groups,
+            votes: matrix.votes.len() as u64,
+            proposal_ids: matrix.proposal_ids,
+            participant_numbers: matrix.participants,
+        }
     };
     state.analysis.run(work).await.map_err(|e| format!("{e:?}"))
 }
