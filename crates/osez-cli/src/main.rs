@@ -142,6 +142,11 @@ enum Command {
         #[command(subcommand)]
         what: AdminWhat,
     },
+    /// Citizen consultations: import a Pol.is conversation, export open data, check counts.
+    Consultation {
+        #[command(subcommand)]
+        what: ConsultationWhat,
+    },
     /// Rebuilds the search index from the database.
     Reindex {
         #[command(flatten)]
@@ -151,6 +156,41 @@ enum Command {
     Migrate {
         #[command(flatten)]
         data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConsultationWhat {
+    /// Imports a Pol.is export (comments.csv and votes.csv in DIR) into a new, closed consultation,
+    /// its comment and participant ids kept as they were.
+    ImportPolis {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Directory holding comments.csv and votes.csv (and summary.csv, for the topic).
+        dir: PathBuf,
+        /// Address of the new consultation (default: the directory's name).
+        #[arg(long)]
+        slug: Option<String>,
+        /// Title (default: the summary's topic, else the address).
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Writes a consultation's open data into DIR: comments.csv, votes.csv,
+    /// participants-votes.csv, summary.csv (Pol.is's format) and results.json.
+    Export {
+        #[command(flatten)]
+        data: DataArgs,
+        slug: String,
+        dir: PathBuf,
+        /// Public address of the site, for the summary's url.
+        #[arg(long, env = "OSEZ_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Recounts a consultation's votes and compares with the counts kept.
+    Check {
+        #[command(flatten)]
+        data: DataArgs,
+        slug: String,
     },
 }
 
@@ -303,6 +343,15 @@ fn main() -> ExitCode {
             }
             Command::Admin { what: AdminWhat::Invite { data, csv, public_url, mail_from, dry_run } } => {
                 invite::csv(&data, &csv, invite::Options { public_url, mail_from, dry_run }).await
+            }
+            Command::Consultation { what: ConsultationWhat::ImportPolis { data, dir, slug, title } } => {
+                consultation::import_polis(&data, &dir, slug.as_deref(), title.as_deref()).await
+            }
+            Command::Consultation { what: ConsultationWhat::Export { data, slug, dir, public_url } } => {
+                consultation::export(&data, &slug, &dir, public_url.as_deref()).await
+            }
+            Command::Consultation { what: ConsultationWhat::Check { data, slug } } => {
+                consultation::check(&data, &slug).await
             }
             Command::Reindex { data } => directory::reindex(&data).await,
             Command::Migrate { data } => {

@@ -11,9 +11,6 @@ use osez_mail::testing::SmtpSink;
 mod common;
 use common::*;
 
-
-
-
 #[test]
 fn serve_starts_answers_stops_and_restarts_without_rebuilding() {
     let dir = tempfile::tempdir().unwrap();
@@ -234,8 +231,6 @@ async fn admin_create_with_a_typed_or_generated_password() {
     assert!(osez_core::account::verify_password("un mot de passe assez long", &admin.password_hash));
     assert_eq!(store.audit_entries(10).await.unwrap().len(), 2, "two creations logged");
 }
-
-
 
 fn hidden(page: &str, name: &str) -> String {
     page.split(&format!("name=\"{name}\" value=\""))

@@ -28,6 +28,7 @@ use axum::routing::get;
 use tower_http::timeout::TimeoutLayer;
 
 pub use claims::invitation::{INVITATION_TTL, PreparedInvitation, prepare_invitation};
+pub use consultation::{Exported, export_consultation};
 pub use kit::config::{WebConfig, defaults};
 pub use kit::error::{ApiError, PageError};
 pub use kit::session::token_hash;

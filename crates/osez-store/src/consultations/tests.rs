@@ -335,7 +335,7 @@ async fn an_import_keeps_its_numbers_and_counts_its_last_votes() {
         let rows = store.proposals(id, None).await.unwrap();
         assert_eq!(rows.iter().map(|p| p.number).collect::<Vec<_>>(), vec![10, 11], "{name}");
         assert_eq!((rows[0].tally.agree, rows[0].tally.disagree), (1, 1));
-        assert_eq!(rows[1].status, ProposalStatus::Refused);
+        assert_eq!(rows[1].status, ProposalStatus::Archived);
         kept_counts_equal_the_recount(&store, id).await;
         let mut got = Vec::new();
         store

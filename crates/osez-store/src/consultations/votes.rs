@@ -91,6 +91,8 @@ pub struct VoteMatrix {
 pub struct BulkProposal {
     pub number: i64,
     pub text: String,
+    /// Served and counted; else archived: out of the vote and of the
+    /// results, its votes kept in the open data (Pol.is's moderated −1).
     pub accepted: bool,
     pub author: Option<i64>,
     pub created_at: i64,
@@ -505,7 +507,7 @@ impl Store {
 
         let mut proposal_ids: HashMap<i64, i64> = HashMap::with_capacity(proposals.len());
         for (p, t) in proposals.iter().zip(&counts) {
-            let status = if p.accepted { "accepted" } else { "refused" };
+            let status = if p.accepted { "accepted" } else { "archived" };
             let d = deltas(t);
             let sql = format!(
                 "INSERT INTO consultation_proposals (consultation_id, number, text, author_id, status, created_at, \

@@ -154,7 +154,7 @@ struct GroupOut {
     representative: Vec<RepresentativeOut>,
 }
 
-fn results_json(c: &Consultation, r: &Results) -> serde_json::Value {
+pub(crate) fn results_json(c: &Consultation, r: &Results) -> serde_json::Value {
     let snapshot = r.groups.as_deref();
     let consensus = |id: i64| snapshot.and_then(|s| s.consensus_of(id));
     let proposals: Vec<ProposalOut> = r.proposals.iter().map(|p| ProposalOut::new(p, consensus(p.id))).collect();

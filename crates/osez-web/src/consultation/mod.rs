@@ -7,6 +7,7 @@
 mod admin;
 mod api;
 mod charts;
+mod export;
 mod opendata;
 mod pages;
 mod participant;
@@ -16,6 +17,8 @@ mod sequence;
 mod views;
 
 use std::sync::Arc;
+
+pub use export::{Exported, export_consultation};
 
 use axum::Router;
 use axum::routing::{get, post};

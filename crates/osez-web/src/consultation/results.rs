@@ -10,7 +10,7 @@ use std::time::Duration;
 use osez_core::consultation::groups::{OpinionGroups, opinion_groups};
 use osez_core::consultation::proposal::ProposalStatus;
 use osez_core::consultation::tally::{self, Tally};
-use osez_store::{Consultation, ProposalRow, Store};
+use osez_store::{Consultation, ProposalRow, Store, VoteMatrix};
 
 use crate::kit::state::{AppState, Ready};
 
@@ -60,8 +60,22 @@ pub struct Results {
     pub groups: Option<Arc<GroupsSnapshot>>,
 }
 
+/// The opinion groups of a vote matrix read at `votes_seq`: a pure
+/// function of those votes (seconds of a core for a large consultation:
+/// run it off the async runtime).
+pub fn snapshot_from(matrix: VoteMatrix, votes_seq: i64) -> GroupsSnapshot {
+    let groups = opinion_groups(&matrix.votes, matrix.participants.len(), matrix.proposal_ids.len());
+    GroupsSnapshot {
+        votes_seq,
+        groups,
+        votes: matrix.votes.len() as u64,
+        proposal_ids: matrix.proposal_ids,
+        participant_numbers: matrix.participants,
+    }
+}
+
 /// Reads the trusted votes of the accepted proposals and computes the
-/// groups: a pure function of those votes, off the async runtime.
+/// groups on the `analysis` pool.
 async fn compute_groups(
     state: &AppState,
     store: &Store,
@@ -70,17 +84,7 @@ async fn compute_groups(
 ) -> Result<GroupsSnapshot, String> {
     let votes_seq = consultation.votes_seq;
     let matrix = store.vote_matrix(consultation.id, accepted).await.map_err(|e| e.to_string())?;
-    let work = move || {
-        let groups = opinion_groups(&matrix.votes, matrix.participants.len(), matrix.proposal_ids.len());
-        GroupsSnapshot {
-            votes_seq,
-            groups,
-            votes: matrix.votes.len() as u64,
-            proposal_ids: matrix.proposal_ids,
-            participant_numbers: matrix.participants,
-        }
-    };
-    state.analysis.run(work).await.map_err(|e| format!("{e:?}"))
+    state.analysis.run(move || snapshot_from(matrix, votes_seq)).await.map_err(|e| format!("{e:?}"))
 }
 
 /// The groups to show: current ones from the memo; else, if there are
@@ -132,17 +136,27 @@ async fn refresh(
     }
 }
 
-/// The results of a consultation.
+/// The results of a consultation, as the page and the API show them.
 pub async fn results(
     state: &Arc<AppState>,
     ready: &Ready,
     consultation: &Consultation,
 ) -> Result<Results, osez_store::StoreError> {
     let proposals = ready.store.proposals(consultation.id, Some(ProposalStatus::Accepted)).await?;
+    let groups = groups(state, ready, consultation, &proposals).await;
+    Ok(assemble(consultation, proposals, groups))
+}
+
+/// The results from the accepted proposals (with their counts) and the
+/// groups.
+pub fn assemble(
+    consultation: &Consultation,
+    proposals: Vec<ProposalRow>,
+    groups: Option<Arc<GroupsSnapshot>>,
+) -> Results {
     let tallies: Vec<Tally> = proposals.iter().map(|p| p.tally).collect();
     let as_usize = |v: Vec<u32>| v.into_iter().map(|i| i as usize).collect::<Vec<_>>();
-    let groups = groups(state, ready, consultation, &proposals).await;
-    Ok(Results {
+    Results {
         participants: consultation.voters,
         votes: tallies.iter().map(Tally::total).sum(),
         consensual: as_usize(tally::consensual(&tallies)),
@@ -150,5 +164,5 @@ pub async fn results(
         rejected: as_usize(tally::rejected(&tallies)),
         proposals,
         groups,
-    })
+    }
 }
