@@ -521,6 +521,36 @@ async function keyboardTest(base) {
   return problems;
 }
 
+async function consultationVoteTest(base) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const context = await newContext({ javaScriptEnabled: false });
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin);
+    const res = await page.goto(new URL('/consultations/ia-dans-les-tpe', base).href);
+    if (!res || res.status() !== 200) return [`the vote page answered ${res && res.status()}`];
+    const first = ((await page.locator('#proposition').textContent()) || '').trim();
+    if (!first.includes('Proposition 1 sur')) problems.push(`the first proposal is not announced: ${JSON.stringify(first)}`);
+    // By keyboard: focus the "D'accord" button and press Enter.
+    await page.locator('form.vote-buttons button.agree').focus();
+    await Promise.all([page.waitForLoadState('load'), page.waitForURL((u) => u.searchParams.get('choix') === 'agree'), page.keyboard.press('Enter')]);
+    const status = ((await page.locator('.voted[role="status"]').textContent()) || '').replace(/\s+/g, ' ');
+    if (!status.includes('Vote enregistré') || !status.includes("Vous êtes d'accord")) problems.push(`no confirmation: ${JSON.stringify(status.slice(0, 200))}`);
+    const second = ((await page.locator('#proposition').textContent()) || '').trim();
+    if (!second.includes('Proposition 2 sur')) problems.push(`the next proposal is not shown: ${JSON.stringify(second)}`);
+    problems.push(...(await runAxe(page)).map((p) => `after a vote: ${p}`));
+    await Promise.all([page.waitForLoadState('load'), page.click('form.qualify button[value="like_it"]')]);
+    if ((await page.locator('.voted').count()) !== 0) problems.push('the qualification was not taken (the confirmation is still shown)');
+    const still = ((await page.locator('#proposition').textContent()) || '').trim();
+    if (!still.includes('Proposition 2 sur')) problems.push(`after the qualification the page should stay on proposal 2: ${JSON.stringify(still)}`);
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
 async function noJavaScriptTest(base) {
   const baseOrigin = new URL(base).origin;
   const problems = [];
@@ -1387,6 +1417,12 @@ async function main() {
     { path: '/ressources/webinaire-ia-et-relation-client/inscription' },
     { path: '/ressources/webinaire-ia-et-relation-client/inscription/annuler?jeton=inconnu', status: 404 },
     { path: null, adviserContact: true, label: 'contact form of that adviser (its "Contacter ce conseiller" link)' },
+    { path: '/consultations' },
+    { path: '/consultations/ia-dans-les-tpe' },
+    { path: '/consultations/ia-dans-les-tpe/proposer' },
+    { path: '/consultations/ia-dans-les-tpe/mes-propositions' },
+    { path: '/consultations/encadrer-l-ia', screenshotName: 'consultation-closed.png' },
+    { path: '/consultations/encadrer-l-ia/resultats', screenshotName: 'consultation-results.png' },
     { path: '/nexiste-pas', status: 404 },
   ];
   for (const p of pages) {
@@ -1405,6 +1441,9 @@ async function main() {
     });
   }
 
+  await test('consultation without JavaScript: vote "D\'accord" by keyboard, the vote is recorded, a qualification follows, axe on each step', () =>
+    consultationVoteTest(base),
+  );
   await test('keyboard only on /recherche?q=marketing: Tab reaches #q, then .facets, then a.result-link; Enter opens the profile; focus visible', () =>
     keyboardTest(base),
   );

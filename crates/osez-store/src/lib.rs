@@ -40,7 +40,7 @@ pub use consultations::{
 pub use contacts::{ContactMessage, InboxQuery, OutcomeCount, Recipient, Recorded, Reply, SpentChallenge};
 pub use error::StoreError;
 pub use outbox::{MailAttachment, NewMail, OutboxMail, OutboxStatus};
-pub use personal_data::{AccountCopy, ClaimCopy, Erased, MailCopy, PersonalData, RegistrationCopy};
+pub use personal_data::{AccountCopy, ClaimCopy, Erased, MailCopy, PersonalData, ProposalCopy, RegistrationCopy};
 pub use registrations::{Attendance, Letter, NewRegistration, RegisterError, Registration, Seat};
 pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, NewReport, REPORTS_PER_DAY, ReportOutcome};
 pub use resources::{EditError, OPEN_PROPOSALS_MAX, ResourceRow, ResourceVersion, STARTER_AUTHOR, workflow_allows};

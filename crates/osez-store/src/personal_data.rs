@@ -22,6 +22,18 @@ pub struct PersonalData {
     pub claims: Vec<ClaimCopy>,
     /// Registrations to webinars made with this address.
     pub registrations: Vec<RegistrationCopy>,
+    /// Proposals to consultations whose author left this address.
+    pub proposals: Vec<ProposalCopy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProposalCopy {
+    /// The consultation's address (`/consultations/{consultation}`).
+    pub consultation: String,
+    pub text: String,
+    /// `pending`, `accepted`, `refused`, `postponed` or `archived`.
+    pub status: String,
+    pub created_at_ms: i64,
 }
 
 impl PersonalData {
@@ -31,6 +43,7 @@ impl PersonalData {
             && self.account.is_none()
             && self.claims.is_empty()
             && self.registrations.is_empty()
+            && self.proposals.is_empty()
     }
 }
 
@@ -100,6 +113,12 @@ async fn erase_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, email: &str) -> Res
     // Registrations to webinars: a seat given up goes to no one (the
     // waiting list moves when its own members cancel or seats free up).
     sqlx::query("DELETE FROM registrations WHERE email = $1").bind(email).execute(&mut **tx).await?;
+    // A proposal is published anonymously: it stays, without the address
+    // its author left to learn the decision.
+    sqlx::query("UPDATE consultation_participants SET email = NULL WHERE email = $1")
+        .bind(email)
+        .execute(&mut **tx)
+        .await?;
     let after = serde_json::json!({ "messages": erased.messages, "courriels": erased.mails }).to_string();
     audit(tx, "anonyme", "donnees.effacement", "personne", None, Some(&after)).await?;
     Ok(erased)
@@ -177,7 +196,8 @@ impl Store {
              + (SELECT COUNT(*) FROM outbox WHERE to_addr = $1 AND {OWN_MAIL}) \
              + (SELECT COUNT(*) FROM users WHERE email = $1) \
              + (SELECT COUNT(*) FROM claims WHERE email = $1) \
-             + (SELECT COUNT(*) FROM registrations WHERE email = $1)"
+             + (SELECT COUNT(*) FROM registrations WHERE email = $1) \
+             + (SELECT COUNT(*) FROM consultation_participants WHERE email = $1)"
         ))
         .bind(email)
         .fetch_one(&self.pool)
@@ -271,7 +291,25 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(PersonalData { email: email.to_string(), messages, mails, account, claims, registrations })
+        let proposals = sqlx::query(
+            "SELECT c.slug, p.text, p.status, p.created_at FROM consultation_proposals p \
+             JOIN consultation_participants a ON a.id = p.author_id \
+             JOIN consultations c ON c.id = p.consultation_id WHERE a.email = $1 ORDER BY p.id",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ProposalCopy {
+                consultation: r.try_get(0)?,
+                text: r.try_get(1)?,
+                status: r.try_get(2)?,
+                created_at_ms: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(PersonalData { email: email.to_string(), messages, mails, account, claims, registrations, proposals })
     }
 
     /// Erases the messages of an address and the mails sent to it about
@@ -311,6 +349,10 @@ impl Store {
                 .rows_affected();
         sqlx::query("DELETE FROM data_requests WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM registrations WHERE created_at < $1").bind(cutoff_ms).execute(&mut *tx).await?;
+        sqlx::query("UPDATE consultation_participants SET email = NULL WHERE email IS NOT NULL AND created_at < $1")
+            .bind(cutoff_ms)
+            .execute(&mut *tx)
+            .await?;
         erased.searches = sqlx::query("DELETE FROM zero_result_searches WHERE created_at < $1")
             .bind(cutoff_ms)
             .execute(&mut *tx)

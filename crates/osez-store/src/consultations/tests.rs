@@ -359,3 +359,34 @@ async fn an_import_keeps_its_numbers_and_counts_its_last_votes() {
         assert!(matches!(again, Err(ConsultationError::SlugTaken)));
     }
 }
+
+#[tokio::test]
+async fn the_address_left_with_a_proposal_is_in_the_persons_copy_and_erased_with_it() {
+    for (name, store) in stores().await {
+        let id = open_consultation(&store, "ia").await;
+        let p = store.submit_proposal(id, "t", Some("autrice@exemple.fr"), "Il faut former", None).await.unwrap();
+        assert!(store.holds_personal_data("autrice@exemple.fr").await.unwrap(), "{name}");
+        let copy = store.personal_data("autrice@exemple.fr").await.unwrap();
+        assert_eq!(copy.proposals.len(), 1, "{name}");
+        assert_eq!((copy.proposals[0].consultation.as_str(), copy.proposals[0].status.as_str()), ("ia", "pending"));
+        store.erase_personal_data("autrice@exemple.fr").await.unwrap();
+        assert!(!store.holds_personal_data("autrice@exemple.fr").await.unwrap(), "{name}");
+        // The proposal stays, anonymous; a decision now mails no one.
+        let mail = |_: &ProposalRow, to: &str| {
+            Some(NewMail {
+                message_id: "<x@osez.test>".into(),
+                kind: "proposal_decision",
+                to: to.into(),
+                reply_to: None,
+                subject: "s".into(),
+                body: "b".into(),
+            })
+        };
+        store.moderate_proposal(p.id, Moderation::Accept, "m", mail).await.unwrap();
+        assert!(store.take_due_mail(10, 60_000).await.unwrap().is_empty(), "{name}");
+        // The end of retention clears an address too.
+        store.submit_proposal(id, "u", Some("autre@exemple.fr"), "Il faut encore", None).await.unwrap();
+        store.purge_before(now_ms() + 1).await.unwrap();
+        assert!(!store.holds_personal_data("autre@exemple.fr").await.unwrap(), "{name}");
+    }
+}

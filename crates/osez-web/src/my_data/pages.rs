@@ -46,6 +46,7 @@ pub(crate) fn page(state: &AppState, ready: &Ready, step: MyDataStep) -> MyDataP
         account: false,
         claims: 0,
         registrations: 0,
+        proposals: 0,
         link_minutes: LINK_TTL.as_secs() / 60,
     }
 }
@@ -138,6 +139,7 @@ async fn summary(state: &AppState, ready: &Ready, link: String, email: String) -
     p.account = held.account.is_some();
     p.claims = held.claims.len();
     p.registrations = held.registrations.len();
+    p.proposals = held.proposals.len();
     p.access_token = form_token(&ready.secrets, &access_binding(&link));
     p.link = link;
     Ok(p)

@@ -34,6 +34,7 @@ pub struct MyDataPage {
     pub account: bool,
     pub claims: usize,
     pub registrations: usize,
+    pub proposals: usize,
     /// How long a link can be used.
     pub link_minutes: u64,
 }
