@@ -196,12 +196,37 @@ impl Store {
             };
         }
 
-        // 3. The participants, created on their first vote.
+        // 3. The participants: those known, read by chunks; the others
+        //    created on their first vote.
         let mut participants: HashMap<(i64, &str), i64> = HashMap::new();
+        let mut wanted: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
         for (v, _) in votes.iter().zip(&outcomes).filter(|(_, o)| **o == VoteOutcome::Recorded) {
-            let key = (v.consultation_id, v.token_hash.as_str());
-            if let std::collections::hash_map::Entry::Vacant(slot) = participants.entry(key) {
-                slot.insert(super::participant_id(&mut tx, v.consultation_id, &v.token_hash).await?);
+            wanted.entry(v.consultation_id).or_default().push(v.token_hash.as_str());
+        }
+        for (&consultation, hashes) in wanted.iter_mut() {
+            hashes.sort_unstable();
+            hashes.dedup();
+            for chunk in hashes.chunks(CHUNK) {
+                let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT id, token_hash FROM consultation_participants WHERE consultation_id = $1 AND token_hash IN ({})",
+                    marks.join(", ")
+                );
+                let mut q = sqlx::query(&sql).bind(consultation);
+                for h in chunk {
+                    q = q.bind(*h);
+                }
+                for row in q.fetch_all(&mut *tx).await? {
+                    let hash: String = row.try_get(1)?;
+                    if let Some(&h) = chunk.iter().find(|h| **h == hash) {
+                        participants.insert((consultation, h), row.try_get(0)?);
+                    }
+                }
+            }
+            for &h in hashes.iter() {
+                if let std::collections::hash_map::Entry::Vacant(slot) = participants.entry((consultation, h)) {
+                    slot.insert(super::participant_id(&mut tx, consultation, h).await?);
+                }
             }
         }
 
@@ -275,19 +300,31 @@ impl Store {
         //    a participant whose count leaves or reaches zero.
         trusted_delta.retain(|_, d| *d != 0);
         let mut voters: BTreeMap<i64, i64> = BTreeMap::new();
-        for (&participant, &delta) in &trusted_delta {
-            let row = sqlx::query(
-                "UPDATE consultation_participants SET trusted_votes = trusted_votes + $1 WHERE id = $2 \
-                 RETURNING consultation_id, trusted_votes",
-            )
-            .bind(delta)
-            .bind(participant)
-            .fetch_one(&mut *tx)
-            .await?;
-            let (consultation, after): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-            let before = after - delta;
-            let crossed = i64::from(after > 0) - i64::from(before > 0);
-            *voters.entry(consultation).or_default() += crossed;
+        let changed: Vec<(i64, i64)> = trusted_delta.iter().map(|(&p, &d)| (p, d)).collect();
+        for chunk in changed.chunks(CHUNK) {
+            // One statement per chunk: each participant's own delta.
+            let cases: Vec<String> =
+                (0..chunk.len()).map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2)).collect();
+            let ids: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 2 * chunk.len() + i + 1)).collect();
+            let sql = format!(
+                "UPDATE consultation_participants SET trusted_votes = trusted_votes + CASE id {} ELSE 0 END \
+                 WHERE id IN ({}) RETURNING id, consultation_id, trusted_votes",
+                cases.join(" "),
+                ids.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (p, d) in chunk {
+                q = q.bind(*p).bind(*d);
+            }
+            for (p, _) in chunk {
+                q = q.bind(*p);
+            }
+            for row in q.fetch_all(&mut *tx).await? {
+                let (id, consultation, after): (i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                let before = after - trusted_delta[&id];
+                let crossed = i64::from(after > 0) - i64::from(before > 0);
+                *voters.entry(consultation).or_default() += crossed;
+            }
         }
         for (consultation, crossed) in voters.into_iter().filter(|(_, c)| *c != 0) {
             sqlx::query("UPDATE consultations SET voters = voters + $1 WHERE id = $2")
