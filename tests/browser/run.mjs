@@ -539,7 +539,17 @@ async function consultationVoteTest(base) {
     if (!status.includes('Vote enregistré') || !status.includes("Vous êtes d'accord")) problems.push(`no confirmation: ${JSON.stringify(status.slice(0, 200))}`);
     const second = ((await page.locator('#proposition').textContent()) || '').trim();
     if (!second.includes('Proposition 2 sur')) problems.push(`the next proposal is not shown: ${JSON.stringify(second)}`);
-    problems.push(...(await runAxe(page)).map((p) => `after a vote: ${p}`));
+    // axe needs scripts: the same page, with the same participant, in a
+    // context that runs them.
+    const withScripts = await newContext({});
+    try {
+      await withScripts.addCookies(await context.cookies());
+      const again = await withScripts.newPage();
+      await again.goto(page.url());
+      problems.push(...(await runAxe(again)).map((p) => `after a vote: ${p}`));
+    } finally {
+      await withScripts.close();
+    }
     await Promise.all([page.waitForLoadState('load'), page.click('form.qualify button[value="like_it"]')]);
     if ((await page.locator('.voted').count()) !== 0) problems.push('the qualification was not taken (the confirmation is still shown)');
     const still = ((await page.locator('#proposition').textContent()) || '').trim();

@@ -100,7 +100,20 @@ fn main() {
         let t = Instant::now();
         let (status, bytes) = get(&state, uri).await;
         println!(
-            "first results (groups computed: votes read back, PCA, k-means): {:.2} s, status {status}, {bytes} bytes",
+            "first results (counts; groups started in the background): {:.1} ms, status {status}, {bytes} bytes",
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+        // Until the groups are in: the answer grows by them.
+        let t = Instant::now();
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            let (_, now_bytes) = get(&state, uri).await;
+            if now_bytes > bytes + 100 || t.elapsed().as_secs() > 900 {
+                break;
+            }
+        }
+        println!(
+            "groups ready in the background after {:.1} s (every trusted vote read back, then PCA and k-means)",
             t.elapsed().as_secs_f64()
         );
         let mut times = Vec::new();

@@ -221,3 +221,30 @@
     seek(Number(m[1]), false);
   }
 })();
+
+// A proposal being written: the proposals close to it, shown as the author
+// types (the form shows the same list before sending, without script).
+(function () {
+  "use strict";
+  var form = document.getElementById("proposal-form");
+  var text = document.getElementById("texte");
+  var live = document.getElementById("proches-live");
+  if (!form || !text || !live || !window.fetch) return;
+  var url = form.getAttribute("data-proches");
+  var timer = null;
+  var controller = null;
+  text.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      if (controller) controller.abort();
+      controller = new AbortController();
+      fetch(url + "?texte=" + encodeURIComponent(text.value), { signal: controller.signal })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) {
+          live.innerHTML = html;
+          live.hidden = html.trim() === "";
+        })
+        .catch(function () { /* aborted or offline: the form still checks before sending */ });
+    }, 400);
+  });
+})();

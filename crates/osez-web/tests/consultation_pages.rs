@@ -153,6 +153,22 @@ async fn a_proposal_is_checked_pointed_to_its_near_duplicates_then_awaits_modera
             assert!(page.contains(message), "{name}: {text}: {message}");
             assert!(!page.contains("<script>alert"), "{name}: never echoed as HTML");
         }
+        // While typing (the form's script asks this address).
+        let hints =
+            format!("/consultations/ia/proposer/proches?texte={}", enc("Il faut éduquer les jeunes aux enjeux"));
+        let (status, _, fragment) = get(&state, &hints, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(unescape(&fragment).contains("Il faut éduquer les jeunes aux usages et aux enjeux de l'IA"), "{name}");
+        let (_, _, fragment) = get(&state, "/consultations/ia/proposer/proches?texte=Il+faut", None).await;
+        assert!(fragment.trim().is_empty(), "{name}: nothing for a few letters");
+        let (_, _, fragment) = get(
+            &state,
+            &format!("/consultations/ia/proposer/proches?texte={}", enc("Il faut planter des arbres en ville")),
+            None,
+        )
+        .await;
+        assert!(fragment.trim().is_empty(), "{name}: nothing close");
+
         let (status, page) = propose(&state, "ia", "Il faut éduquer les jeunes aux enjeux de l'IA", "", &cookie).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("Des propositions proches existent déjà"), "{name}");

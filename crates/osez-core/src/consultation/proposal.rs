@@ -248,16 +248,36 @@ pub const NEAR_DUPLICATE: f64 = 0.4;
 /// `limit`): shown to the author while writing, so that they vote for an
 /// idea already there instead of writing it again.
 pub fn near_duplicates<'a>(draft: &str, others: impl IntoIterator<Item = &'a str>, limit: usize) -> Vec<(usize, f64)> {
-    let mine = stems(draft);
-    let mut hits: Vec<(usize, f64)> = others
-        .into_iter()
-        .enumerate()
-        .map(|(i, other)| (i, jaccard(&mine, &stems(other))))
-        .filter(|&(_, score)| score >= NEAR_DUPLICATE)
-        .collect();
-    hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    hits.truncate(limit);
-    hits
+    NearIndex::new(others).find(draft, limit)
+}
+
+/// The stems of many proposals, computed once: looking a draft up costs
+/// its own stems and a comparison per proposal, so that hints can follow
+/// the author's typing over thousands of proposals.
+#[derive(Debug, Clone, Default)]
+pub struct NearIndex {
+    stems: Vec<Vec<String>>,
+}
+
+impl NearIndex {
+    pub fn new<'a>(texts: impl IntoIterator<Item = &'a str>) -> NearIndex {
+        NearIndex { stems: texts.into_iter().map(stems).collect() }
+    }
+
+    /// The indexes of the proposals close to `draft`, the closest first.
+    pub fn find(&self, draft: &str, limit: usize) -> Vec<(usize, f64)> {
+        let mine = stems(draft);
+        let mut hits: Vec<(usize, f64)> = self
+            .stems
+            .iter()
+            .enumerate()
+            .map(|(i, other)| (i, jaccard(&mine, other)))
+            .filter(|&(_, score)| score >= NEAR_DUPLICATE)
+            .collect();
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        hits.truncate(limit);
+        hits
+    }
 }
 
 #[cfg(test)]

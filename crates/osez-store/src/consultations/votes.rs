@@ -367,8 +367,14 @@ impl Store {
     }
 
     /// One page of a consultation's trusted votes, in order of participant
-    /// then proposal, after the key `after` (start with `VotePage::START`);
+    /// then proposal, after the key `after` (start with `VoteKey::START`);
     /// the key of the last row comes back with the rows.
+    ///
+    /// The unary `+` keeps SQLite from starting at the participants' index
+    /// on `consultation_id`: it then sorted every vote of the consultation
+    /// for each page (10 M votes read in pages of 50,000 took minutes);
+    /// walking the votes' primary key from `after` reads each vote once.
+    /// PostgreSQL reads `+x` as `x`.
     pub async fn trusted_votes_after(
         &self,
         consultation_id: i64,
@@ -380,8 +386,8 @@ impl Store {
              FROM consultation_votes v \
              JOIN consultation_participants p ON p.id = v.participant_id \
              JOIN consultation_proposals pr ON pr.id = v.proposal_id \
-             WHERE p.consultation_id = $1 AND v.trusted = 1 \
-             AND (v.participant_id > $2 OR (v.participant_id = $2 AND v.proposal_id > $3)) \
+             WHERE +p.consultation_id = $1 AND v.trusted = 1 \
+             AND (v.participant_id, v.proposal_id) > ($2, $3) \
              ORDER BY v.participant_id, v.proposal_id LIMIT $4",
         )
         .bind(consultation_id)

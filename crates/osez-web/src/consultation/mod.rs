@@ -31,6 +31,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/consultations/{slug}", get(pages::show))
         .route("/consultations/{slug}/voter", post(pages::vote))
         .route("/consultations/{slug}/proposer", get(propose::form).post(propose::submit))
+        .route("/consultations/{slug}/proposer/proches", get(propose::similar))
         .route("/consultations/{slug}/mes-propositions", get(propose::mine))
         .route("/consultations/{slug}/resultats", get(pages::results_page))
         .route("/consultations/{slug}/donnees/comments.csv", get(opendata::comments))

@@ -275,6 +275,7 @@ pub async fn results_page(State(state): State<Arc<AppState>>, Path(slug): Path<S
         rows: (0..r.proposals.len()).map(row).collect(),
         scatter: snapshot.filter(|s| !s.groups.groups.is_empty()).map(|s| scatter(&s.groups.points, &s.groups.groups)),
         clustered: format_count(snapshot.map_or(0, |s| s.groups.points.len())),
+        groups_pending: snapshot.is_none() && r.votes > 0,
         groups,
         groups_note,
     };

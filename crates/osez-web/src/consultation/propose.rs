@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use osez_core::account::Email;
@@ -15,10 +15,11 @@ use osez_store::ConsultationError;
 use crate::consultation::pages::public_consultation;
 use crate::consultation::participant::Participant;
 use crate::consultation::sequence::accepted;
-use crate::consultation::views::{Head, Mine, MinePage, ProposePage, Similar};
+use crate::consultation::views::{Head, Mine, MinePage, ProposePage, Similar, SimilarFragment};
 use crate::kit::antispam::{self, HONEYPOT};
 use crate::kit::error::{PageError, render};
 use crate::kit::page::no_store;
+use crate::kit::params::RawParams;
 use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::{form_token, now_ms};
@@ -109,11 +110,10 @@ pub async fn submit(
         },
     };
     if form.get("confirme") != Some("1") {
-        let rows = accepted(ready, &c).await?;
-        let close = proposal::near_duplicates(text.as_str(), rows.iter().map(|r| r.text.as_str()), SIMILAR_SHOWN);
-        if !close.is_empty() {
+        let similar = similar_to(ready, &c, text.as_str()).await?;
+        if !similar.is_empty() {
             p.text = text.into_string();
-            p.similar = close.into_iter().map(|(i, _)| Similar { text: rows[i].text.clone() }).collect();
+            p.similar = similar;
             return Ok(no_store(render(StatusCode::OK, &p)));
         }
     }
@@ -139,6 +139,54 @@ pub async fn submit(
         Err(ConsultationError::NotFound) => Err(PageError::NotFound),
         Err(e) => Err(PageError::Internal(e.to_string())),
     }
+}
+
+/// The accepted proposals and their near-duplicates index, kept ten
+/// seconds: hints follow typing, and a new accepted proposal may wait that
+/// long to be pointed out.
+async fn near_index(ready: &Ready, c: &osez_store::Consultation) -> Result<Arc<Near>, PageError> {
+    const KIND: &str = "consultation_near";
+    if let Some(kept) = ready.memo.get::<Near>(KIND, c.id)
+        && kept.made.elapsed() < std::time::Duration::from_secs(10)
+    {
+        return Ok(kept.value);
+    }
+    let rows = accepted(ready, c).await?;
+    let index = proposal::NearIndex::new(rows.iter().map(|r| r.text.as_str()));
+    let near = Arc::new(Near { index, texts: rows.iter().map(|r| r.text.clone()).collect() });
+    ready.memo.put(KIND, c.id, 0, near.clone());
+    Ok(near)
+}
+
+struct Near {
+    index: proposal::NearIndex,
+    texts: Vec<String>,
+}
+
+async fn similar_to(ready: &Ready, c: &osez_store::Consultation, draft: &str) -> Result<Vec<Similar>, PageError> {
+    let near = near_index(ready, c).await?;
+    Ok(near
+        .index
+        .find(draft, SIMILAR_SHOWN)
+        .into_iter()
+        .map(|(i, _)| Similar { text: near.texts[i].clone() })
+        .collect())
+}
+
+/// `/consultations/{slug}/proposer/proches?texte=…`: the proposals close to
+/// a draft, as a fragment that the form's script shows while the author
+/// types (without script, the same list comes before sending).
+pub async fn similar(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let ready = state.ready().ok_or(PageError::Starting)?;
+    let c = public_consultation(ready, &slug).await?;
+    let raw = RawParams::from_query(query.as_deref());
+    let draft: String = raw.get("texte").unwrap_or("").chars().take(2 * proposal::MAX_CHARS).collect();
+    let similar = if draft.chars().count() < 12 { Vec::new() } else { similar_to(ready, &c, &draft).await? };
+    Ok(render(StatusCode::OK, &SimilarFragment { similar }))
 }
 
 /// `/consultations/{slug}/mes-propositions`: what this browser's

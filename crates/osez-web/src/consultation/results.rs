@@ -17,6 +17,9 @@ use crate::kit::state::{AppState, Ready};
 const MEMO_KIND: &str = "consultation_groups";
 /// Stale groups are recomputed at most this often.
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
+/// Up to this many votes, missing groups are computed within the request
+/// (about a second); beyond, in the background.
+const SYNC_VOTES: u64 = 300_000;
 
 /// Opinion groups and what they were computed from.
 pub struct GroupsSnapshot {
@@ -88,9 +91,10 @@ async fn compute_groups(
 }
 
 /// The groups to show: current ones from the memo; else, if there are
-/// none yet, computed now; else the stale ones, while a refresh runs in
-/// the background (at most one per consultation, at most every
-/// `REFRESH_EVERY`). `None` only when they could not be computed now.
+/// none yet, computed now (or, past `SYNC_VOTES`, in the background, and
+/// none shown meanwhile); else the stale ones, while a refresh runs in the
+/// background (at most one per consultation, at most every
+/// `REFRESH_EVERY`).
 async fn groups(
     state: &Arc<AppState>,
     ready: &Ready,
@@ -114,7 +118,22 @@ async fn groups(
         }
         None => {}
     }
-    refresh(state, ready, consultation, accepted).await
+    let votes: u64 = accepted.iter().map(|p| p.tally.total()).sum();
+    if votes <= SYNC_VOTES {
+        return refresh(state, ready, consultation, accepted).await;
+    }
+    // A large consultation's first groups take longer than a request may:
+    // computed in the background, shown once ready.
+    if ready.memo.claim_refresh(MEMO_KIND, consultation.id) {
+        let (state, consultation, accepted) = (state.clone(), consultation.clone(), accepted.to_vec());
+        tokio::spawn(async move {
+            if let Some(ready) = state.ready() {
+                refresh(&state, ready, &consultation, &accepted).await;
+                ready.memo.refreshed(MEMO_KIND, consultation.id);
+            }
+        });
+    }
+    None
 }
 
 async fn refresh(

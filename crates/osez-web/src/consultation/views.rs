@@ -102,6 +102,12 @@ pub struct Similar {
 }
 
 #[derive(Template)]
+#[template(path = "consultation/_similar.html")]
+pub struct SimilarFragment {
+    pub similar: Vec<Similar>,
+}
+
+#[derive(Template)]
 #[template(path = "consultation/propose.html")]
 pub struct ProposePage {
     pub base: Base,
@@ -169,4 +175,7 @@ pub struct ResultsPage {
     pub scatter: Option<String>,
     pub clustered: String,
     pub groups_note: Option<String>,
+    /// Not computed yet (a large consultation's first groups are computed
+    /// in the background).
+    pub groups_pending: bool,
 }

@@ -106,6 +106,7 @@ pub async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: 
     } else if !is_safe(req.method()) {
         limits.forms.as_ref()
     } else if path.starts_with("/api/v1/")
+        || path.ends_with("/proposer/proches")
         || matches!(path, "/recherche" | "/ressources" | "/altcha/defi" | "/sitemap.xml" | "/ressources/flux.atom")
     {
         // A challenge costs the server a key derivation, a sitemap or a feed
