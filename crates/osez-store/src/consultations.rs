@@ -3,6 +3,7 @@
 //! one), its proposals with their moderation and the count of their
 //! trusted votes. The votes themselves are in `votes.rs`.
 
+mod import;
 #[cfg(test)]
 mod tests;
 mod votes;
@@ -17,7 +18,8 @@ use crate::contacts::spend;
 use crate::outbox::enqueue_with;
 use crate::{NewMail, SpentChallenge, Store, StoreError, now_ms};
 
-pub use votes::{BulkProposal, BulkVote, NewVote, VoteKey, VoteMatrix, VoteOutcome, VoteRow};
+pub use import::{BulkProposal, BulkVote};
+pub use votes::{NewVote, VoteKey, VoteMatrix, VoteOutcome, VoteRow};
 
 /// Where a consultation stands. Whether it takes votes also depends on its
 /// dates: see `Consultation::is_open`.

@@ -2,7 +2,7 @@ use osez_core::consultation::{Qualification, Vote};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::votes::BulkProposal;
+use super::import::BulkProposal;
 use super::*;
 use crate::testing::stores;
 

@@ -7,16 +7,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use osez_core::consultation::tally::{Tally, tally};
+use osez_core::consultation::tally::Tally;
 use osez_core::consultation::{CastVote, Qualification, Vote};
 use sqlx::Row;
 
-use super::{ConsultationError, NewConsultation, ProposalRow, TALLY_COLUMNS};
+use super::{ProposalRow, TALLY_COLUMNS};
 use crate::{Store, StoreError, now_ms};
 
 /// Rows per multi-row statement: 6 values each stays far under both
 /// backends' limits on bound parameters.
-const CHUNK: usize = 300;
+pub(super) const CHUNK: usize = 300;
 
 /// A vote as the web layer hands it over.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,17 +44,6 @@ pub enum VoteOutcome {
     NotVotable,
     /// The consultation is not open.
     Closed,
-}
-
-/// A vote of an imported conversation or of the demo: participants and
-/// proposals named by their numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BulkVote {
-    pub participant: i64,
-    pub proposal: i64,
-    pub vote: Vote,
-    pub qualification: Option<Qualification>,
-    pub voted_at: i64,
 }
 
 /// A recorded trusted vote, for the results and the open data.
@@ -86,19 +75,7 @@ pub struct VoteMatrix {
     pub proposal_ids: Vec<i64>,
 }
 
-/// A proposal of an imported conversation or of the demo.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BulkProposal {
-    pub number: i64,
-    pub text: String,
-    /// Served and counted; else archived: out of the vote and of the
-    /// results, its votes kept in the open data (Pol.is's moderated −1).
-    pub accepted: bool,
-    pub author: Option<i64>,
-    pub created_at: i64,
-}
-
-fn placeholders(rows: usize, per_row: usize, first: usize) -> String {
+pub(super) fn placeholders(rows: usize, per_row: usize, first: usize) -> String {
     (0..rows)
         .map(|r| {
             let cells: Vec<String> = (0..per_row).map(|c| format!("${}", first + r * per_row + c)).collect();
@@ -108,7 +85,7 @@ fn placeholders(rows: usize, per_row: usize, first: usize) -> String {
         .join(", ")
 }
 
-fn deltas(t: &Tally) -> [i64; 12] {
+pub(super) fn deltas(t: &Tally) -> [i64; 12] {
     let mut out = [0i64; 12];
     out[0] = t.agree as i64;
     out[1] = t.disagree as i64;
@@ -479,127 +456,5 @@ impl Store {
             }
         }
         Ok(out)
-    }
-
-    /// Creates a whole consultation at once (an imported Pol.is
-    /// conversation, the demo): its proposals, participants and votes
-    /// under the numbers given, and the counts computed from those votes.
-    /// One transaction: a failure leaves nothing.
-    pub async fn import_consultation(
-        &self,
-        new: &NewConsultation<'_>,
-        proposals: &[BulkProposal],
-        votes: &[BulkVote],
-    ) -> Result<i64, ConsultationError> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO consultations (slug, title, question, description, opens_at, closes_at, status, origin, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-             ON CONFLICT (slug) DO NOTHING RETURNING id",
-        )
-        .bind(new.slug)
-        .bind(new.title)
-        .bind(new.question)
-        .bind(new.description)
-        .bind(new.opens_at)
-        .bind(new.closes_at)
-        .bind(new.status.slug())
-        .bind(new.origin.slug())
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let id = id.ok_or(ConsultationError::SlugTaken)?;
-
-        // The last vote of each participant on each proposal, and the
-        // counts they make.
-        let index: HashMap<i64, u32> = (0u32..).zip(proposals).map(|(i, p)| (p.number, i)).collect();
-        let mut last: BTreeMap<(i64, i64), &BulkVote> = BTreeMap::new();
-        for v in votes.iter().filter(|v| index.contains_key(&v.proposal)) {
-            let keep = last.get(&(v.participant, v.proposal)).is_none_or(|old| old.voted_at <= v.voted_at);
-            if keep {
-                last.insert((v.participant, v.proposal), v);
-            }
-        }
-        let counts = tally(last.values().map(|v| (index[&v.proposal], v.vote, v.qualification)), proposals.len());
-
-        let mut per_participant: BTreeMap<i64, i64> = BTreeMap::new();
-        for (participant, _) in last.keys() {
-            *per_participant.entry(*participant).or_default() += 1;
-        }
-        // Participants: every number that votes or writes.
-        let mut numbers: Vec<i64> =
-            votes.iter().map(|v| v.participant).chain(proposals.iter().filter_map(|p| p.author)).collect();
-        numbers.sort_unstable();
-        numbers.dedup();
-        let mut participant_ids: HashMap<i64, i64> = HashMap::with_capacity(numbers.len());
-        for chunk in numbers.chunks(CHUNK) {
-            let sql = format!(
-                "INSERT INTO consultation_participants (consultation_id, number, trusted_votes, created_at) \
-                 VALUES {} RETURNING id, number",
-                placeholders(chunk.len(), 4, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for n in chunk {
-                q = q.bind(id).bind(*n).bind(per_participant.get(n).copied().unwrap_or(0)).bind(now);
-            }
-            for row in q.fetch_all(&mut *tx).await? {
-                participant_ids.insert(row.try_get(1)?, row.try_get(0)?);
-            }
-        }
-
-        let mut proposal_ids: HashMap<i64, i64> = HashMap::with_capacity(proposals.len());
-        for (p, t) in proposals.iter().zip(&counts) {
-            let status = if p.accepted { "accepted" } else { "archived" };
-            let d = deltas(t);
-            let sql = format!(
-                "INSERT INTO consultation_proposals (consultation_id, number, text, author_id, status, created_at, \
-                 decided_at, {}) VALUES ($1, $2, $3, $4, $5, $6, $6, {}) RETURNING id",
-                TALLY_COLUMNS.join(", "),
-                (7..19).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-            );
-            let mut q = sqlx::query_scalar(&sql)
-                .bind(id)
-                .bind(p.number)
-                .bind(&p.text)
-                .bind(p.author.and_then(|a| participant_ids.get(&a).copied()))
-                .bind(status)
-                .bind(p.created_at);
-            for v in d {
-                q = q.bind(v);
-            }
-            proposal_ids.insert(p.number, q.fetch_one(&mut *tx).await?);
-        }
-        let seq = |xs: &mut dyn Iterator<Item = i64>| xs.max().map_or(0, |m| m + 1);
-        sqlx::query("UPDATE consultations SET participants_seq = $1, proposals_seq = $2, voters = $3 WHERE id = $4")
-            .bind(seq(&mut numbers.iter().copied()))
-            .bind(seq(&mut proposals.iter().map(|p| p.number)))
-            .bind(per_participant.len() as i64)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-
-        // Votes.
-        let rows: Vec<&&BulkVote> = last.values().collect();
-        for chunk in rows.chunks(CHUNK) {
-            let sql = format!(
-                "INSERT INTO consultation_votes (participant_id, proposal_id, vote, qualification, trusted, voted_at) \
-                 VALUES {}",
-                placeholders(chunk.len(), 6, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for v in chunk {
-                q = q
-                    .bind(participant_ids[&v.participant])
-                    .bind(proposal_ids[&v.proposal])
-                    .bind(i64::from(v.vote.polis_value()))
-                    .bind(v.qualification.filter(|q| q.vote() == v.vote).map(Qualification::slug))
-                    .bind(1i64)
-                    .bind(v.voted_at);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(id)
     }
 }
