@@ -541,7 +541,7 @@ async function consultationVoteTest(base) {
     if (!second.includes('Proposition 2 sur')) problems.push(`the next proposal is not shown: ${JSON.stringify(second)}`);
     // axe needs scripts: the same page, with the same participant, in a
     // context that runs them.
-    const withScripts = await newContext({});
+    const withScripts = await newContext({ bypassCSP: true });
     try {
       await withScripts.addCookies(await context.cookies());
       const again = await withScripts.newPage();
