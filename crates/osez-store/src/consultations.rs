@@ -278,25 +278,34 @@ pub(crate) async fn participant_id(
     .await?)
 }
 
+/// Inserts a consultation; `None` when its address is taken.
+pub(crate) async fn insert_consultation(
+    conn: &mut sqlx::AnyConnection,
+    new: &NewConsultation<'_>,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO consultations (slug, title, question, description, opens_at, closes_at, status, origin, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+         ON CONFLICT (slug) DO NOTHING RETURNING id",
+    )
+    .bind(new.slug)
+    .bind(new.title)
+    .bind(new.question)
+    .bind(new.description)
+    .bind(new.opens_at)
+    .bind(new.closes_at)
+    .bind(new.status.slug())
+    .bind(new.origin.slug())
+    .bind(now)
+    .fetch_optional(conn)
+    .await
+}
+
 impl Store {
     pub async fn create_consultation(&self, new: &NewConsultation<'_>) -> Result<i64, ConsultationError> {
-        let now = now_ms();
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO consultations (slug, title, question, description, opens_at, closes_at, status, origin, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-             ON CONFLICT (slug) DO NOTHING RETURNING id",
-        )
-        .bind(new.slug)
-        .bind(new.title)
-        .bind(new.question)
-        .bind(new.description)
-        .bind(new.opens_at)
-        .bind(new.closes_at)
-        .bind(new.status.slug())
-        .bind(new.origin.slug())
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
+        let mut conn = self.pool.acquire().await?;
+        let inserted = insert_consultation(&mut conn, new, now_ms()).await?;
         inserted.ok_or(ConsultationError::SlugTaken)
     }
 

@@ -48,22 +48,7 @@ impl Store {
     ) -> Result<i64, ConsultationError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO consultations (slug, title, question, description, opens_at, closes_at, status, origin, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-             ON CONFLICT (slug) DO NOTHING RETURNING id",
-        )
-        .bind(new.slug)
-        .bind(new.title)
-        .bind(new.question)
-        .bind(new.description)
-        .bind(new.opens_at)
-        .bind(new.closes_at)
-        .bind(new.status.slug())
-        .bind(new.origin.slug())
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let id = super::insert_consultation(&mut tx, new, now).await?;
         let id = id.ok_or(ConsultationError::SlugTaken)?;
 
         // The last vote of each participant on each proposal, and the
