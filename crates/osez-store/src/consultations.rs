@@ -3,6 +3,7 @@
 //! one), its proposals with their moderation and the count of their
 //! trusted votes. The votes themselves are in `votes.rs`.
 
+mod confirm;
 mod import;
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ use crate::contacts::spend;
 use crate::outbox::enqueue_with;
 use crate::{NewMail, SpentChallenge, Store, StoreError, now_ms};
 
+pub use confirm::{Confirmation, ConfirmationRequest, ParticipantEmail};
 pub use import::{BulkProposal, BulkVote};
 pub use votes::{NewVote, VoteKey, VoteMatrix, VoteOutcome, VoteRow};
 
@@ -431,7 +433,8 @@ impl Store {
         }
         let author = participant_id(&mut tx, consultation_id, token_hash).await?;
         if let Some(email) = email {
-            sqlx::query("UPDATE consultation_participants SET email = $1 WHERE id = $2")
+            // A confirmed address stays (see `confirm.rs`).
+            sqlx::query("UPDATE consultation_participants SET email = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
                 .bind(email)
                 .bind(author)
                 .execute(&mut *tx)

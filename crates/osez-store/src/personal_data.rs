@@ -24,6 +24,17 @@ pub struct PersonalData {
     pub registrations: Vec<RegistrationCopy>,
     /// Proposals to consultations whose author left this address.
     pub proposals: Vec<ProposalCopy>,
+    /// Participations in consultations with this address (left with a
+    /// proposal, or to confirm the participation).
+    pub participations: Vec<ParticipationCopy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParticipationCopy {
+    /// The consultation's address (`/consultations/{consultation}`).
+    pub consultation: String,
+    /// When the address was confirmed by its link, if it was.
+    pub confirmed_at_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,6 +55,7 @@ impl PersonalData {
             && self.claims.is_empty()
             && self.registrations.is_empty()
             && self.proposals.is_empty()
+            && self.participations.is_empty()
     }
 }
 
@@ -114,7 +126,8 @@ async fn erase_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, email: &str) -> Res
     // waiting list moves when its own members cancel or seats free up).
     sqlx::query("DELETE FROM registrations WHERE email = $1").bind(email).execute(&mut **tx).await?;
     // A proposal is published anonymously: it stays, without the address
-    // its author left to learn the decision.
+    // its author left to learn the decision. A confirmed participant stays
+    // confirmed (the date is no one's data), without the address.
     sqlx::query("UPDATE consultation_participants SET email = NULL WHERE email = $1")
         .bind(email)
         .execute(&mut **tx)
@@ -186,7 +199,8 @@ async fn erase_where(
 const OWN_MAIL: &str = "kind IN ('contact_receipt', 'answer', 'data_access', 'password_reset', 'account_exists', \
                         'invitation', 'claim_refused', 'application_changes', 'application_refused', \
                         'application_accepted', 'webinar_confirmed', 'webinar_waiting', 'webinar_promoted', \
-                        'webinar_reminder', 'webinar_replay')";
+                        'webinar_reminder', 'webinar_replay', 'consultation_decision', \
+                        'participant_confirmation')";
 
 impl Store {
     /// Whether anything is held about an address (lower-cased).
@@ -309,7 +323,26 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(PersonalData { email: email.to_string(), messages, mails, account, claims, registrations, proposals })
+        let participations = sqlx::query(
+            "SELECT c.slug, a.email_confirmed_at FROM consultation_participants a \
+             JOIN consultations c ON c.id = a.consultation_id WHERE a.email = $1 ORDER BY a.id",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok(ParticipationCopy { consultation: r.try_get(0)?, confirmed_at_ms: r.try_get(1)? }))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(PersonalData {
+            email: email.to_string(),
+            messages,
+            mails,
+            account,
+            claims,
+            registrations,
+            proposals,
+            participations,
+        })
     }
 
     /// Erases the messages of an address and the mails sent to it about

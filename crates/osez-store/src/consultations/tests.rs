@@ -390,3 +390,114 @@ async fn the_address_left_with_a_proposal_is_in_the_persons_copy_and_erased_with
         assert!(!store.holds_personal_data("autre@exemple.fr").await.unwrap(), "{name}");
     }
 }
+
+fn confirmation_mail(to: &str, participant: i64) -> NewMail {
+    NewMail {
+        message_id: format!("<confirm-{participant}-{to}-{}@exemple.fr>", rand::random::<u64>()),
+        kind: "participant_confirmation",
+        to: to.into(),
+        reply_to: None,
+        subject: "Confirmez votre participation".into(),
+        body: format!("Lien du participant {participant}"),
+    }
+}
+
+/// Asks a confirmation for the participant of `token` and returns their id.
+async fn ask_confirmation(store: &Store, consultation_id: i64, token: &str, email: &str) -> (ConfirmationRequest, i64) {
+    let mut id = 0;
+    let asked = store
+        .request_confirmation(
+            consultation_id,
+            token,
+            email,
+            |p| {
+                id = p;
+                confirmation_mail(email, p)
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    if id == 0 {
+        id = sqlx::query_scalar("SELECT id FROM consultation_participants WHERE consultation_id = $1 AND token_hash = $2")
+            .bind(consultation_id)
+            .bind(token)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    }
+    (asked, id)
+}
+
+#[tokio::test]
+async fn one_address_confirms_one_participant_per_consultation() {
+    for (name, store) in stores().await {
+        let c = open_consultation(&store, "confirmer").await;
+        let other = open_consultation(&store, "autre").await;
+        let (asked, a) = ask_confirmation(&store, c, "ta", "ana@exemple.fr").await;
+        assert_eq!(asked, ConfirmationRequest::Sent, "{name}");
+        let held = store.participant_email(a).await.unwrap().unwrap();
+        assert_eq!((held.consultation_id, held.email.as_deref(), held.confirmed_at), (c, Some("ana@exemple.fr"), None));
+        assert!(!store.participant_confirmed(c, "ta").await.unwrap(), "{name}: pending is not confirmed");
+        // A link made for another address than the one held is outdated.
+        assert_eq!(store.confirm_participant(a, "bob@exemple.fr").await.unwrap(), Confirmation::Outdated, "{name}");
+        assert_eq!(store.confirm_participant(a, "ana@exemple.fr").await.unwrap(), Confirmation::Confirmed, "{name}");
+        assert_eq!(store.confirm_participant(a, "ana@exemple.fr").await.unwrap(), Confirmation::AlreadyConfirmed);
+        assert!(store.participant_confirmed(c, "ta").await.unwrap(), "{name}");
+        // Asking again changes nothing and sends nothing.
+        let (again, _) = ask_confirmation(&store, c, "ta", "autre@exemple.fr").await;
+        assert_eq!(again, ConfirmationRequest::AlreadyConfirmed, "{name}");
+        assert_eq!(store.participant_email(a).await.unwrap().unwrap().email.as_deref(), Some("ana@exemple.fr"));
+        // A proposal's address does not replace a confirmed one.
+        store.submit_proposal(c, "ta", Some("autre@exemple.fr"), "Il faut former les jeunes", None).await.unwrap();
+        assert_eq!(store.participant_email(a).await.unwrap().unwrap().email.as_deref(), Some("ana@exemple.fr"));
+        // The same address for a second participant of this consultation:
+        // the mail goes (the page tells no one who took part), the link is
+        // refused; in another consultation it confirms.
+        let (_, b) = ask_confirmation(&store, c, "tb", "ana@exemple.fr").await;
+        assert_eq!(store.confirm_participant(b, "ana@exemple.fr").await.unwrap(), Confirmation::AddressTaken, "{name}");
+        assert!(!store.participant_confirmed(c, "tb").await.unwrap());
+        let (_, elsewhere) = ask_confirmation(&store, other, "tb", "ana@exemple.fr").await;
+        assert_eq!(store.confirm_participant(elsewhere, "ana@exemple.fr").await.unwrap(), Confirmation::Confirmed);
+        // A newer request outdates the older link.
+        let (_, d) = ask_confirmation(&store, c, "td", "dan@exemple.fr").await;
+        ask_confirmation(&store, c, "td", "dany@exemple.fr").await;
+        assert_eq!(store.confirm_participant(d, "dan@exemple.fr").await.unwrap(), Confirmation::Outdated, "{name}");
+        // Confirmed voters: confirmed, with a trusted vote.
+        assert_eq!(store.confirmed_voters(c).await.unwrap(), 0, "{name}");
+        let p = accepted(&store, c, "auteur", "Il faut signaler l'IA").await;
+        store.record_votes(&[vote(c, "ta", p, Vote::Agree), vote(c, "tb", p, Vote::Agree)]).await.unwrap();
+        assert_eq!(store.confirmed_voters(c).await.unwrap(), 1, "{name}");
+        // Closed: asking and following a link are refused, nothing changes.
+        let (_, e) = ask_confirmation(&store, c, "te", "eve@exemple.fr").await;
+        let now = now_ms();
+        let closed = consultation("confirmer", ConsultationStatus::Published, now - 2 * DAY, now - DAY);
+        store.update_consultation(c, &closed).await.unwrap();
+        assert_eq!(store.confirm_participant(e, "eve@exemple.fr").await.unwrap(), Confirmation::Closed, "{name}");
+        assert_eq!(store.participant_email(e).await.unwrap().unwrap().confirmed_at, None, "{name}");
+        let refused = store.request_confirmation(c, "tf", "fay@exemple.fr", |p| confirmation_mail("fay@exemple.fr", p), None);
+        assert!(matches!(refused.await, Err(ConsultationError::Closed)), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_participants_address_is_in_their_copy_and_goes_with_erasure() {
+    for (name, store) in stores().await {
+        let c = open_consultation(&store, "confirmer").await;
+        let (_, a) = ask_confirmation(&store, c, "ta", "ana@exemple.fr").await;
+        store.confirm_participant(a, "ana@exemple.fr").await.unwrap();
+        assert!(store.holds_personal_data("ana@exemple.fr").await.unwrap(), "{name}");
+        let copy = store.personal_data("ana@exemple.fr").await.unwrap();
+        assert_eq!(copy.participations.len(), 1, "{name}");
+        assert_eq!(copy.participations[0].consultation, "confirmer");
+        assert!(copy.participations[0].confirmed_at_ms.is_some());
+        assert_eq!(copy.mails.len(), 1, "{name}: the confirmation mail is the person's");
+        let erased = store.erase_personal_data("ana@exemple.fr").await.unwrap();
+        assert_eq!(erased.mails, 1, "{name}");
+        assert!(!store.holds_personal_data("ana@exemple.fr").await.unwrap(), "{name}");
+        // Still confirmed, without the address.
+        let held = store.participant_email(a).await.unwrap().unwrap();
+        assert_eq!(held.email, None, "{name}");
+        assert!(held.confirmed_at.is_some(), "{name}");
+    }
+}
