@@ -1431,6 +1431,7 @@ async function main() {
     { path: '/consultations/ia-dans-les-tpe' },
     { path: '/consultations/ia-dans-les-tpe/proposer' },
     { path: '/consultations/ia-dans-les-tpe/mes-propositions' },
+    { path: '/consultations/ia-dans-les-tpe/confirmer' },
     { path: '/consultations/encadrer-l-ia', screenshotName: 'consultation-closed.png' },
     { path: '/consultations/encadrer-l-ia/resultats', screenshotName: 'consultation-results.png' },
     { path: '/nexiste-pas', status: 404 },

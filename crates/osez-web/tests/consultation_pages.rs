@@ -272,3 +272,100 @@ async fn the_seeds_consultation_shows_the_seeds_figures_and_labels() {
     assert!(controversy.contains("remplacer par l'IA toutes les tâches"));
     assert!(!controversy.contains("éduquer les jeunes"));
 }
+
+/// Asks, with this browser's participant, for a confirmation link to `email`.
+async fn ask_confirmation(state: &Arc<AppState>, slug: &str, email: &str, cookie: &str) -> (StatusCode, String) {
+    let path = format!("/consultations/{slug}/confirmer");
+    let (_, _, form) = get(state, &path, Some(cookie)).await;
+    let body = format!("jeton={}&email={}{}", token_in(&form, &path), enc(email), challenge_fields(&form));
+    let (status, _, page) = post(state, &path, body, Some(cookie)).await;
+    (status, unescape(&page))
+}
+
+/// The path of the confirmation link in the last mail to `to`.
+async fn confirmation_link(store: &Store, to: &str) -> String {
+    let mails = store.take_due_mail(100, 60_000).await.unwrap();
+    let mail = mails.iter().rev().find(|m| m.to == to && m.kind == "participant_confirmation").expect("a mail");
+    let url = mail.body.split_whitespace().find(|w| w.contains("/confirmer/lien?")).expect("a link");
+    url[url.find("/consultations/").unwrap()..].to_owned()
+}
+
+/// Opens a link (in a browser without the participant's cookie, as a phone
+/// would) and presses its button.
+async fn follow(state: &Arc<AppState>, link: &str) -> (StatusCode, String) {
+    let (status, _, page) = get(state, link, None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Confirmer ma participation</button>"));
+    let action = link.split('?').next().unwrap();
+    let body = format!("p={}&e={}&s={}", hidden(&page, "p"), hidden(&page, "e"), hidden(&page, "s"));
+    let (status, _, page) = post(state, action, body, None).await;
+    (status, unescape(&page))
+}
+
+#[tokio::test]
+async fn a_participant_confirms_by_mail_once_per_address_and_the_results_count_them() {
+    for (name, state, store) in apps().await {
+        let id = consultation(&store, "ia").await;
+        accepted(&store, id, "Il faut éduquer les jeunes aux usages de l'IA").await;
+        let (_, headers, page) = get(&state, "/consultations/ia", None).await;
+        assert!(page.contains("/consultations/ia/confirmer"), "{name}: the vote page offers it");
+        let cookie = cookie_of(&headers);
+
+        for bad in ["", "pas-une-adresse", "ana@exemple.fr\r\nBcc: x@exemple.fr"] {
+            let (status, page) = ask_confirmation(&state, "ia", bad, &cookie).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {bad:?}");
+            assert!(page.contains("Indiquez une adresse e-mail valide"), "{name}");
+        }
+        assert!(store.take_due_mail(100, 60_000).await.unwrap().is_empty(), "{name}: nothing sent");
+
+        let (status, page) = ask_confirmation(&state, "ia", "Ana@Exemple.fr", &cookie).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {page}");
+        assert!(page.contains("Un lien de confirmation vient de partir vers ana@exemple.fr"), "{name}");
+        let link = confirmation_link(&store, "ana@exemple.fr").await;
+        // A link changed by hand, or cut short, opens nothing.
+        let forged = format!("{}0", &link[..link.len() - 1]);
+        let forged = if forged == link { format!("{}1", &link[..link.len() - 1]) } else { forged };
+        assert_eq!(get(&state, &forged, None).await.0, StatusCode::GONE, "{name}");
+        assert_eq!(get(&state, link.split('&').next().unwrap(), None).await.0, StatusCode::GONE, "{name}");
+        let (status, page) = follow(&state, &link).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {page}");
+        assert!(page.contains("est confirmée par e-mail"), "{name}");
+        let (_, _, page) = get(&state, "/consultations/ia/confirmer", Some(&cookie)).await;
+        assert!(unescape(&page).contains("est confirmée par e-mail"), "{name}: this browser is confirmed");
+
+        // Voting: the results count the confirmed voter, and the open data
+        // says so.
+        let (_, _, page) = get(&state, "/consultations/ia", Some(&cookie)).await;
+        post(&state, "/consultations/ia/voter", vote_body(&page, "agree"), Some(&cookie)).await;
+        let (_, _, results) = get(&state, "/consultations/ia/resultats", None).await;
+        assert!(unescape(&results).contains("dont <strong>1</strong> a confirmé sa participation"), "{name}");
+        let (_, _, json) = get(&state, "/api/v1/consultations/ia/results", None).await;
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(json["confirmed_participants"], 1, "{name}");
+        let (_, _, summary) = get(&state, "/consultations/ia/donnees/summary.csv", None).await;
+        assert!(summary.contains("confirmed-voters,1"), "{name}: {summary}");
+
+        // Another browser, the same address: the mail goes, the link is
+        // refused.
+        let (_, headers, _) = get(&state, "/consultations/ia", None).await;
+        let other = cookie_of(&headers);
+        let (status, _) = ask_confirmation(&state, "ia", "ana@exemple.fr", &other).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        let (status, page) = follow(&state, &confirmation_link(&store, "ana@exemple.fr").await).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{name}");
+        assert!(page.contains("a déjà confirmé une autre participation"), "{name}");
+        let (_, _, page) = get(&state, "/consultations/ia/confirmer", Some(&other)).await;
+        assert!(!unescape(&page).contains("est confirmée par e-mail"), "{name}");
+
+        // A closed consultation takes no confirmation.
+        let closed = consultation(&store, "close").await;
+        let path = "/consultations/close/confirmer";
+        let (_, _, form) = get(&state, path, Some(&cookie)).await;
+        close(&store, closed, "close").await;
+        let body = format!("jeton={}&email=bob%40exemple.fr{}", token_in(&form, path), challenge_fields(&form));
+        let (status, _, page) = post(&state, path, body, Some(&cookie)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{name}");
+        assert!(unescape(&page).contains("n'est pas ouverte"), "{name}");
+        assert!(store.take_due_mail(100, 60_000).await.unwrap().is_empty(), "{name}: nothing sent");
+    }
+}

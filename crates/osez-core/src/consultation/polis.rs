@@ -344,7 +344,8 @@ impl<W: Write> ParticipantsWriter<W> {
     }
 }
 
-/// The figures of `summary.csv`.
+/// The figures of `summary.csv`: Pol.is's rows, then ours (voters who
+/// confirmed their participation by e-mail).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary<'a> {
     pub topic: &'a str,
@@ -355,6 +356,7 @@ pub struct Summary<'a> {
     pub comments: u64,
     pub groups: u64,
     pub description: &'a str,
+    pub confirmed_voters: u64,
 }
 
 pub fn write_summary<W: Write>(w: W, s: &Summary) -> csv::Result<()> {
@@ -368,6 +370,7 @@ pub fn write_summary<W: Write>(w: W, s: &Summary) -> csv::Result<()> {
         ("comments", s.comments.to_string()),
         ("groups", s.groups.to_string()),
         ("conversation-description", defuse(s.description).into_owned()),
+        ("confirmed-voters", s.confirmed_voters.to_string()),
     ] {
         out.write_record([key, &value])?;
     }
@@ -482,10 +485,11 @@ mod tests {
             comments: 2,
             groups: 2,
             description: "Une, deux",
+            confirmed_voters: 1,
         };
         write_summary(&mut buf, &s).unwrap();
         let text = String::from_utf8(buf).unwrap();
         assert!(text.starts_with("topic,'=Encadrer l'IA\n"), "a formula is defused: {text}");
-        assert!(text.contains("conversation-description,\"Une, deux\"\n"));
+        assert!(text.contains("conversation-description,\"Une, deux\"\nconfirmed-voters,1\n"));
     }
 }

@@ -205,6 +205,7 @@ pub(crate) fn results_json(c: &Consultation, r: &Results) -> serde_json::Value {
     serde_json::json!({
         "consultation": ConsultationOut::new(c, now_ms()),
         "participants": r.participants,
+        "confirmed_participants": r.confirmed,
         "votes": r.votes,
         "proposals": proposals,
         "consensual": ids(&r.consensual),

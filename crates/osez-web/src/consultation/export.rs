@@ -46,6 +46,7 @@ pub async fn export_consultation(
         tokio::task::spawn_blocking(move || snapshot_from(matrix, votes_seq)).await.map_err(|e| e.to_string())?;
     let snapshot = Arc::new(snapshot);
     let rows = published_of(store, &c).await.map_err(|e| e.to_string())?;
+    let confirmed = store.confirmed_voters(c.id).await.map_err(|e| e.to_string())?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let url = format!("{}/consultations/{}", public_url.unwrap_or("").trim_end_matches('/'), c.slug);
     let io = |e: std::io::Error| e.to_string();
@@ -64,12 +65,12 @@ pub async fn export_consultation(
     std::io::Write::flush(&mut out).map_err(io)?;
     files.push(path);
     let (path, mut out) = file(dir, "summary.csv").map_err(io)?;
-    write_summary_file(&c, &rows, Some(&snapshot), &url, &mut out).await.map_err(io)?;
+    write_summary_file(&c, &rows, Some(&snapshot), confirmed, &url, &mut out).await.map_err(io)?;
     std::io::Write::flush(&mut out).map_err(io)?;
     files.push(path);
 
     let groups = snapshot.groups.groups.len();
-    let results = assemble(&c, accepted, Some(snapshot));
+    let results = assemble(&c, accepted, Some(snapshot), confirmed);
     let json = serde_json::to_string_pretty(&results_json(&c, &results)).map_err(|e| e.to_string())?;
     let path = dir.join("results.json");
     std::fs::write(&path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))?;

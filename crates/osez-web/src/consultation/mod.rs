@@ -7,6 +7,7 @@
 mod admin;
 mod api;
 mod charts;
+mod confirm;
 mod export;
 mod opendata;
 mod pages;
@@ -32,6 +33,8 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/consultations/{slug}/voter", post(pages::vote))
         .route("/consultations/{slug}/proposer", get(propose::form).post(propose::submit))
         .route("/consultations/{slug}/proposer/proches", get(propose::similar))
+        .route("/consultations/{slug}/confirmer", get(confirm::form).post(confirm::ask))
+        .route("/consultations/{slug}/confirmer/lien", get(confirm::link_form).post(confirm::confirm))
         .route("/consultations/{slug}/mes-propositions", get(propose::mine))
         .route("/consultations/{slug}/resultats", get(pages::results_page))
         .route("/consultations/{slug}/donnees/comments.csv", get(opendata::comments))

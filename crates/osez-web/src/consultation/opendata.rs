@@ -212,6 +212,7 @@ pub(crate) async fn write_summary_file(
     c: &Consultation,
     rows: &[ProposalRow],
     snapshot: Option<&GroupsSnapshot>,
+    confirmed: i64,
     url: &str,
     sink: &mut impl Sink,
 ) -> std::io::Result<()> {
@@ -225,6 +226,7 @@ pub(crate) async fn write_summary_file(
         comments: rows.len() as u64,
         groups: snapshot.map_or(0, |s| s.groups.groups.len() as u64),
         description: &c.question,
+        confirmed_voters: confirmed.max(0) as u64,
     };
     let mut buf = Vec::new();
     write_summary(&mut buf, &s).map_err(io_error)?;
@@ -263,9 +265,11 @@ pub async fn summary(State(state): State<Arc<AppState>>, Path(slug): Path<String
     let ready = state.ready().ok_or(PageError::Starting)?;
     let c = public_consultation(ready, &slug).await?;
     let rows = published_of(&ready.store, &c).await?;
-    let snapshot = results(&state, ready, &c).await?.groups;
+    let r = results(&state, ready, &c).await?;
+    let (snapshot, confirmed) = (r.groups, r.confirmed);
     let url = format!("{}/consultations/{}", base_url(&state.config), c.slug);
-    let body =
-        streamed(move |mut tx| async move { write_summary_file(&c, &rows, snapshot.as_deref(), &url, &mut tx).await });
+    let body = streamed(move |mut tx| async move {
+        write_summary_file(&c, &rows, snapshot.as_deref(), confirmed, &url, &mut tx).await
+    });
     Ok(csv("summary.csv", body))
 }

@@ -270,6 +270,7 @@ pub async fn results_page(State(state): State<Arc<AppState>>, Path(slug): Path<S
         base: state.base(),
         head: Head::new(&c, now_ms()),
         votes: format_count(r.votes as usize),
+        confirmed: (r.confirmed > 0).then(|| format_count(r.confirmed as usize)),
         consensual: r.consensual.iter().map(|&i| row(i)).collect(),
         controversial: r.controversial.iter().map(|&i| row(i)).collect(),
         rows: (0..r.proposals.len()).map(row).collect(),

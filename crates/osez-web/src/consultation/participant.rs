@@ -131,6 +131,29 @@ impl Participant {
     }
 }
 
+/// The signature of a link that confirms a participant's address: it
+/// holds for this participant, this address and this expiry only.
+pub fn confirmation_signature(secrets: &Secrets, participant_id: i64, email: &str, expires_ms: i64) -> String {
+    let m = mac(secrets, &[b"confirm", &participant_id.to_be_bytes(), email.as_bytes(), &expires_ms.to_be_bytes()]);
+    hex(&m.finalize().into_bytes()[..MAC_BYTES])
+}
+
+/// Whether `signature` is the one of this link (compared in constant time).
+pub fn confirmation_checks(
+    secrets: &Secrets,
+    participant_id: i64,
+    email: &str,
+    expires_ms: i64,
+    signature: &str,
+) -> bool {
+    let Some(bytes) = unhex(signature).filter(|b| b.len() == MAC_BYTES) else {
+        return false;
+    };
+    mac(secrets, &[b"confirm", &participant_id.to_be_bytes(), email.as_bytes(), &expires_ms.to_be_bytes()])
+        .verify_truncated_left(&bytes)
+        .is_ok()
+}
+
 /// Too many new participants from one address this hour: 429, in JSON on
 /// the API, as a French page elsewhere.
 pub struct TooManyParticipants {
@@ -227,5 +250,19 @@ mod tests {
         assert!(!a.key_checks(&s, 1, 42, "forged"));
         assert!(!a.key_checks(&s, 1, 42, ""));
         assert!(!a.key_checks(&s, 1, 42, &key[..16]), "a shortened key");
+    }
+
+    #[test]
+    fn a_confirmation_link_holds_for_its_participant_address_and_expiry() {
+        let s = secrets(5);
+        let sig = confirmation_signature(&s, 7, "ana@exemple.fr", 1_000);
+        assert!(confirmation_checks(&s, 7, "ana@exemple.fr", 1_000, &sig));
+        assert!(!confirmation_checks(&s, 8, "ana@exemple.fr", 1_000, &sig), "another participant");
+        assert!(!confirmation_checks(&s, 7, "bob@exemple.fr", 1_000, &sig), "another address");
+        assert!(!confirmation_checks(&s, 7, "ana@exemple.fr", 2_000, &sig), "a later expiry");
+        assert!(!confirmation_checks(&secrets(6), 7, "ana@exemple.fr", 1_000, &sig), "another server");
+        // A vote key is not a confirmation, even with the same numbers.
+        let p = Participant::new();
+        assert!(!confirmation_checks(&s, 7, "ana@exemple.fr", 1_000, &p.key(&s, 7, 1_000)));
     }
 }

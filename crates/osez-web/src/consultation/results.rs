@@ -53,6 +53,9 @@ impl GroupsSnapshot {
 /// Everything the results page and API show.
 pub struct Results {
     pub participants: i64,
+    /// Participants with a trusted vote who confirmed their participation
+    /// by e-mail.
+    pub confirmed: i64,
     pub votes: u64,
     /// The accepted proposals, by number.
     pub proposals: Vec<ProposalRow>,
@@ -163,20 +166,23 @@ pub async fn results(
 ) -> Result<Results, osez_store::StoreError> {
     let proposals = ready.store.proposals(consultation.id, Some(ProposalStatus::Accepted)).await?;
     let groups = groups(state, ready, consultation, &proposals).await;
-    Ok(assemble(consultation, proposals, groups))
+    let confirmed = ready.store.confirmed_voters(consultation.id).await?;
+    Ok(assemble(consultation, proposals, groups, confirmed))
 }
 
-/// The results from the accepted proposals (with their counts) and the
-/// groups.
+/// The results from the accepted proposals (with their counts), the
+/// groups and the count of confirmed voters.
 pub fn assemble(
     consultation: &Consultation,
     proposals: Vec<ProposalRow>,
     groups: Option<Arc<GroupsSnapshot>>,
+    confirmed: i64,
 ) -> Results {
     let tallies: Vec<Tally> = proposals.iter().map(|p| p.tally).collect();
     let as_usize = |v: Vec<u32>| v.into_iter().map(|i| i as usize).collect::<Vec<_>>();
     Results {
         participants: consultation.voters,
+        confirmed,
         votes: tallies.iter().map(Tally::total).sum(),
         consensual: as_usize(tally::consensual(&tallies)),
         controversial: as_usize(tally::controversial(&tallies)),

@@ -123,6 +123,46 @@ pub struct ProposePage {
     pub done: bool,
 }
 
+/// What a confirmation link carries.
+#[derive(Debug, Clone, Default)]
+pub struct ConfirmLink {
+    pub participant: i64,
+    pub expires: i64,
+    pub signature: String,
+}
+
+/// Where a participant is in confirming their participation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmStep {
+    Ask,
+    Sent,
+    /// A valid link, with the button that confirms.
+    Link,
+    /// This browser's participant is confirmed.
+    Confirmed,
+    /// The link confirmed its participant.
+    Done,
+    /// The link was valid but cannot confirm (see the error).
+    Refused,
+    Gone,
+}
+
+#[derive(Template)]
+#[template(path = "consultation/confirm.html")]
+pub struct ConfirmPage {
+    pub base: Base,
+    pub head: Head,
+    pub step: ConfirmStep,
+    pub token: String,
+    pub question: Question,
+    pub honeypot: &'static str,
+    pub email: String,
+    pub error: Option<String>,
+    pub link: ConfirmLink,
+    /// How long a link can be used.
+    pub hours: u64,
+}
+
 /// A participant's proposal and its fate.
 pub struct Mine {
     pub text: String,
@@ -168,6 +208,8 @@ pub struct ResultsPage {
     pub base: Base,
     pub head: Head,
     pub votes: String,
+    /// Voters who confirmed their participation by e-mail, if any.
+    pub confirmed: Option<String>,
     pub rows: Vec<Row>,
     pub consensual: Vec<Row>,
     pub controversial: Vec<Row>,

@@ -47,6 +47,7 @@ pub(crate) fn page(state: &AppState, ready: &Ready, step: MyDataStep) -> MyDataP
         claims: 0,
         registrations: 0,
         proposals: 0,
+        participations: 0,
         link_minutes: LINK_TTL.as_secs() / 60,
     }
 }
@@ -140,6 +141,7 @@ async fn summary(state: &AppState, ready: &Ready, link: String, email: String) -
     p.claims = held.claims.len();
     p.registrations = held.registrations.len();
     p.proposals = held.proposals.len();
+    p.participations = held.participations.len();
     p.access_token = form_token(&ready.secrets, &access_binding(&link));
     p.link = link;
     Ok(p)

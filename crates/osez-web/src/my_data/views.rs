@@ -35,6 +35,8 @@ pub struct MyDataPage {
     pub claims: usize,
     pub registrations: usize,
     pub proposals: usize,
+    /// Participations in consultations left with this address.
+    pub participations: usize,
     /// How long a link can be used.
     pub link_minutes: u64,
 }
