@@ -6,9 +6,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use osez_core::consultation::demo::{self, DemoProposal, DemoVote};
+use osez_core::consultation::demo;
 use osez_core::consultation::polis::{self, PolisError};
-use osez_store::{BulkProposal, BulkVote, ConsultationError, ConsultationStatus, NewConsultation, Origin, Store};
+use osez_store::{
+    BulkProposal, BulkVote, ConsultationError, ConsultationStatus, NewConsultation, Origin, Store, demo_bulk,
+};
 
 use crate::DataArgs;
 use crate::directory::open_store;
@@ -21,24 +23,6 @@ fn paris_ms(date: &str) -> anyhow::Result<i64> {
     Ok(civil.at(0, 0, 0, 0).in_tz("Europe/Paris")?.timestamp().as_millisecond())
 }
 
-fn bulk(proposals: &[DemoProposal], votes: &[DemoVote], created_at: i64) -> (Vec<BulkProposal>, Vec<BulkVote>) {
-    let proposals = (0i64..)
-        .zip(proposals)
-        .map(|(number, p)| BulkProposal { number, text: p.text.into(), accepted: true, author: None, created_at })
-        .collect();
-    let votes = votes
-        .iter()
-        .map(|v| BulkVote {
-            participant: v.participant,
-            proposal: v.proposal,
-            vote: v.vote,
-            qualification: None,
-            voted_at: v.at_ms,
-        })
-        .collect();
-    (proposals, votes)
-}
-
 /// Loads the two demo consultations once: the seed's, closed, with its
 /// published figures, and an open one to take part in.
 pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
@@ -47,7 +31,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let (opens, closes) = (paris_ms("2025-06-12")?, paris_ms("2025-10-06")?);
-    let (proposals, votes) = bulk(&demo::SEED_PROPOSALS, &demo::seed_votes(opens, closes), opens);
+    let (proposals, votes) = demo_bulk(&demo::SEED_PROPOSALS, &demo::seed_votes(opens, closes), opens);
     let seed = NewConsultation {
         slug: "encadrer-l-ia",
         title: "Les enjeux éthiques et sociaux de l'IA (démonstration)",
@@ -66,7 +50,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<()> {
 
     let now = osez_web::now_ms();
     let (opens, closes) = (now - 30 * DAY_MS, now + 365 * DAY_MS);
-    let (proposals, votes) = bulk(&demo::OPEN_PROPOSALS, &demo::open_votes(opens, now), opens);
+    let (proposals, votes) = demo_bulk(&demo::OPEN_PROPOSALS, &demo::open_votes(opens, now), opens);
     let open = NewConsultation {
         slug: "ia-dans-les-tpe",
         title: "L'IA dans les petites entreprises (démonstration)",
@@ -114,26 +98,8 @@ pub async fn import_polis(data: &DataArgs, dir: &Path, slug: Option<&str>, title
     let title = title.map(str::to_owned).or_else(|| topic(dir)).unwrap_or_else(|| slug.clone());
     let first = votes.iter().map(|v| v.at_ms).chain(comments.iter().map(|c| c.created_at_ms)).min().unwrap_or(0);
     let last = votes.iter().map(|v| v.at_ms).chain(comments.iter().map(|c| c.created_at_ms)).max().unwrap_or(0);
-    let proposals: Vec<BulkProposal> = comments
-        .iter()
-        .map(|c| BulkProposal {
-            number: c.id,
-            text: c.body.clone(),
-            accepted: c.moderated >= 0,
-            author: c.author,
-            created_at: c.created_at_ms,
-        })
-        .collect();
-    let bulk: Vec<BulkVote> = votes
-        .iter()
-        .map(|v| BulkVote {
-            participant: v.voter,
-            proposal: v.comment,
-            vote: v.vote,
-            qualification: None,
-            voted_at: v.at_ms,
-        })
-        .collect();
+    let proposals: Vec<BulkProposal> = comments.iter().map(BulkProposal::from).collect();
+    let bulk: Vec<BulkVote> = votes.iter().map(BulkVote::from).collect();
     let new = NewConsultation {
         slug: &slug,
         title: &title,

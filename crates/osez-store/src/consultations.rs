@@ -20,7 +20,7 @@ use crate::outbox::enqueue_with;
 use crate::{NewMail, SpentChallenge, Store, StoreError, now_ms};
 
 pub use confirm::{Confirmation, ConfirmationRequest, ParticipantEmail};
-pub use import::{BulkProposal, BulkVote};
+pub use import::{BulkProposal, BulkVote, demo_bulk};
 pub use votes::{NewVote, VoteKey, VoteMatrix, VoteOutcome, VoteRow};
 
 /// Where a consultation stands. Whether it takes votes also depends on its

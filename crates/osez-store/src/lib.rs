@@ -34,13 +34,16 @@ pub use applications::{Application, ApplicationKind, ApplicationStatus, Call, Re
 pub use audit::{AuditCursor, AuditEntry, AuditQuery};
 pub use claims::{CLAIMS_PER_PROFILE, Claim, ClaimOutcome, Invitation, InviteError, NewClaim};
 pub use consultations::{
-    BulkProposal, BulkVote, Confirmation, ConfirmationRequest, Consultation, ConsultationError, ConsultationStatus, Moderation, NewConsultation, NewVote,
-    Origin, ParticipantEmail, ProposalRow, VoteKey, VoteMatrix, VoteOutcome, VoteRow,
+    BulkProposal, BulkVote, Confirmation, ConfirmationRequest, Consultation, ConsultationError, ConsultationStatus,
+    Moderation, NewConsultation, NewVote, Origin, ParticipantEmail, ProposalRow, VoteKey, VoteMatrix, VoteOutcome,
+    VoteRow, demo_bulk,
 };
 pub use contacts::{ContactMessage, InboxQuery, OutcomeCount, Recipient, Recorded, Reply, SpentChallenge};
 pub use error::StoreError;
 pub use outbox::{MailAttachment, NewMail, OutboxMail, OutboxStatus};
-pub use personal_data::{AccountCopy, ClaimCopy, Erased, MailCopy, ParticipationCopy, PersonalData, ProposalCopy, RegistrationCopy};
+pub use personal_data::{
+    AccountCopy, ClaimCopy, Erased, MailCopy, ParticipationCopy, PersonalData, ProposalCopy, RegistrationCopy,
+};
 pub use registrations::{Attendance, Letter, NewRegistration, RegisterError, Registration, Seat};
 pub use reports::{AbuseReport, Decision, HIDE_AFTER, ModerationCase, NewReport, REPORTS_PER_DAY, ReportOutcome};
 pub use resources::{EditError, OPEN_PROPOSALS_MAX, ResourceRow, ResourceVersion, STARTER_AUTHOR, workflow_allows};

@@ -13,32 +13,13 @@ use osez_core::consultation::groups::opinion_groups;
 use osez_core::consultation::polis::{read_comments, read_votes};
 use osez_core::consultation::tally::tally;
 use osez_core::consultation::{CastVote, Vote};
-use osez_store::{BulkProposal, BulkVote, ConsultationStatus, NewConsultation, Origin};
+use osez_store::{ConsultationStatus, NewConsultation, Origin, demo_bulk};
 use serde_json::Value;
 
 #[tokio::test]
 async fn the_open_data_reproduces_the_results() {
     for (name, state, store) in apps().await {
-        let proposals: Vec<BulkProposal> = (0i64..)
-            .zip(&demo::OPEN_PROPOSALS)
-            .map(|(number, p)| BulkProposal {
-                number,
-                text: p.text.into(),
-                accepted: true,
-                author: None,
-                created_at: 0,
-            })
-            .collect();
-        let votes: Vec<BulkVote> = demo::open_votes(0, 1_000)
-            .iter()
-            .map(|v| BulkVote {
-                participant: v.participant,
-                proposal: v.proposal,
-                vote: v.vote,
-                qualification: None,
-                voted_at: v.at_ms,
-            })
-            .collect();
+        let (proposals, votes) = demo_bulk(&demo::OPEN_PROPOSALS, &demo::open_votes(0, 1_000), 0);
         let new = NewConsultation {
             slug: "tpe",
             title: "L'IA dans les TPE, avec des = et des \"guillemets\"",

@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use common::*;
 use osez_core::consultation::demo;
 use osez_core::consultation::proposal::ProposalStatus;
-use osez_store::{BulkProposal, BulkVote, ConsultationStatus, Moderation, NewConsultation, Origin, Store};
+use osez_store::{ConsultationStatus, Moderation, NewConsultation, Origin, Store, demo_bulk};
 use osez_web::AppState;
 
 const DAY: i64 = 86_400_000;
@@ -216,20 +216,7 @@ async fn a_proposal_is_checked_pointed_to_its_near_duplicates_then_awaits_modera
 async fn the_seeds_consultation_shows_the_seeds_figures_and_labels() {
     let (_, state, store) = apps().await.remove(0);
     let votes = demo::seed_votes(0, 1_000);
-    let proposals: Vec<BulkProposal> = (0i64..)
-        .zip(&demo::SEED_PROPOSALS)
-        .map(|(number, p)| BulkProposal { number, text: p.text.into(), accepted: true, author: None, created_at: 0 })
-        .collect();
-    let votes: Vec<BulkVote> = votes
-        .iter()
-        .map(|v| BulkVote {
-            participant: v.participant,
-            proposal: v.proposal,
-            vote: v.vote,
-            qualification: None,
-            voted_at: v.at_ms,
-        })
-        .collect();
+    let (proposals, votes) = demo_bulk(&demo::SEED_PROPOSALS, &votes, 0);
     let new = NewConsultation {
         slug: "encadrer-l-ia",
         title: "Les enjeux éthiques et sociaux de l'IA (démonstration)",

@@ -107,17 +107,14 @@ impl Store {
 
     /// The address of the participant of `id`, pending or confirmed.
     pub async fn participant_email(&self, id: i64) -> Result<Option<ParticipantEmail>, StoreError> {
-        let row =
-            sqlx::query("SELECT consultation_id, email, email_confirmed_at FROM consultation_participants WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT consultation_id, email, email_confirmed_at FROM consultation_participants WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
-            Ok(ParticipantEmail {
-                consultation_id: r.try_get(0)?,
-                email: r.try_get(1)?,
-                confirmed_at: r.try_get(2)?,
-            })
+            Ok(ParticipantEmail { consultation_id: r.try_get(0)?, email: r.try_get(1)?, confirmed_at: r.try_get(2)? })
         })
         .transpose()
     }
@@ -157,11 +154,12 @@ impl Store {
             Err(e) if unique_violation(&e) => return Ok(Confirmation::AddressTaken),
             Err(e) => return Err(e.into()),
         };
-        let row =
-            sqlx::query("SELECT consultation_id, email, email_confirmed_at FROM consultation_participants WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let row = sqlx::query(
+            "SELECT consultation_id, email, email_confirmed_at FROM consultation_participants WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(row) = row else { return Ok(Confirmation::Outdated) };
         let (consultation_id, held, confirmed_at): (i64, Option<String>, Option<i64>) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);

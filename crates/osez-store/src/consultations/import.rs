@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use osez_core::consultation::Qualification;
 use osez_core::consultation::Vote;
+use osez_core::consultation::demo::{DemoProposal, DemoVote};
+use osez_core::consultation::polis::{PolisComment, PolisVote};
 use osez_core::consultation::tally::tally;
 use sqlx::Row;
 
@@ -33,6 +35,51 @@ pub struct BulkProposal {
     pub accepted: bool,
     pub author: Option<i64>,
     pub created_at: i64,
+}
+
+impl From<&PolisComment> for BulkProposal {
+    /// A Pol.is comment keeps its id; moderated out (−1), it is archived.
+    fn from(c: &PolisComment) -> Self {
+        BulkProposal {
+            number: c.id,
+            text: c.body.clone(),
+            accepted: c.moderated >= 0,
+            author: c.author,
+            created_at: c.created_at_ms,
+        }
+    }
+}
+
+impl From<&PolisVote> for BulkVote {
+    fn from(v: &PolisVote) -> Self {
+        BulkVote { participant: v.voter, proposal: v.comment, vote: v.vote, qualification: None, voted_at: v.at_ms }
+    }
+}
+
+impl From<&DemoVote> for BulkVote {
+    fn from(v: &DemoVote) -> Self {
+        BulkVote {
+            participant: v.participant,
+            proposal: v.proposal,
+            vote: v.vote,
+            qualification: None,
+            voted_at: v.at_ms,
+        }
+    }
+}
+
+/// Demo proposals (all accepted, numbered in order) and votes, ready for
+/// `import_consultation`.
+pub fn demo_bulk(
+    proposals: &[DemoProposal],
+    votes: &[DemoVote],
+    created_at: i64,
+) -> (Vec<BulkProposal>, Vec<BulkVote>) {
+    let proposals = (0i64..)
+        .zip(proposals)
+        .map(|(number, p)| BulkProposal { number, text: p.text.into(), accepted: true, author: None, created_at })
+        .collect();
+    (proposals, votes.iter().map(BulkVote::from).collect())
 }
 
 impl Store {

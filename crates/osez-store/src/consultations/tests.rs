@@ -419,12 +419,14 @@ async fn ask_confirmation(store: &Store, consultation_id: i64, token: &str, emai
         .await
         .unwrap();
     if id == 0 {
-        id = sqlx::query_scalar("SELECT id FROM consultation_participants WHERE consultation_id = $1 AND token_hash = $2")
-            .bind(consultation_id)
-            .bind(token)
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+        id = sqlx::query_scalar(
+            "SELECT id FROM consultation_participants WHERE consultation_id = $1 AND token_hash = $2",
+        )
+        .bind(consultation_id)
+        .bind(token)
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
     }
     (asked, id)
 }
@@ -475,7 +477,8 @@ async fn one_address_confirms_one_participant_per_consultation() {
         store.update_consultation(c, &closed).await.unwrap();
         assert_eq!(store.confirm_participant(e, "eve@exemple.fr").await.unwrap(), Confirmation::Closed, "{name}");
         assert_eq!(store.participant_email(e).await.unwrap().unwrap().confirmed_at, None, "{name}");
-        let refused = store.request_confirmation(c, "tf", "fay@exemple.fr", |p| confirmation_mail("fay@exemple.fr", p), None);
+        let refused =
+            store.request_confirmation(c, "tf", "fay@exemple.fr", |p| confirmation_mail("fay@exemple.fr", p), None);
         assert!(matches!(refused.await, Err(ConsultationError::Closed)), "{name}");
     }
 }

@@ -83,8 +83,11 @@ pub async fn form(
 }
 
 fn confirmation_mail(state: &AppState, c: &Consultation, to: &str, link: &str, hours: u64) -> NewMail {
-    let demo =
-        if c.origin == osez_store::Origin::Demo { "Cette consultation est une consultation de démonstration.\n\n" } else { "" };
+    let demo = if c.origin == osez_store::Origin::Demo {
+        "Cette consultation est une consultation de démonstration.\n\n"
+    } else {
+        ""
+    };
     NewMail {
         message_id: message_id(&state.config),
         kind: "participant_confirmation",
@@ -144,8 +147,7 @@ pub async fn ask(
         let link = format!("{base}{}/lien?p={participant}&e={expires}&s={s}", form_path(&c.slug));
         confirmation_mail(&state, &c, &email, &link, LINK_TTL.as_secs() / 3600)
     };
-    let asked =
-        ready.store.request_confirmation(c.id, &participant.token_hash(), &email, mail, Some(&challenge)).await;
+    let asked = ready.store.request_confirmation(c.id, &participant.token_hash(), &email, mail, Some(&challenge)).await;
     let res = match asked {
         Ok(ConfirmationRequest::Sent) => {
             state.mail_wake.notify_one();
