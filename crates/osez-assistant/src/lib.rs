@@ -1,0 +1,10 @@
+//! The assistant: a conversational guide that works out what a business
+//! owner needs, asks when the need is vague, and recommends advisers and
+//! resources from the directory and the resource centre, every factual
+//! sentence taken from a cited record.
+//!
+//! This crate does no I/O: the records come in as values, and nothing is
+//! read or written here. `scrub` removes personal data from what a person
+//! typed before anything keeps it.
+
+pub mod scrub;
