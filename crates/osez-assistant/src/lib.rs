@@ -5,6 +5,7 @@
 //!
 //! This crate does no I/O: the records come in as values, and nothing is
 //! read or written here. `scrub` removes personal data from what a person
-//! typed before anything keeps it.
+//! typed before anything keeps it; `eval` reads the evaluation set.
 
+pub mod eval;
 pub mod scrub;
