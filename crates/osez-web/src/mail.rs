@@ -3,8 +3,9 @@
 //! Every header value here is either ours or was refused at the edge if it
 //! held a line break (see `osez_core::contact`).
 
-use osez_core::contact::ContactForm;
-use osez_store::NewMail;
+use osez_core::account::Email;
+use osez_core::contact::{ContactForm, breaks_header};
+use osez_store::{Consultation, NewMail, Origin};
 
 use crate::kit::config::WebConfig;
 use crate::kit::tokens::hex;
@@ -22,6 +23,17 @@ pub(crate) fn retention_label(days: u32) -> String {
         2..=59 => format!("{days} jours"),
         _ => format!("{} mois", (days as f64 / 30.4).round() as u32),
     }
+}
+
+/// An address typed in a form, fit to receive a mail (lower-cased), or
+/// `None` if it is not one or would break a header.
+pub(crate) fn typed_address(typed: &str) -> Option<String> {
+    Email::parse(typed).ok().filter(|_| !breaks_header(typed)).map(|e| e.as_str().to_owned())
+}
+
+/// The line that opens a mail about a demo consultation, else nothing.
+pub(crate) fn consultation_demo_notice(c: &Consultation) -> &'static str {
+    if c.origin == Origin::Demo { "Cette consultation est une consultation de démonstration.\n\n" } else { "" }
 }
 
 /// The public address of the site, without a trailing slash.

@@ -125,12 +125,17 @@ async fn a_closed_consultation_shows_its_results_and_takes_no_vote() {
     }
 }
 
-async fn propose(state: &Arc<AppState>, slug: &str, text: &str, extra: &str, cookie: &str) -> (StatusCode, String) {
-    let path = format!("/consultations/{slug}/proposer");
-    let (_, _, form) = get(state, &path, Some(cookie)).await;
-    let body = format!("jeton={}&texte={}{extra}{}", token_in(&form, &path), enc(text), challenge_fields(&form));
-    let (status, _, page) = post(state, &path, body, Some(cookie)).await;
+/// Opens a public form of this browser's participant, then sends it with
+/// `fields`, its token and its challenge answered.
+async fn send_form(state: &Arc<AppState>, path: &str, fields: &str, cookie: &str) -> (StatusCode, String) {
+    let (_, _, form) = get(state, path, Some(cookie)).await;
+    let body = format!("jeton={}&{fields}{}", token_in(&form, path), challenge_fields(&form));
+    let (status, _, page) = post(state, path, body, Some(cookie)).await;
     (status, unescape(&page))
+}
+
+async fn propose(state: &Arc<AppState>, slug: &str, text: &str, extra: &str, cookie: &str) -> (StatusCode, String) {
+    send_form(state, &format!("/consultations/{slug}/proposer"), &format!("texte={}{extra}", enc(text)), cookie).await
 }
 
 #[tokio::test]
@@ -262,11 +267,7 @@ async fn the_seeds_consultation_shows_the_seeds_figures_and_labels() {
 
 /// Asks, with this browser's participant, for a confirmation link to `email`.
 async fn ask_confirmation(state: &Arc<AppState>, slug: &str, email: &str, cookie: &str) -> (StatusCode, String) {
-    let path = format!("/consultations/{slug}/confirmer");
-    let (_, _, form) = get(state, &path, Some(cookie)).await;
-    let body = format!("jeton={}&email={}{}", token_in(&form, &path), enc(email), challenge_fields(&form));
-    let (status, _, page) = post(state, &path, body, Some(cookie)).await;
-    (status, unescape(&page))
+    send_form(state, &format!("/consultations/{slug}/confirmer"), &format!("email={}", enc(email)), cookie).await
 }
 
 /// The path of the confirmation link in the last mail to `to`.

@@ -6,6 +6,7 @@
 //! later proposal's address does not replace it.
 
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use super::{ConsultationError, ConsultationStatus, participant_id};
 use crate::contacts::spend;
@@ -55,6 +56,13 @@ async fn takes_part(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Resul
     let (status, opens_at, closes_at): (String, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
     let now = now_ms();
     Ok(Some(status == ConsultationStatus::Published.slug() && opens_at <= now && now < closes_at))
+}
+
+const PARTICIPANT_EMAIL: &str =
+    "SELECT consultation_id, email, email_confirmed_at FROM consultation_participants WHERE id = $1";
+
+fn participant_email_from_row(r: &AnyRow) -> Result<ParticipantEmail, StoreError> {
+    Ok(ParticipantEmail { consultation_id: r.try_get(0)?, email: r.try_get(1)?, confirmed_at: r.try_get(2)? })
 }
 
 fn unique_violation(e: &sqlx::Error) -> bool {
@@ -107,16 +115,8 @@ impl Store {
 
     /// The address of the participant of `id`, pending or confirmed.
     pub async fn participant_email(&self, id: i64) -> Result<Option<ParticipantEmail>, StoreError> {
-        let row = sqlx::query(
-            "SELECT consultation_id, email, email_confirmed_at FROM consultation_participants WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(ParticipantEmail { consultation_id: r.try_get(0)?, email: r.try_get(1)?, confirmed_at: r.try_get(2)? })
-        })
-        .transpose()
+        let row = sqlx::query(PARTICIPANT_EMAIL).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(participant_email_from_row).transpose()
     }
 
     /// Whether the participant of `token_hash` is confirmed by e-mail.
@@ -154,24 +154,19 @@ impl Store {
             Err(e) if unique_violation(&e) => return Ok(Confirmation::AddressTaken),
             Err(e) => return Err(e.into()),
         };
-        let row = sqlx::query(
-            "SELECT consultation_id, email, email_confirmed_at FROM consultation_participants WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else { return Ok(Confirmation::Outdated) };
-        let (consultation_id, held, confirmed_at): (i64, Option<String>, Option<i64>) =
-            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        if held.as_deref() != Some(email) {
+        let row = sqlx::query(PARTICIPANT_EMAIL).bind(id).fetch_optional(&mut *tx).await?;
+        let Some(held) = row.as_ref().map(participant_email_from_row).transpose()? else {
+            return Ok(Confirmation::Outdated);
+        };
+        if held.email.as_deref() != Some(email) {
             return Ok(Confirmation::Outdated);
         }
-        if !takes_part(&mut tx, consultation_id).await?.unwrap_or(false) {
+        if !takes_part(&mut tx, held.consultation_id).await?.unwrap_or(false) {
             // Rolled back: a closed consultation's participants stay as
             // its results counted them.
             return Ok(Confirmation::Closed);
         }
-        let outcome = match (confirmed, confirmed_at) {
+        let outcome = match (confirmed, held.confirmed_at) {
             (true, _) => Confirmation::Confirmed,
             (false, Some(_)) => Confirmation::AlreadyConfirmed,
             (false, None) => Confirmation::AddressTaken,

@@ -22,7 +22,7 @@ use crate::kit::page::{Base, Chrome, no_store};
 use crate::kit::session::{CurrentUser, checked, session_binding};
 use crate::kit::state::AppState;
 use crate::kit::tokens::form_token;
-use crate::mail::{base_url, message_id, signature};
+use crate::mail::{base_url, consultation_demo_notice, message_id, signature};
 use crate::menu::chrome;
 
 const LIST: &str = "/admin/consultations";
@@ -333,8 +333,7 @@ fn decision_mail(state: &AppState, c: &Consultation, p: &ProposalRow, to: &str) 
         // Postponed or archived: nothing to act on for the author.
         _ => return None,
     };
-    let demo =
-        if c.origin == Origin::Demo { "Cette consultation est une consultation de démonstration.\n\n" } else { "" };
+    let demo = consultation_demo_notice(c);
     Some(NewMail {
         message_id: message_id(&state.config),
         kind: "consultation_decision",

@@ -13,7 +13,6 @@ use std::time::Duration;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use osez_core::account::Email;
 use osez_store::{Confirmation, ConfirmationRequest, Consultation, ConsultationError, NewMail};
 
 use crate::consultation::pages::public_consultation;
@@ -27,7 +26,7 @@ use crate::kit::params::RawParams;
 use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::{form_token, now_ms};
-use crate::mail::{base_url, message_id, signature};
+use crate::mail::{base_url, consultation_demo_notice, message_id, signature, typed_address};
 
 /// How long a link can be used.
 const LINK_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -83,11 +82,7 @@ pub async fn form(
 }
 
 fn confirmation_mail(state: &AppState, c: &Consultation, to: &str, link: &str, hours: u64) -> NewMail {
-    let demo = if c.origin == osez_store::Origin::Demo {
-        "Cette consultation est une consultation de démonstration.\n\n"
-    } else {
-        ""
-    };
+    let demo = consultation_demo_notice(c);
     NewMail {
         message_id: message_id(&state.config),
         kind: "participant_confirmation",
@@ -130,15 +125,12 @@ pub async fn ask(
             return Ok(no_store(refusal.render(&p)));
         }
     };
-    let email = match Email::parse(&p.email) {
-        Ok(e) if !osez_core::contact::breaks_header(&p.email) => e.as_str().to_lowercase(),
-        _ => {
-            return refuse(
-                p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Indiquez une adresse e-mail valide (ex. prenom.nom@exemple.fr).".into(),
-            );
-        }
+    let Some(email) = typed_address(&p.email) else {
+        return refuse(
+            p,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Indiquez une adresse e-mail valide (ex. prenom.nom@exemple.fr).".into(),
+        );
     };
     let expires = now_ms() + LINK_TTL.as_millis() as i64;
     let base = base_url(&state.config).to_owned();

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use osez_core::account::Email;
 use osez_core::consultation::proposal::{self, ProposalStatus, ProposalText};
 use osez_store::ConsultationError;
 
@@ -23,6 +22,7 @@ use crate::kit::params::RawParams;
 use crate::kit::public_form::{FormKind, PublicForm};
 use crate::kit::state::{AppState, Ready};
 use crate::kit::tokens::{form_token, now_ms};
+use crate::mail::typed_address;
 
 /// Near-duplicates shown at most.
 const SIMILAR_SHOWN: usize = 3;
@@ -98,9 +98,9 @@ pub async fn submit(
     };
     let email = match p.email.as_str() {
         "" => None,
-        typed => match Email::parse(typed) {
-            Ok(e) if !osez_core::contact::breaks_header(typed) => Some(e.as_str().to_lowercase()),
-            _ => {
+        typed => match typed_address(typed) {
+            Some(address) => Some(address),
+            None => {
                 return refuse(
                     p,
                     StatusCode::UNPROCESSABLE_ENTITY,
