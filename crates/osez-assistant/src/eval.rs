@@ -7,42 +7,10 @@ use osez_core::resource::{ResourceType, Theme};
 use osez_core::{Kind, Sector, Specialty};
 use serde::Deserialize;
 
+pub use crate::need::{Intent, Maturity, Size};
+
 /// The evaluation set shipped with the crate.
 pub const CASES: &str = include_str!("../eval/cases.toml");
-
-/// What the person wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Intent {
-    FindAdviser,
-    FindResource,
-    LearnUseCase,
-    Precaution,
-    TalkToPerson,
-    DataRights,
-    OutOfScope,
-}
-
-/// How big the company is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Size {
-    /// One person.
-    Solo,
-    /// 2 to 9 people.
-    Tpe,
-    /// 10 to 249 people.
-    Pme,
-}
-
-/// How far along the company is with digital tools and AI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Maturity {
-    Debutant,
-    EnCours,
-    Avance,
-}
 
 /// The kind of request a case stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]

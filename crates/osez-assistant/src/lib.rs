@@ -8,4 +8,5 @@
 //! typed before anything keeps it; `eval` reads the evaluation set.
 
 pub mod eval;
+pub mod need;
 pub mod scrub;
