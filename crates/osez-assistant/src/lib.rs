@@ -7,6 +7,16 @@
 //! read or written here. `scrub` removes personal data from what a person
 //! typed before anything keeps it; `eval` reads the evaluation set.
 
+pub mod check;
+pub mod compose;
+pub mod dialogue;
 pub mod eval;
+pub mod evaluate;
+pub mod lexicon;
 pub mod need;
+pub mod place;
+pub mod recommend;
+pub mod reply;
 pub mod scrub;
+pub mod understand;
+pub mod words;

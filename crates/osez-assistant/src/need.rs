@@ -2,10 +2,10 @@
 //! with: the intent of a message and the slots of a need that are not
 //! already vocabularies of `osez-core` (company size, AI maturity).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// What the person wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
     FindAdviser,
@@ -18,7 +18,7 @@ pub enum Intent {
 }
 
 /// How big the company is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Size {
     /// One person.
@@ -30,7 +30,7 @@ pub enum Size {
 }
 
 /// How far along the company is with digital tools and AI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Maturity {
     Debutant,

@@ -1,0 +1,451 @@
+//! The cue phrases the assistant reads a need from, and how they match.
+//!
+//! A cue is folded French (no accents, apostrophes and hyphens as spaces).
+//! A word ending in `*` matches any word it begins ("recrut*": recruter,
+//! recrutement); `~` stands for zero to four words of any kind ("vendre ~
+//! en ligne"). Words of seven letters or more also match with one typo.
+//! The weights say how strongly a cue points at its value; the value with
+//! the highest total wins. A cue inside a longer one that matched does not
+//! count: the longer one's weight is the phrase's.
+
+use osez_core::{Sector, Specialty};
+
+use crate::need::Intent;
+use crate::words::Token;
+
+/// Where a cue matched: words `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.end == self.start
+    }
+
+    pub fn within(self, other: Span) -> bool {
+        self.start >= other.start && self.end <= other.end && self != other
+    }
+}
+
+fn word_matches(pattern: &str, word: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        return word.starts_with(prefix);
+    }
+    if pattern == word {
+        return true;
+    }
+    pattern.len() >= 7 && word.len() >= 6 && strsim::damerau_levenshtein(pattern, word) <= 1
+}
+
+fn match_from(pattern: &[&str], words: &[Token], at: usize) -> Option<usize> {
+    let Some((&first, rest)) = pattern.split_first() else {
+        return Some(at);
+    };
+    if first == "~" {
+        return (0..=4).filter(|g| at + g <= words.len()).find_map(|g| match_from(rest, words, at + g));
+    }
+    let w = words.get(at)?;
+    if word_matches(first, &w.text) { match_from(rest, words, at + 1) } else { None }
+}
+
+/// Every place where `cue` matches in `words`, left to right, without
+/// overlapping itself.
+pub fn find(cue: &str, words: &[Token]) -> Vec<Span> {
+    let pattern: Vec<&str> = cue.split(' ').collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        match match_from(&pattern, words, i) {
+            Some(end) if end > i => {
+                out.push(Span { start: i, end });
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// What the person wants. Out-of-scope cues are requests Osez does not
+/// serve or must refuse; they lose to a genuine need stated as strongly.
+pub const INTENT: &[(&str, Intent, i32)] = &[
+    // Finding someone.
+    ("conseiller*", Intent::FindAdviser, 2),
+    ("conseillere*", Intent::FindAdviser, 2),
+    ("quelqu un", Intent::FindAdviser, 2),
+    ("accompagn*", Intent::FindAdviser, 2),
+    ("ambassad*", Intent::FindAdviser, 3),
+    ("activat*", Intent::FindAdviser, 3),
+    ("expert", Intent::FindAdviser, 2),
+    ("un specialiste", Intent::FindAdviser, 2),
+    ("m aider", Intent::FindAdviser, 1),
+    ("nous aider", Intent::FindAdviser, 1),
+    ("aidez moi", Intent::FindAdviser, 1),
+    ("besoin d aide", Intent::FindAdviser, 1),
+    ("de l aide", Intent::FindAdviser, 1),
+    ("rencontrer", Intent::FindAdviser, 1),
+    ("nous former", Intent::FindAdviser, 2),
+    ("me former", Intent::FindAdviser, 1),
+    ("looking for someone", Intent::FindAdviser, 2),
+    ("asesor*", Intent::FindAdviser, 2),
+    ("berater*", Intent::FindAdviser, 2),
+    // Reading.
+    ("guide*", Intent::FindResource, 3),
+    ("article*", Intent::FindResource, 3),
+    ("dossier pratique", Intent::FindResource, 3),
+    ("un dossier", Intent::FindResource, 2),
+    ("fiche* pratique*", Intent::FindResource, 3),
+    ("webinaire*", Intent::FindResource, 3),
+    ("webinar*", Intent::FindResource, 3),
+    ("replay", Intent::FindResource, 3),
+    ("a lire", Intent::FindResource, 3),
+    ("lire quelque chose", Intent::FindResource, 3),
+    ("documentation", Intent::FindResource, 3),
+    ("ressources", Intent::FindResource, 3),
+    ("tutoriel*", Intent::FindResource, 3),
+    ("m envoyer quelque chose", Intent::FindResource, 3),
+    ("quelque chose sur", Intent::FindResource, 2),
+    ("explique* ce que", Intent::FindResource, 2),
+    ("ce que fait un", Intent::FindResource, 2),
+    // Use cases.
+    ("exemple*", Intent::LearnUseCase, 3),
+    ("cas d usage", Intent::LearnUseCase, 4),
+    ("concretement", Intent::LearnUseCase, 2),
+    ("comment d autres", Intent::LearnUseCase, 3),
+    ("d autres font", Intent::LearnUseCase, 3),
+    ("ca marche comment", Intent::LearnUseCase, 2),
+    ("servir a quoi", Intent::LearnUseCase, 4),
+    ("peut servir", Intent::LearnUseCase, 3),
+    ("peut il utiliser", Intent::LearnUseCase, 2),
+    ("peut elle utiliser", Intent::LearnUseCase, 2),
+    ("peut m aider dans mon metier", Intent::LearnUseCase, 4),
+    ("peut vraiment", Intent::LearnUseCase, 2),
+    ("on peut vraiment", Intent::LearnUseCase, 2),
+    ("temoignage*", Intent::LearnUseCase, 3),
+    // Precautions.
+    ("risque*", Intent::Precaution, 3),
+    ("sans risque", Intent::Precaution, 2),
+    ("le droit", Intent::Precaution, 3),
+    ("dangereux", Intent::Precaution, 3),
+    ("legal*", Intent::Precaution, 3),
+    ("prevenir mes clients", Intent::Precaution, 4),
+    ("dois je prevenir", Intent::Precaution, 3),
+    ("verifie*", Intent::Precaution, 2),
+    ("invente parfois", Intent::Precaution, 4),
+    ("partent ~ etats unis", Intent::Precaution, 4),
+    ("j ai peur pour", Intent::Precaution, 3),
+    ("comprend* rien au rgpd", Intent::Precaution, 3),
+    // A person.
+    ("vraie personne", Intent::TalkToPerson, 6),
+    ("parler a une personne", Intent::TalkToPerson, 6),
+    ("parler a quelqu un", Intent::TalkToPerson, 6),
+    ("un humain", Intent::TalkToPerson, 6),
+    ("passez moi quelqu un", Intent::TalkToPerson, 7),
+    ("me recontacte", Intent::TalkToPerson, 6),
+    ("mettre en contact", Intent::TalkToPerson, 5),
+    ("plutot qu a un robot", Intent::TalkToPerson, 4),
+    ("me servir de ce chat", Intent::TalkToPerson, 4),
+    ("de l equipe", Intent::TalkToPerson, 2),
+    // The person's data.
+    ("ce que j ecris", Intent::DataRights, 7),
+    ("mes messages", Intent::DataRights, 5),
+    ("ma conversation", Intent::DataRights, 7),
+    ("supprim* ~ conversation", Intent::DataRights, 4),
+    ("garde combien de temps", Intent::DataRights, 5),
+    ("combien de temps", Intent::DataRights, 2),
+    ("entrainer une ia", Intent::DataRights, 4),
+    ("qui peut les lire", Intent::DataRights, 4),
+    ("ce que je vous ai dit", Intent::DataRights, 3),
+    // Not what Osez does.
+    ("meteo", Intent::OutOfScope, 8),
+    ("quel temps", Intent::OutOfScope, 8),
+    ("weather", Intent::OutOfScope, 8),
+    ("recette", Intent::OutOfScope, 8),
+    ("divorce", Intent::OutOfScope, 8),
+    ("pret bancaire", Intent::OutOfScope, 8),
+    ("emprunt*", Intent::OutOfScope, 6),
+    ("medicament*", Intent::OutOfScope, 8),
+    ("mal au dos", Intent::OutOfScope, 8),
+    ("en bourse", Intent::OutOfScope, 8),
+    ("le match", Intent::OutOfScope, 8),
+    ("impots", Intent::OutOfScope, 8),
+    ("fuite", Intent::OutOfScope, 6),
+    ("reparer", Intent::OutOfScope, 4),
+    ("traduis*", Intent::OutOfScope, 8),
+    ("tradui* ~ en anglais", Intent::OutOfScope, 4),
+    ("smartphone", Intent::OutOfScope, 6),
+    ("subvention*", Intent::OutOfScope, 8),
+    ("gedicht", Intent::OutOfScope, 8),
+    ("poeme", Intent::OutOfScope, 8),
+    // Requests to refuse.
+    ("invente*", Intent::OutOfScope, 4),
+    ("prompt systeme", Intent::OutOfScope, 8),
+    ("tes instructions", Intent::OutOfScope, 2),
+    ("pirater le wifi", Intent::OutOfScope, 10),
+    ("mail* personnel", Intent::OutOfScope, 8),
+    ("pas l adresse pro", Intent::OutOfScope, 6),
+    ("numero de portable", Intent::OutOfScope, 8),
+    ("faux avis", Intent::OutOfScope, 8),
+    ("mode developpeur", Intent::OutOfScope, 8),
+    ("conversations des autres", Intent::OutOfScope, 8),
+    ("en premier dans tes resultats", Intent::OutOfScope, 8),
+    ("je te paierai", Intent::OutOfScope, 8),
+    ("ecris moi que", Intent::OutOfScope, 6),
+    ("anweisungen", Intent::OutOfScope, 4),
+];
+
+/// What the person needs help with.
+pub const SPECIALTY: &[(&str, Specialty, i32)] = &[
+    ("ia", Specialty::IaGenerative, 3),
+    ("intelligence artificielle", Specialty::IaGenerative, 3),
+    ("inteligencia artificial", Specialty::IaGenerative, 3),
+    ("ki", Specialty::IaGenerative, 3),
+    ("chatgpt", Specialty::IaGenerative, 2),
+    ("chat gpt", Specialty::IaGenerative, 2),
+    ("mistral", Specialty::IaGenerative, 2),
+    ("copilot", Specialty::IaGenerative, 2),
+    ("prompt*", Specialty::IaGenerative, 2),
+    ("automatis*", Specialty::IaGenerative, 2),
+    ("utilis* l ia", Specialty::IaGenerative, 6),
+    ("utilis* chatgpt", Specialty::IaGenerative, 5),
+    ("avec l ia", Specialty::IaGenerative, 5),
+    ("avec l intelligence artificielle", Specialty::IaGenerative, 5),
+    ("agents qui", Specialty::IaGenerative, 1),
+    ("reseaux sociaux", Specialty::MarketingDigital, 3),
+    ("les reseaux", Specialty::MarketingDigital, 3),
+    ("facebook", Specialty::MarketingDigital, 2),
+    ("instagram", Specialty::MarketingDigital, 3),
+    ("linkedin", Specialty::MarketingDigital, 3),
+    ("tiktok", Specialty::MarketingDigital, 3),
+    ("communication", Specialty::MarketingDigital, 2),
+    ("newsletter*", Specialty::MarketingDigital, 2),
+    ("publicite*", Specialty::MarketingDigital, 2),
+    ("marketing", Specialty::MarketingDigital, 3),
+    ("posts", Specialty::MarketingDigital, 1),
+    ("visuels", Specialty::MarketingDigital, 1),
+    ("site", Specialty::SiteWebEcommerce, 3),
+    ("sites", Specialty::SiteWebEcommerce, 3),
+    ("site internet", Specialty::SiteWebEcommerce, 3),
+    ("site de vente en ligne", Specialty::SiteWebEcommerce, 4),
+    ("website", Specialty::SiteWebEcommerce, 3),
+    ("pagina web", Specialty::SiteWebEcommerce, 3),
+    ("e commerce", Specialty::SiteWebEcommerce, 3),
+    ("ecommerce", Specialty::SiteWebEcommerce, 3),
+    ("vente en ligne", Specialty::SiteWebEcommerce, 4),
+    ("vendre ~ en ligne", Specialty::SiteWebEcommerce, 4),
+    ("vente ~ en ligne", Specialty::SiteWebEcommerce, 4),
+    ("vendre ~ sur internet", Specialty::SiteWebEcommerce, 4),
+    ("vendre ~ internet", Specialty::SiteWebEcommerce, 3),
+    ("boutique en ligne", Specialty::SiteWebEcommerce, 4),
+    ("click and collect", Specialty::SiteWebEcommerce, 4),
+    ("lancer sur internet", Specialty::SiteWebEcommerce, 3),
+    ("reservation en ligne", Specialty::SiteWebEcommerce, 3),
+    ("reserv* direct*", Specialty::SiteWebEcommerce, 2),
+    ("referenc*", Specialty::Referencement, 4),
+    ("seo", Specialty::Referencement, 4),
+    ("google", Specialty::Referencement, 3),
+    ("visibilite", Specialty::Referencement, 3),
+    ("avis clients", Specialty::Referencement, 2),
+    ("avis de nos clients", Specialty::Referencement, 2),
+    ("avis google", Specialty::Referencement, 3),
+    ("fiche etablissement", Specialty::Referencement, 3),
+    ("cybersecur*", Specialty::Cybersecurite, 4),
+    ("cyberattaque*", Specialty::Cybersecurite, 4),
+    ("securite informatique", Specialty::Cybersecurite, 4),
+    ("securiser", Specialty::Cybersecurite, 3),
+    ("pirat*", Specialty::Cybersecurite, 3),
+    ("hacker*", Specialty::Cybersecurite, 3),
+    ("arnaqu*", Specialty::Cybersecurite, 2),
+    ("rancongiciel*", Specialty::Cybersecurite, 4),
+    ("ransomware*", Specialty::Cybersecurite, 4),
+    ("sauvegarde*", Specialty::Cybersecurite, 2),
+    ("mot* de passe", Specialty::Cybersecurite, 3),
+    ("phishing", Specialty::Cybersecurite, 3),
+    ("hameconnage", Specialty::Cybersecurite, 3),
+    ("virus", Specialty::Cybersecurite, 3),
+    ("gestion", Specialty::GestionComptabilite, 2),
+    ("comptabilite", Specialty::GestionComptabilite, 3),
+    ("compta", Specialty::GestionComptabilite, 3),
+    ("factur*", Specialty::GestionComptabilite, 3),
+    ("devis", Specialty::GestionComptabilite, 2),
+    ("tresorerie", Specialty::GestionComptabilite, 3),
+    ("logiciel de gestion", Specialty::GestionComptabilite, 3),
+    ("administratif", Specialty::GestionComptabilite, 1),
+    ("relation* client*", Specialty::RelationClient, 4),
+    ("crm", Specialty::RelationClient, 4),
+    ("service client", Specialty::RelationClient, 4),
+    ("fidelis*", Specialty::RelationClient, 3),
+    ("chatbot", Specialty::RelationClient, 4),
+    ("rendez vous", Specialty::RelationClient, 3),
+    ("suivre mes clients", Specialty::RelationClient, 3),
+    ("systeme de reservation", Specialty::RelationClient, 2),
+    ("ressources humaines", Specialty::RessourcesHumaines, 4),
+    ("rh", Specialty::RessourcesHumaines, 2),
+    ("recrut*", Specialty::RessourcesHumaines, 4),
+    ("embauch*", Specialty::RessourcesHumaines, 4),
+    ("paie", Specialty::RessourcesHumaines, 3),
+    ("onboarding", Specialty::RessourcesHumaines, 3),
+    ("fiche* de poste", Specialty::RessourcesHumaines, 2),
+    ("offre* d emploi", Specialty::RessourcesHumaines, 2),
+    ("nouveaux salaries", Specialty::RessourcesHumaines, 2),
+    ("rgpd", Specialty::Donnees, 5),
+    ("protection des donnees", Specialty::Donnees, 7),
+    ("nos donnees", Specialty::Donnees, 4),
+    ("garder nos dossiers", Specialty::Donnees, 2),
+    ("donnees", Specialty::Donnees, 3),
+    ("data", Specialty::Donnees, 2),
+    ("donnees personnelles", Specialty::Donnees, 2),
+    ("tableau* de bord", Specialty::Donnees, 4),
+    ("fichier clients", Specialty::Donnees, 3),
+    ("adresses de mes clients", Specialty::Donnees, 3),
+    ("ocr", Specialty::Donnees, 2),
+    ("strategie numerique", Specialty::StrategieNumerique, 5),
+    ("strategie", Specialty::StrategieNumerique, 2),
+    ("transformation numerique", Specialty::StrategieNumerique, 5),
+    ("diagnostic numerique", Specialty::StrategieNumerique, 5),
+    ("digitalis*", Specialty::StrategieNumerique, 4),
+    ("faire le point", Specialty::StrategieNumerique, 2),
+    ("choisir un prestataire", Specialty::StrategieNumerique, 1),
+    ("outils collaboratifs", Specialty::OutilsCollaboratifs, 5),
+    ("cloud", Specialty::OutilsCollaboratifs, 4),
+    ("visioconference", Specialty::OutilsCollaboratifs, 3),
+    ("bureautique", Specialty::OutilsCollaboratifs, 3),
+    ("messagerie", Specialty::OutilsCollaboratifs, 2),
+    ("partager nos documents", Specialty::OutilsCollaboratifs, 4),
+    ("memes documents", Specialty::OutilsCollaboratifs, 3),
+    ("travailler a plusieurs", Specialty::OutilsCollaboratifs, 3),
+    ("plannings", Specialty::OutilsCollaboratifs, 1),
+];
+
+/// The trade or sector of the business.
+pub const SECTOR: &[(&str, Sector, i32)] = &[
+    ("commerce*", Sector::Commerce, 2),
+    ("commercant*", Sector::Commerce, 3),
+    ("boutique", Sector::Commerce, 3),
+    ("magasin", Sector::Commerce, 3),
+    ("librairie", Sector::Commerce, 3),
+    ("supermarche", Sector::Commerce, 3),
+    ("epicerie", Sector::Commerce, 3),
+    ("fleuriste", Sector::Commerce, 3),
+    ("boutique de fleurs", Sector::Commerce, 3),
+    ("commerce alimentaire", Sector::Commerce, 3),
+    ("artisan*", Sector::Artisanat, 3),
+    ("boulang*", Sector::Artisanat, 3),
+    ("patiss*", Sector::Artisanat, 3),
+    ("boucher*", Sector::Artisanat, 3),
+    ("coiff*", Sector::Artisanat, 3),
+    ("ebenist*", Sector::Artisanat, 3),
+    ("menuis*", Sector::Artisanat, 3),
+    ("bijou*", Sector::Artisanat, 2),
+    ("bakery", Sector::Artisanat, 3),
+    ("atelier", Sector::Artisanat, 1),
+    ("btp", Sector::Btp, 3),
+    ("batiment", Sector::Btp, 3),
+    ("plombier*", Sector::Btp, 3),
+    ("chauffagiste*", Sector::Btp, 3),
+    ("electricien*", Sector::Btp, 3),
+    ("macon*", Sector::Btp, 3),
+    ("couvreur*", Sector::Btp, 3),
+    ("peintre en batiment", Sector::Btp, 3),
+    ("travaux", Sector::Btp, 2),
+    ("restaurant*", Sector::HotellerieRestauration, 3),
+    ("restauration", Sector::HotellerieRestauration, 3),
+    ("hotel*", Sector::HotellerieRestauration, 3),
+    ("cafe", Sector::HotellerieRestauration, 2),
+    ("bar", Sector::HotellerieRestauration, 2),
+    ("food truck", Sector::HotellerieRestauration, 3),
+    ("snack", Sector::HotellerieRestauration, 3),
+    ("traiteur", Sector::HotellerieRestauration, 3),
+    ("tourisme", Sector::Tourisme, 3),
+    ("gite*", Sector::Tourisme, 3),
+    ("camping", Sector::Tourisme, 3),
+    ("agence de voyage*", Sector::Tourisme, 4),
+    ("chambres d hotes", Sector::Tourisme, 4),
+    ("loisirs", Sector::Tourisme, 2),
+    ("agricult*", Sector::Agriculture, 3),
+    ("agricole*", Sector::Agriculture, 3),
+    ("ferme", Sector::Agriculture, 3),
+    ("vigneron*", Sector::Agriculture, 3),
+    ("viticult*", Sector::Agriculture, 3),
+    ("agroalimentaire", Sector::Agriculture, 3),
+    ("eleveur*", Sector::Agriculture, 3),
+    ("maraich*", Sector::Agriculture, 3),
+    ("industri*", Sector::Industrie, 3),
+    ("usine", Sector::Industrie, 3),
+    ("decolletage", Sector::Industrie, 3),
+    ("pme industrielle", Sector::Industrie, 3),
+    ("sante", Sector::Sante, 3),
+    ("pharmacie", Sector::Sante, 3),
+    ("kine*", Sector::Sante, 3),
+    ("infirmi*", Sector::Sante, 3),
+    ("medecin*", Sector::Sante, 3),
+    ("cabinet medical", Sector::Sante, 3),
+    ("patients", Sector::Sante, 2),
+    ("bien etre", Sector::Sante, 2),
+    ("dentiste", Sector::Sante, 3),
+    ("osteopathe", Sector::Sante, 3),
+    ("profession* liberale*", Sector::ProfessionsLiberales, 4),
+    ("avocat*", Sector::ProfessionsLiberales, 3),
+    ("architecte*", Sector::ProfessionsLiberales, 3),
+    ("expert* comptable*", Sector::ProfessionsLiberales, 4),
+    ("expertise comptable", Sector::ProfessionsLiberales, 4),
+    ("cabinet d expertise comptable", Sector::ProfessionsLiberales, 4),
+    ("notaire*", Sector::ProfessionsLiberales, 3),
+    ("conseil rh", Sector::ServicesEntreprises, 4),
+    ("cabinet de conseil", Sector::ServicesEntreprises, 4),
+    ("consultant*", Sector::ServicesEntreprises, 3),
+    ("agence de communication", Sector::ServicesEntreprises, 4),
+    ("nettoyage", Sector::ServicesEntreprises, 3),
+    ("b2b", Sector::ServicesEntreprises, 3),
+    ("transport*", Sector::TransportLogistique, 3),
+    ("logistique", Sector::TransportLogistique, 3),
+    ("livraison*", Sector::TransportLogistique, 2),
+    ("taxi*", Sector::TransportLogistique, 3),
+    ("demenag*", Sector::TransportLogistique, 3),
+    ("photograph*", Sector::CultureMedias, 3),
+    ("artiste*", Sector::CultureMedias, 3),
+    ("graphiste*", Sector::CultureMedias, 3),
+    ("musicien*", Sector::CultureMedias, 3),
+    ("immobili*", Sector::Immobilier, 3),
+    ("association*", Sector::Associations, 3),
+    ("economie sociale", Sector::Associations, 3),
+    ("cooperative agricole", Sector::Agriculture, 4),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::words::tokens;
+
+    fn spans(cue: &str, text: &str) -> Vec<(usize, usize)> {
+        find(cue, &tokens(text)).into_iter().map(|s| (s.start, s.end)).collect()
+    }
+
+    #[test]
+    fn prefixes_gaps_and_one_typo() {
+        assert_eq!(spans("recrut*", "on veut recruter"), [(2, 3)]);
+        assert_eq!(spans("vendre ~ en ligne", "vendre mon vin en ligne"), [(0, 5)]);
+        assert_eq!(spans("vendre ~ en ligne", "vendre en ligne"), [(0, 3)]);
+        assert!(spans("vendre ~ en ligne", "vendre des choses un jour peut etre en ligne").is_empty());
+        assert_eq!(spans("vendre ~ sur internet", "vendre ma viande en direct sur internet"), [(0, 7)]);
+        assert_eq!(spans("comptabilite", "la comptabilté"), [(1, 2)]);
+        // Short words need the exact spelling.
+        assert!(spans("site", "suite").is_empty());
+    }
+
+    #[test]
+    fn every_cue_is_folded() {
+        let all = INTENT.iter().map(|c| c.0).chain(SPECIALTY.iter().map(|c| c.0)).chain(SECTOR.iter().map(|c| c.0));
+        for cue in all {
+            let folded: String = osez_core::text::fold(&cue.replace(['*', '~'], "x"));
+            assert_eq!(folded, cue.replace(['*', '~'], "x"), "{cue}");
+        }
+    }
+}

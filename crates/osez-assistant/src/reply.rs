@@ -1,0 +1,132 @@
+//! A reply: sentences, each with the records it cites; the quick replies;
+//! the recommendations; the hand-off to a person. Every reply is written
+//! by the assistant, an AI, and says so.
+
+use serde::{Deserialize, Serialize};
+
+use crate::recommend::{AdviserPick, ResourcePick};
+
+/// A question the assistant asks to narrow the need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ask {
+    /// What to be helped with (a specialty).
+    Need,
+    /// Where the business is.
+    Place,
+    /// The trade, for use cases.
+    Sector,
+}
+
+/// A record a sentence stands on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Citation {
+    /// Position in the directory engine.
+    Adviser(usize),
+    /// Position in the resource engine.
+    Resource(usize),
+    /// A page of Osez that states the facts (the privacy notice).
+    Page { url: &'static str, title: &'static str },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sentence {
+    pub text: String,
+    /// Indexes into [`Reply::citations`].
+    pub cites: Vec<usize>,
+}
+
+/// How the turn ended, for the evaluation and the logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Asked(Ask),
+    Recommended,
+    /// In scope, but nothing in Osez supports an answer.
+    NothingFound,
+    /// Out of scope or refused.
+    Refused,
+    HandedOff,
+    DataRights,
+    /// Empty or too long: nothing was understood.
+    Unreadable,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub sentences: Vec<Sentence>,
+    pub citations: Vec<Citation>,
+    pub quick_replies: Vec<String>,
+    pub advisers: Vec<AdviserPick>,
+    pub resources: Vec<ResourcePick>,
+    /// A summary of the need for the contact form, when the reply hands
+    /// the person over (it is sent only if they choose to).
+    pub handoff: Option<String>,
+    pub outcome: Outcome,
+    /// What the search said of itself ("rayon élargi à 60 km"): computed,
+    /// not claimed about the world; the checker lets sentences repeat it.
+    pub search_notes: Vec<String>,
+}
+
+impl Reply {
+    pub fn new(outcome: Outcome) -> Self {
+        Self {
+            sentences: Vec::new(),
+            citations: Vec::new(),
+            quick_replies: Vec::new(),
+            advisers: Vec::new(),
+            resources: Vec::new(),
+            handoff: None,
+            outcome,
+            search_notes: Vec::new(),
+        }
+    }
+
+    /// A sentence that cites nothing: framing, questions, refusals.
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.sentences.push(Sentence { text: text.into(), cites: Vec::new() });
+    }
+
+    /// A sentence that stands on a record, cited once.
+    pub fn cite(&mut self, text: impl Into<String>, citation: Citation) {
+        let n = match self.citations.iter().position(|c| *c == citation) {
+            Some(n) => n,
+            None => {
+                self.citations.push(citation);
+                self.citations.len() - 1
+            }
+        };
+        self.sentences.push(Sentence { text: text.into(), cites: vec![n] });
+    }
+
+    /// The whole text, one sentence after the other; a cited sentence ends
+    /// with its citation numbers ("[1]").
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for s in &self.sentences {
+            if !out.is_empty() {
+                out.push(if s.cites.is_empty() { ' ' } else { '\n' });
+            }
+            out.push_str(&s.text);
+            for c in &s.cites {
+                out.push_str(&format!(" [{}]", c + 1));
+            }
+        }
+        out
+    }
+}
+
+/// The first words of a conversation: what the assistant is, what it can
+/// and cannot do.
+pub const DISCLOSURE: &[&str] = &[
+    "Je suis l'assistant d'Osez, une intelligence artificielle : mes réponses sont générées automatiquement.",
+    "Je cherche pour vous dans l'annuaire des conseillers et dans le centre de ressources, et je ne cite que ce qui s'y trouve ; je ne prends pas de rendez-vous et je ne remplace pas un conseiller.",
+    "N'écrivez pas de données personnelles (adresse e-mail, téléphone, numéro de compte) : celles que je reconnais sont retirées avant tout enregistrement.",
+];
+
+/// Always offered: a person, through the contact form.
+pub const TALK_TO_PERSON: &str = "Parler à une personne";
+
+/// The privacy notice, cited by replies about the person's data.
+pub const PRIVACY_PAGE: Citation =
+    Citation::Page { url: "/mentions-legales", title: "Mentions légales et données personnelles" };
