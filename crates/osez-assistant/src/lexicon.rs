@@ -8,7 +8,7 @@
 //! the highest total wins. A cue inside a longer one that matched does not
 //! count: the longer one's weight is the phrase's.
 
-use osez_core::{Sector, Specialty};
+use osez_core::Specialty;
 
 use crate::need::Intent;
 use crate::words::Token;
@@ -324,101 +324,6 @@ pub const SPECIALTY: &[(&str, Specialty, i32)] = &[
     ("plannings", Specialty::OutilsCollaboratifs, 1),
 ];
 
-/// The trade or sector of the business.
-pub const SECTOR: &[(&str, Sector, i32)] = &[
-    ("commerce*", Sector::Commerce, 2),
-    ("commercant*", Sector::Commerce, 3),
-    ("boutique", Sector::Commerce, 3),
-    ("magasin", Sector::Commerce, 3),
-    ("librairie", Sector::Commerce, 3),
-    ("supermarche", Sector::Commerce, 3),
-    ("epicerie", Sector::Commerce, 3),
-    ("fleuriste", Sector::Commerce, 3),
-    ("boutique de fleurs", Sector::Commerce, 3),
-    ("commerce alimentaire", Sector::Commerce, 3),
-    ("artisan*", Sector::Artisanat, 3),
-    ("boulang*", Sector::Artisanat, 3),
-    ("patiss*", Sector::Artisanat, 3),
-    ("boucher*", Sector::Artisanat, 3),
-    ("coiff*", Sector::Artisanat, 3),
-    ("ebenist*", Sector::Artisanat, 3),
-    ("menuis*", Sector::Artisanat, 3),
-    ("bijou*", Sector::Artisanat, 2),
-    ("bakery", Sector::Artisanat, 3),
-    ("atelier", Sector::Artisanat, 1),
-    ("btp", Sector::Btp, 3),
-    ("batiment", Sector::Btp, 3),
-    ("plombier*", Sector::Btp, 3),
-    ("chauffagiste*", Sector::Btp, 3),
-    ("electricien*", Sector::Btp, 3),
-    ("macon*", Sector::Btp, 3),
-    ("couvreur*", Sector::Btp, 3),
-    ("peintre en batiment", Sector::Btp, 3),
-    ("travaux", Sector::Btp, 2),
-    ("restaurant*", Sector::HotellerieRestauration, 3),
-    ("restauration", Sector::HotellerieRestauration, 3),
-    ("hotel*", Sector::HotellerieRestauration, 3),
-    ("cafe", Sector::HotellerieRestauration, 2),
-    ("bar", Sector::HotellerieRestauration, 2),
-    ("food truck", Sector::HotellerieRestauration, 3),
-    ("snack", Sector::HotellerieRestauration, 3),
-    ("traiteur", Sector::HotellerieRestauration, 3),
-    ("tourisme", Sector::Tourisme, 3),
-    ("gite*", Sector::Tourisme, 3),
-    ("camping", Sector::Tourisme, 3),
-    ("agence de voyage*", Sector::Tourisme, 4),
-    ("chambres d hotes", Sector::Tourisme, 4),
-    ("loisirs", Sector::Tourisme, 2),
-    ("agricult*", Sector::Agriculture, 3),
-    ("agricole*", Sector::Agriculture, 3),
-    ("ferme", Sector::Agriculture, 3),
-    ("vigneron*", Sector::Agriculture, 3),
-    ("viticult*", Sector::Agriculture, 3),
-    ("agroalimentaire", Sector::Agriculture, 3),
-    ("eleveur*", Sector::Agriculture, 3),
-    ("maraich*", Sector::Agriculture, 3),
-    ("industri*", Sector::Industrie, 3),
-    ("usine", Sector::Industrie, 3),
-    ("decolletage", Sector::Industrie, 3),
-    ("pme industrielle", Sector::Industrie, 3),
-    ("sante", Sector::Sante, 3),
-    ("pharmacie", Sector::Sante, 3),
-    ("kine*", Sector::Sante, 3),
-    ("infirmi*", Sector::Sante, 3),
-    ("medecin*", Sector::Sante, 3),
-    ("cabinet medical", Sector::Sante, 3),
-    ("patients", Sector::Sante, 2),
-    ("bien etre", Sector::Sante, 2),
-    ("dentiste", Sector::Sante, 3),
-    ("osteopathe", Sector::Sante, 3),
-    ("profession* liberale*", Sector::ProfessionsLiberales, 4),
-    ("avocat*", Sector::ProfessionsLiberales, 3),
-    ("architecte*", Sector::ProfessionsLiberales, 3),
-    ("expert* comptable*", Sector::ProfessionsLiberales, 4),
-    ("expertise comptable", Sector::ProfessionsLiberales, 4),
-    ("cabinet d expertise comptable", Sector::ProfessionsLiberales, 4),
-    ("notaire*", Sector::ProfessionsLiberales, 3),
-    ("conseil rh", Sector::ServicesEntreprises, 4),
-    ("cabinet de conseil", Sector::ServicesEntreprises, 4),
-    ("consultant*", Sector::ServicesEntreprises, 3),
-    ("agence de communication", Sector::ServicesEntreprises, 4),
-    ("nettoyage", Sector::ServicesEntreprises, 3),
-    ("b2b", Sector::ServicesEntreprises, 3),
-    ("transport*", Sector::TransportLogistique, 3),
-    ("logistique", Sector::TransportLogistique, 3),
-    ("livraison*", Sector::TransportLogistique, 2),
-    ("taxi*", Sector::TransportLogistique, 3),
-    ("demenag*", Sector::TransportLogistique, 3),
-    ("photograph*", Sector::CultureMedias, 3),
-    ("artiste*", Sector::CultureMedias, 3),
-    ("graphiste*", Sector::CultureMedias, 3),
-    ("musicien*", Sector::CultureMedias, 3),
-    ("immobili*", Sector::Immobilier, 3),
-    ("association*", Sector::Associations, 3),
-    ("economie sociale", Sector::Associations, 3),
-    ("cooperative agricole", Sector::Agriculture, 4),
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,7 +347,11 @@ mod tests {
 
     #[test]
     fn every_cue_is_folded() {
-        let all = INTENT.iter().map(|c| c.0).chain(SPECIALTY.iter().map(|c| c.0)).chain(SECTOR.iter().map(|c| c.0));
+        let all = INTENT
+            .iter()
+            .map(|c| c.0)
+            .chain(SPECIALTY.iter().map(|c| c.0))
+            .chain(crate::trades::SECTOR.iter().map(|c| c.0));
         for cue in all {
             let folded: String = osez_core::text::fold(&cue.replace(['*', '~'], "x"));
             assert_eq!(folded, cue.replace(['*', '~'], "x"), "{cue}");

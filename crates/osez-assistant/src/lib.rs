@@ -18,5 +18,6 @@ pub mod place;
 pub mod recommend;
 pub mod reply;
 pub mod scrub;
+pub mod trades;
 pub mod understand;
 pub mod words;

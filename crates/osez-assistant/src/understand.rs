@@ -157,7 +157,7 @@ impl Reader {
             .iter()
             .map(|c| c.0)
             .chain(lexicon::SPECIALTY.iter().map(|c| c.0))
-            .chain(lexicon::SECTOR.iter().map(|c| c.0))
+            .chain(crate::trades::SECTOR.iter().map(|c| c.0))
             .chain(KIND.iter().map(|c| c.0))
             .chain(REMOTE.iter().map(|c| c.0))
             .chain(MATURITY.iter().map(|c| c.0))
@@ -211,7 +211,7 @@ impl Reader {
         for &(cue, s, w) in lexicon::SPECIALTY {
             spans.extend(lexicon::find(cue, &words).into_iter().map(|sp| (sp, Cue::Specialty(s, w))));
         }
-        for &(cue, s, w) in lexicon::SECTOR {
+        for &(cue, s, w) in crate::trades::SECTOR {
             spans.extend(lexicon::find(cue, &words).into_iter().map(|sp| (sp, Cue::Sector(s, w))));
         }
         for &(cue, k) in KIND {
