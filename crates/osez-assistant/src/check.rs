@@ -134,7 +134,7 @@ fn supported(claim: &str, haystack: &str) -> bool {
 /// claim that fails. `context`: what else the reply may repeat (the
 /// person's message, the place they named, the search's own messages).
 pub fn unsupported(reply: &Reply, catalogue: Catalogue<'_>, context: &[String]) -> Vec<(String, String)> {
-    let base = fold(&format!("{} {} {}", vocabulary_text(), context.join(" "), reply.search_notes.join(" ")));
+    let base = fold(&format!("{} {} {}", vocabulary_text(), context.join(" "), reply.context.join(" ")));
     let mut out = Vec::new();
     for s in &reply.sentences {
         if s.cites.iter().any(|&c| c >= reply.citations.len()) {

@@ -124,7 +124,7 @@ pub fn unknown_topic(u: &Understanding) -> Reply {
 
 /// "Noté : secteur « Artisanat », à Lyon, 2 à 9 personnes." What the
 /// conversation established, so that the person sees it was understood.
-fn noted(state: &State, geo: &Geography) -> Option<String> {
+fn noted(state: &State, geo: &Geography, reply: &mut Reply) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(s) = state.specialties.first() {
         parts.push(format!("besoin « {} »", s.label()));
@@ -133,7 +133,9 @@ fn noted(state: &State, geo: &Geography) -> Option<String> {
         parts.push(format!("secteur « {} »", s.label()));
     }
     if let Some(p) = state.place.as_ref().and_then(|p| p.resolve(geo)) {
-        parts.push(format!("à {}", short_place(geo, p)));
+        let name = short_place(geo, p);
+        reply.context.push(name.clone());
+        parts.push(format!("à {name}"));
     }
     if let Some(s) = state.size {
         parts.push(size_label(s).to_string());
@@ -165,7 +167,7 @@ fn maturity_label(m: Maturity) -> &'static str {
 
 pub fn question(ask: Ask, options: Vec<String>, state: &State, geo: &Geography) -> Reply {
     let mut r = Reply::new(Outcome::Asked(ask));
-    if let Some(n) = noted(state, geo) {
+    if let Some(n) = noted(state, geo, &mut r) {
         r.say(n);
     }
     match ask {
@@ -193,7 +195,7 @@ pub fn recommendations(state: &State, intent: Intent, _u: &Understanding, catalo
     }
     let resources = recommend::resources(&need, catalogue);
     let mut r = Reply::new(Outcome::Recommended);
-    if let Some(n) = noted(state, geo) {
+    if let Some(n) = noted(state, geo, &mut r) {
         r.say(n);
     }
     if advisers.is_empty() && resources.is_empty() {
@@ -221,14 +223,13 @@ pub fn recommendations(state: &State, intent: Intent, _u: &Understanding, catalo
             None => "des conseillers",
         };
         let near = match (&place, need.remote) {
-            (_, Some(true)) => " qui accompagnent à distance".to_string(),
+            (_, Some(true)) | (None, _) => " qui accompagnent à distance".to_string(),
             (Some(p), _) => format!(" près de {p}"),
-            (None, _) => String::new(),
         };
         r.say(format!("Voici {kind}{near} qui accompagnent{about} :"));
         for m in relaxed.iter().filter(|m| !matches!(m, Relaxation::DroppedFilter { .. })) {
             r.say(m.message());
-            r.search_notes.push(m.message());
+            r.context.push(m.message());
         }
         for a in &advisers {
             let rec = catalogue.adviser(a.ord);

@@ -262,3 +262,33 @@ fn score_slots(case: &Case, u: &Understanding, reader: &Reader, report: &mut Rep
         }
     }
 }
+
+/// The demo directory and the starter resources, as the evaluation and the
+/// tests answer from them: generated and embedded data, no I/O.
+pub struct Fixture {
+    pub directory: osez_search::Engine,
+    pub resources: osez_search::ResourceEngine,
+    pub reader: Reader,
+}
+
+impl Fixture {
+    /// `now_ms`: the time the starter resources are published at.
+    pub fn demo(now_ms: i64) -> Result<Self, String> {
+        let geo = std::sync::Arc::new(osez_core::Geography::embedded().map_err(|e| e.to_string())?);
+        let resources = osez_core::resource::starter::all(now_ms).map_err(|e| e.to_string())?;
+        let reader = Reader::new(geo.clone(), corpus(&resources).iter().map(String::as_str));
+        let advisers = osez_core::demo::generate(&geo, osez_core::demo::DEFAULT_SEED);
+        let directory = osez_search::Engine::in_ram(advisers, geo).map_err(|e| e.to_string())?;
+        let resources = osez_search::ResourceEngine::new(resources).map_err(|e| e.to_string())?;
+        Ok(Self { directory, resources, reader })
+    }
+
+    pub fn catalogue(&self) -> Catalogue<'_> {
+        Catalogue { directory: &self.directory, resources: &self.resources }
+    }
+}
+
+/// The texts of the resources whose words the reader knows as covered.
+pub fn corpus(resources: &[osez_core::resource::Resource]) -> Vec<String> {
+    resources.iter().map(|r| format!("{} {} {}", r.content.title, r.content.summary, r.content.body)).collect()
+}

@@ -76,6 +76,16 @@ const EXONYMS: &[(&str, &str)] = &[
     ("parigi", "Paris"),
     ("tolosa", "Toulouse"),
     ("dunkirk", "Dunkerque"),
+    ("hagenau", "Haguenau"),
+    ("mulhausen", "Mulhouse"),
+    ("kolmar", "Colmar"),
+    ("schlettstadt", "Sélestat"),
+    ("zabern", "Saverne"),
+    ("mentone", "Menton"),
+    ("hendaya", "Hendaye"),
+    ("brittany", "Bretagne"),
+    ("normandy", "Normandie"),
+    ("corsica", "Corse"),
 ];
 
 /// A place found in a message.
@@ -114,21 +124,45 @@ fn is_number(w: &str) -> bool {
     !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Whether the word before `i` (past articles) marks a place.
-fn marked(words: &[Token], i: usize) -> bool {
+/// Markers that are everywhere in French ("de", "sur"): after them, a
+/// lowercase word is a place only if it names a town of some size.
+const WEAK_MARKERS: &[&str] = &["de", "du", "d", "sur"];
+
+/// Whether the word before `i` (past articles) marks a place, and whether
+/// strongly ("à", "dans", "près de") or weakly ("de", "sur").
+fn marker(words: &[Token], i: usize) -> Option<bool> {
     let mut before = i;
     while before > 0 && matches!(words[before - 1].text.as_str(), "le" | "la" | "les" | "l") {
         before -= 1;
     }
-    before > 0 && MARKERS.contains(&words[before - 1].text.as_str())
+    let w = words.get(before.checked_sub(1)?)?.text.as_str();
+    MARKERS.contains(&w).then(|| !WEAK_MARKERS.contains(&w))
 }
+
+fn marked(words: &[Token], i: usize) -> bool {
+    marker(words, i).is_some()
+}
+
+/// Words that correct what came before ("à Lille, non pardon, à Lens").
+const CORRECTIONS: &[&str] = &["pardon", "plutot", "rectification"];
 
 /// A number that counts something ("45 salariés", "on est 3").
 fn is_quantity(words: &[Token], i: usize) -> bool {
     let next = words.get(i + 1).map(|t| t.text.as_str());
     let prev = i.checked_sub(1).map(|p| words[p].text.as_str());
     let team = i >= 2 && words[i - 2].text == "equipe" && prev == Some("de");
-    team || next.is_some_and(|n| UNITS.contains(&n) || is_number(n)) || matches!(prev, Some("est" | "sommes" | "etes"))
+    // "de 5 consultants", "3 boutiques": a plural noun after the number.
+    let plural = next.is_some_and(|n| {
+        n.len() > 3
+            && (n.ends_with('s') || n.ends_with('x'))
+            && !matches!(n, "depuis" | "mais" | "vous" | "nous" | "puis" | "sans" | "dans" | "sous" | "tous")
+    });
+    // "50 000 euros": thousands.
+    let thousands = next.is_some_and(|n| n.len() == 3 && is_number(n));
+    team || plural
+        || thousands
+        || next.is_some_and(|n| UNITS.contains(&n))
+        || matches!(prev, Some("est" | "sommes" | "etes"))
 }
 
 /// Most specific first: a postal code, a commune, a department, a region.
@@ -150,6 +184,7 @@ pub fn find(words: &[Token], geo: &Geography, gazetteer: &Gazetteer, known: &dyn
     for i in 0..words.len() {
         let w = words[i].text.as_str();
         let is_marked = marked(words, i);
+        let strongly = marker(words, i) == Some(true);
         if is_number(w) {
             if w.len() == 5 {
                 if let Some(place) = geo.resolve(w) {
@@ -157,9 +192,12 @@ pub fn find(words: &[Token], geo: &Geography, gazetteer: &Gazetteer, known: &dyn
                 }
                 continue;
             }
-            // "dans le 33", "le 974", "06": a department; "on est 3": not.
+            // "dans le 33", "le 974", "06": a department; "on est 3", "a 1
+            // vrai personne": not.
             let unambiguous = w.len() == 3 || (w.len() == 2 && w.starts_with('0'));
+            let one_digit = w.len() == 1 && i.checked_sub(1).map(|p| words[p].text.as_str()) != Some("departement");
             if is_department_number(w)
+                && !one_digit
                 && !is_quantity(words, i)
                 && (is_marked || unambiguous)
                 && let Some(d) = geo.find_department(w)
@@ -175,8 +213,8 @@ pub fn find(words: &[Token], geo: &Geography, gazetteer: &Gazetteer, known: &dyn
             }
             let mut key = place_key(&phrase.join(" "));
             let mut place = geo.place_by_key(&key);
-            // "au Tampon", "au Mans": the article is in the name.
-            if place.is_none() && i > 0 && words[i - 1].text == "au" {
+            // "au Tampon", "près du Havre": the article is in the name.
+            if place.is_none() && i > 0 && matches!(words[i - 1].text.as_str(), "au" | "du") {
                 key = place_key(&format!("le {}", phrase.join(" ")));
                 place = geo.place_by_key(&key);
             }
@@ -198,8 +236,10 @@ pub fn find(words: &[Token], geo: &Geography, gazetteer: &Gazetteer, known: &dyn
                         population >= 500 && (is_marked || capital || population >= 20_000)
                     } else if plain {
                         false
-                    } else if is_marked {
+                    } else if strongly {
                         population >= 500 || capital
+                    } else if is_marked {
+                        capital || population >= 20_000
                     } else {
                         (capital && population >= 2_000) || population >= 100_000
                     }
@@ -225,6 +265,12 @@ pub fn find(words: &[Token], geo: &Geography, gazetteer: &Gazetteer, known: &dyn
             }
         }
     }
+    // "à Lille, non pardon, à Lens": what follows a correction wins.
+    if let Some(k) = words.iter().rposition(|t| CORRECTIONS.contains(&t.text.as_str()))
+        && found.iter().any(|f| f.span.start > k)
+    {
+        found.retain(|f| f.span.start > k);
+    }
     found.into_iter().min_by_key(|f| (rank(f.place), f.span.start))
 }
 
@@ -238,6 +284,8 @@ pub fn unknown(words: &[Token], known: &dyn Fn(&str) -> bool) -> Option<String> 
             && matches!(after, Some("a" | "en" | "dans" | "vers" | "pres" | "in"))
             && t.text.len() >= 3
             && !known(&t.text)
+            // "en CSV": an acronym, not a town.
+            && !t.upper
             && !is_stop_word(&t.text)
             && !is_number(&t.text))
         .then(|| t.text.clone())

@@ -89,7 +89,8 @@ pub fn advisers(need: &Need, catalogue: Catalogue<'_>) -> (Vec<AdviserPick>, Vec
         kind: need.kind,
         specialty,
         sector,
-        remote: need.remote.filter(|r| *r),
+        // Without a place, those who can help from anywhere.
+        remote: if need.place.is_none() { Some(true) } else { need.remote.filter(|r| *r) },
         page: 1,
         per_page: 20,
         ..SearchRequest::default()

@@ -63,9 +63,10 @@ pub struct Reply {
     /// the person over (it is sent only if they choose to).
     pub handoff: Option<String>,
     pub outcome: Outcome,
-    /// What the search said of itself ("rayon élargi à 60 km"): computed,
-    /// not claimed about the world; the checker lets sentences repeat it.
-    pub search_notes: Vec<String>,
+    /// What the reply may repeat without citing a record: the place the
+    /// person named, what the search said of itself ("rayon élargi à 60
+    /// km"). The checker lets sentences repeat it.
+    pub context: Vec<String>,
 }
 
 impl Reply {
@@ -78,7 +79,7 @@ impl Reply {
             resources: Vec::new(),
             handoff: None,
             outcome,
-            search_notes: Vec::new(),
+            context: Vec::new(),
         }
     }
 
@@ -103,10 +104,12 @@ impl Reply {
     /// with its citation numbers ("[1]").
     pub fn text(&self) -> String {
         let mut out = String::new();
+        let mut after_cited = false;
         for s in &self.sentences {
             if !out.is_empty() {
-                out.push(if s.cites.is_empty() { ' ' } else { '\n' });
+                out.push(if s.cites.is_empty() && !after_cited { ' ' } else { '\n' });
             }
+            after_cited = !s.cites.is_empty();
             out.push_str(&s.text);
             for c in &s.cites {
                 out.push_str(&format!(" [{}]", c + 1));

@@ -74,12 +74,23 @@ const REMOTE: &[(&str, bool, i32)] = &[
     ("rencontr*", false, 3),
     ("en vrai", false, 3),
     ("en personne", false, 3),
-    ("se deplace", false, 3),
     ("sur place", false, 3),
     ("venir me voir", false, 3),
     ("venir nous voir", false, 3),
     ("pres de chez moi", false, 3),
     ("presentiel", false, 3),
+    ("plutot qu en visio", false, 4),
+    ("passer a la boutique", false, 3),
+    ("passer au magasin", false, 3),
+    ("passer nous voir", false, 3),
+    ("passer me voir", false, 3),
+    ("se deplac*", false, 3),
+    ("sur place ou en visio", true, 7),
+    ("en visio ou sur place", true, 7),
+    ("sur place ou a distance", true, 7),
+    ("ca nous est egal", true, 2),
+    ("ca m est egal", true, 2),
+    ("video call*", true, 3),
 ];
 
 const MATURITY: &[(&str, Maturity, i32)] = &[
@@ -91,7 +102,10 @@ const MATURITY: &[(&str, Maturity, i32)] = &[
     ("debut*", Maturity::Debutant, 3),
     ("par ou commencer", Maturity::Debutant, 3),
     ("je me lance", Maturity::Debutant, 3),
-    ("perdu", Maturity::Debutant, 2),
+    ("perdu*", Maturity::Debutant, 2),
+    ("tout sur word", Maturity::Debutant, 3),
+    ("tout passe par le papier", Maturity::Debutant, 3),
+    ("encore sur papier", Maturity::Debutant, 3),
     ("pour commencer", Maturity::Debutant, 2),
     ("premiers pas", Maturity::Debutant, 3),
     ("comprendre comment ca marche", Maturity::Debutant, 3),
@@ -132,13 +146,60 @@ const INJECTION: &[&str] = &[
     "sans restrictions",
     "ignoriere",
     "presente le comme",
+    "ignore* les consignes",
+    "nouvelle consigne",
+    "desactive* tes filtres",
+    "olvida tus reglas",
+    "du bist jetzt",
 ];
 
-const FABRICATION: &[&str] = &["invente*", "inventer", "meme si tu dois", "faux avis", "ecris moi que"];
+const FABRICATION: &[&str] = &[
+    "invente*",
+    "inventer",
+    "meme si tu dois",
+    "faux avis",
+    "ecris moi que",
+    "faux profil",
+    "fais comme si",
+    "comme si c etait vrai",
+    "redige* ~ avis",
+];
+
+/// Requests for someone's personal data: always refused, whatever else the
+/// message asks.
+const PERSONAL_DATA: &[&str] = &[
+    "adresse* perso*",
+    "date de naissance",
+    "numero de portable",
+    "son portable",
+    "mail* personnel",
+    "habite ou",
+    "ou il habite",
+    "ou elle habite",
+    "conversations des autres",
+    "exporte* la base",
+];
+
+/// Words that say a message is about digital tools, whatever else it says.
+const DIGITAL: &[&str] = &[
+    "numerique*",
+    "internet",
+    "informatique",
+    "digital*",
+    "en ligne",
+    "online",
+    "web",
+    "logiciel*",
+    "ordinateur*",
+    "tablette*",
+    "application*",
+    "outil*",
+    "appli",
+];
 
 /// Words that introduce the topic of a request ("un dossier sur …",
 /// "spécialisé en …", "qui parle …").
-const TOPIC_MARKERS: &[&str] = &["sur", "specialise", "specialisee", "parle", "appliquee", "appliques"];
+const TOPIC_MARKERS: &[&str] = &["sur", "pour", "specialise", "specialisee", "parle", "appliquee", "appliques"];
 
 /// Reads messages against the geography and the words Osez's records use.
 pub struct Reader {
@@ -240,7 +301,15 @@ impl Reader {
             _ => None,
         });
 
-        let remote = best(REMOTE.iter().map(|&(cue, v, w)| (cue, v, w)), &words);
+        let slot_spans: Vec<Span> = kept.iter().map(|(sp, _)| *sp).collect();
+        let remote = ranked(REMOTE.iter().flat_map(|&(cue, v, w)| {
+            lexicon::find(cue, &words)
+                .into_iter()
+                .filter(|sp| !slot_spans.iter().any(|s| overlaps(*sp, *s)))
+                .map(move |sp| (v, w, sp.start))
+        }))
+        .first()
+        .copied();
         let maturity = best(MATURITY.iter().map(|&(cue, v, w)| (cue, v, w)), &words);
         let resource_type = RESOURCE_TYPE.iter().find(|(cue, _)| !lexicon::find(cue, &words).is_empty()).map(|c| c.1);
         let has = |cues: &[&str]| cues.iter().any(|c| !lexicon::find(c, &words).is_empty());
@@ -257,7 +326,24 @@ impl Reader {
             maturity,
             kind,
         };
-        let (intent, cued) = intent(&words, &specialties, &slots);
+        let (mut intent, cued) = intent(&words, &specialties, &slots);
+        if fabrication && specialties.is_empty() {
+            // Asked to invent, with no need of its own: refused.
+            intent = Intent::OutOfScope;
+        }
+        // Nothing in the message is about digital tools, a need Osez knows,
+        // an adviser or a resource: it is not for Osez ("TVA à 10 ou 20 %
+        // ?"), rather than a vague request to ask about.
+        let evidence = !specialties.is_empty()
+            || slots.kind.is_some()
+            || slots.place.is_some()
+            || slots.sector.is_some()
+            || slots.remote.is_some()
+            || cued
+            || has(DIGITAL);
+        if (!evidence && !any) || has(PERSONAL_DATA) {
+            intent = Intent::OutOfScope;
+        }
         let topic_words: Vec<String> = words
             .iter()
             .enumerate()
@@ -270,13 +356,13 @@ impl Reader {
             })
             .map(|(_, t)| t.text.clone())
             .collect();
-        let unknown_topic = if specialties.is_empty()
-            && matches!(intent, Intent::FindAdviser | Intent::FindResource | Intent::LearnUseCase)
-        {
-            self.unknown_topic(&words)
-        } else {
-            None
-        };
+        // A topic is checked when it is the request: a resource or a use
+        // case about it, or an adviser "spécialisé en" it.
+        let explicit = |w: &Token| matches!(w.text.as_str(), "specialise" | "specialisee" | "specialises" | "parle");
+        let topical = matches!(intent, Intent::FindResource | Intent::LearnUseCase)
+            || (intent == Intent::FindAdviser && words.iter().any(explicit));
+        let unknown_topic =
+            if specialties.is_empty() && slots.kind.is_none() && topical { self.unknown_topic(&words) } else { None };
         Understanding {
             intent,
             slots,
@@ -345,7 +431,32 @@ fn best<T: Copy + Eq + std::hash::Hash>(
 /// The size of the company: a headcount ("on est 6", "45 salariés", "une
 /// quinzaine"), or words ("seul à mon compte", "PME").
 fn size(words: &[Token]) -> Option<Size> {
-    const PEOPLE: &[&str] = &["salaries", "salarie", "personnes", "employes", "collaborateurs", "agents", "dans"];
+    const PEOPLE: &[&str] = &[
+        "salaries",
+        "salarie",
+        "personnes",
+        "pers",
+        "employes",
+        "collaborateurs",
+        "agents",
+        "gars",
+        "consultants",
+        "saisonniers",
+        "ouvriers",
+        "apprentis",
+        "moniteurs",
+        "vendeuses",
+        "vendeurs",
+        "serveurs",
+        "cuisiniers",
+        "techniciens",
+        "commerciaux",
+        "funcionarios",
+        "mitarbeiter",
+        "dipendenti",
+        "employees",
+        "dans",
+    ];
     let from_count = |n: u32| match n {
         0 => None,
         1 => Some(Size::Solo),
@@ -364,13 +475,13 @@ fn size(words: &[Token]) -> Option<Size> {
         }
     }
     let has = |cue: &str| !lexicon::find(cue, words).is_empty();
-    if ["seul", "seule", "a mon compte", "independant*", "auto entrepreneur", "micro entrepr*", "freelance"]
+    if ["seul", "seule", "a mon compte", "independant*", "auto entrepren*", "micro entrepr*", "freelance"]
         .iter()
         .any(|c| has(c))
     {
         return Some(Size::Solo);
     }
-    if has("mon mari et moi") || has("ma femme et moi") || has("mon associe et moi") || has("tpe") {
+    if ["mon mari et moi", "ma femme et moi", "mon associe*", "mon associee", "tpe"].iter().any(|c| has(c)) {
         return Some(Size::Tpe);
     }
     has("pme").then_some(Size::Pme)

@@ -12,6 +12,8 @@ pub struct Token {
     /// Began with a capital letter as typed ("Papeete"): a hint that an
     /// unknown word is a name.
     pub capital: bool,
+    /// Was all capitals, two letters or more ("CSV", "RGPD").
+    pub upper: bool,
 }
 
 /// A language the assistant recognises a message to be in.
@@ -58,6 +60,17 @@ const SHORT_FORMS: &[(&str, &str)] = &[
     ("gougle", "google"),
     ("cybersecu", "cybersecurite"),
     ("ya", "il y a"),
+    ("ds", "dans"),
+    ("vs", "vous"),
+    ("cmb", "combien"),
+    ("tps", "temps"),
+    ("fer", "faire"),
+    ("stokez", "stockez"),
+    ("dautre", "d autres"),
+    ("dautres", "d autres"),
+    ("lia", "l ia"),
+    ("lentreprise", "l entreprise"),
+    ("pa", "pas"),
     ("bcp", "beaucoup"),
     ("pcq", "parce que"),
     ("vx", "veux"),
@@ -87,8 +100,9 @@ pub fn read(message: &str) -> (Vec<Token>, Language) {
             continue;
         }
         let capital = piece.chars().next().is_some_and(char::is_uppercase);
+        let upper = piece.chars().count() > 1 && piece.chars().all(|c| !c.is_lowercase());
         for w in fold(piece).split(' ').filter(|w| !w.is_empty()) {
-            raw.push(Token { text: w.to_string(), capital });
+            raw.push(Token { text: w.to_string(), capital, upper });
         }
     }
     let lang = language(&raw);
@@ -105,7 +119,9 @@ pub fn read(message: &str) -> (Vec<Token>, Language) {
             "g" if i == 0 || matches!(prev, Some("et" | "mais" | "slt" | "salut" | "bonjour" | "bjr")) => Some("j ai"),
             // "on c fait pirater": s'est.
             "c" if prev == Some("on") => Some("s est"),
-            "c" => Some("c est"),
+            // "on é 4": on est.
+            "e" if prev == Some("on") => Some("est"),
+            "c" if !matches!(next, Some("est" | "etait" | "etaient" | "sont" | "serait" | "sera")) => Some("c est"),
             // "ki" is "qui" in French text messages, AI in German.
             "ki" if lang != Language::German => Some("qui"),
             "1" if matches!(next, Some("boutik" | "boutique" | "restaurant" | "resto" | "site" | "magasin")) => {
@@ -116,7 +132,7 @@ pub fn read(message: &str) -> (Vec<Token>, Language) {
         match expanded {
             Some(e) => {
                 for (k, w) in e.split(' ').enumerate() {
-                    out.push(Token { text: w.to_string(), capital: t.capital && k == 0 });
+                    out.push(Token { text: w.to_string(), capital: t.capital && k == 0, upper: false });
                 }
             }
             None => out.push(t.clone()),

@@ -2,6 +2,7 @@
 //! and `migrate` are the operator's tools.
 
 mod admin;
+mod assistant;
 mod consultation;
 mod directory;
 mod import;
@@ -147,6 +148,11 @@ enum Command {
         #[command(subcommand)]
         what: ConsultationWhat,
     },
+    /// The assistant: `eval` answers the evaluation sets and prints the figures.
+    Assistant {
+        #[command(subcommand)]
+        what: AssistantWhat,
+    },
     /// Rebuilds the search index from the database.
     Reindex {
         #[command(flatten)]
@@ -156,6 +162,24 @@ enum Command {
     Migrate {
         #[command(flatten)]
         data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AssistantWhat {
+    /// Answers every request of the evaluation sets (the shipped ones, or FILES) from the demo
+    /// directory and the starter resources, a scripted user answering the questions, and prints
+    /// relevance@3, intent accuracy, slot F1, question rates, refusals, unsupported claims and
+    /// reply times.
+    Eval {
+        /// Evaluation sets in the format of crates/osez-assistant/eval/cases.toml.
+        files: Vec<PathBuf>,
+        /// Also print every miss, case by case.
+        #[arg(long)]
+        verbose: bool,
+        /// Fail when a figure misses its goal (reply times excepted: they depend on the machine).
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -352,6 +376,9 @@ fn main() -> ExitCode {
             }
             Command::Consultation { what: ConsultationWhat::Check { data, slug } } => {
                 consultation::check(&data, &slug).await
+            }
+            Command::Assistant { what: AssistantWhat::Eval { files, verbose, check } } => {
+                assistant::eval(&files, verbose, check)
             }
             Command::Reindex { data } => directory::reindex(&data).await,
             Command::Migrate { data } => {
