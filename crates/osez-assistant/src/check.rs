@@ -9,7 +9,6 @@ use osez_core::resource::{ResourceType, Theme};
 use osez_core::text::fold;
 use osez_core::{Kind, Sector, Specialty, StructureType};
 
-use crate::compose::PRIVACY_FACTS;
 use crate::recommend::Catalogue;
 use crate::reply::{Citation, Reply};
 
@@ -113,7 +112,7 @@ fn record_text(citation: &Citation, reply: &Reply, catalogue: Catalogue<'_>) -> 
             c.sectors.iter().for_each(|s| t.push_str(&format!(" {}", s.label())));
             t
         }
-        Citation::Page { title, .. } => format!("{title} {PRIVACY_FACTS}"),
+        Citation::Page { title, facts, .. } => format!("{title} {facts}"),
     }
 }
 

@@ -9,7 +9,7 @@ use osez_search::Relaxation;
 use crate::dialogue::State;
 use crate::need::{Intent, Maturity, Size};
 use crate::recommend::{self, Catalogue, short_place};
-use crate::reply::{Ask, Citation, DISCLOSURE, Outcome, PRIVACY_PAGE, Reply, TALK_TO_PERSON};
+use crate::reply::{Ask, Citation, DISCLOSURE, Outcome, Reply, TALK_TO_PERSON, privacy_page};
 use crate::understand::Understanding;
 use crate::words::Language;
 
@@ -44,7 +44,7 @@ pub fn unreadable(first: bool, chars: usize) -> Reply {
 
 /// "50 000": thousands grouped with a narrow no-break space, as French
 /// writes them.
-fn group(n: usize) -> String {
+pub fn group(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -79,20 +79,18 @@ pub fn handoff(state: &State, geo: &Geography) -> Reply {
     r
 }
 
-pub fn data_rights() -> Reply {
+pub fn data_rights(retention_days: u32) -> Reply {
     let mut r = Reply::new(Outcome::DataRights);
     r.cite(
-        "Vos messages à l'assistant sont conservés 30 jours, puis supprimés ; les adresses e-mail, numéros de téléphone et numéros de compte que je reconnais en sont retirés avant tout enregistrement.",
-        PRIVACY_PAGE,
+        format!(
+            "Vos messages à l'assistant sont conservés {retention_days} jours après le dernier message, puis supprimés ; les adresses e-mail, numéros de téléphone et numéros de compte que je reconnais en sont retirés avant tout enregistrement."
+        ),
+        privacy_page(retention_days),
     );
-    r.cite("Ils ne servent à entraîner aucune IA et ne sont transmis à personne.", PRIVACY_PAGE);
+    r.cite("Ils ne servent à entraîner aucune IA et ne sont transmis à personne.", privacy_page(retention_days));
     r.say("Vous pouvez effacer cette conversation tout de suite avec le bouton « Effacer la conversation ».");
     r
 }
-
-/// What the page says about the assistant's data, that [`data_rights`]
-/// cites: the checker holds the reply to it.
-pub const PRIVACY_FACTS: &str = "Les messages envoyés à l'assistant sont conservés 30 jours, puis supprimés. Les adresses e-mail, numéros de téléphone et numéros de compte reconnus en sont retirés avant tout enregistrement. Ils ne servent à entraîner aucune IA et ne sont transmis à personne. Chacun peut effacer sa conversation à tout moment.";
 
 fn capitalised(word: &str) -> String {
     let mut c = word.chars();
@@ -233,7 +231,8 @@ pub fn recommendations(state: &State, intent: Intent, _u: &Understanding, catalo
         }
         for a in &advisers {
             let rec = catalogue.adviser(a.ord);
-            r.cite(format!("{} — {}", rec.name, a.why), Citation::Adviser(a.ord));
+            let demo = if rec.is_demo { " Profil fictif de démonstration." } else { "" };
+            r.cite(format!("{} — {}{demo}", rec.name, a.why), Citation::Adviser(a.ord));
         }
     };
     let resource_block = |r: &mut Reply| {
@@ -254,7 +253,11 @@ pub fn recommendations(state: &State, intent: Intent, _u: &Understanding, catalo
         }
         for p in &resources {
             let rec = catalogue.resource(p.ord);
-            r.cite(format!("« {} » — {}", rec.content.title, p.why), Citation::Resource(p.ord));
+            let title = &rec.content.title;
+            // A title that is itself a quotation keeps its own marks.
+            let quoted = if title.starts_with('«') { title.clone() } else { format!("« {title} »") };
+            let demo = if rec.is_demo { " Contenu fictif de démonstration." } else { "" };
+            r.cite(format!("{quoted} — {}{demo}", p.why), Citation::Resource(p.ord));
         }
     };
     if intent == Intent::FindAdviser {
@@ -299,6 +302,11 @@ pub fn frame(reply: &mut Reply, u: &Understanding, first: bool) {
         Language::German => head.say(
             "Ich kann nur auf Französisch antworten, zur Begleitung französischer Unternehmen; hier ist meine Antwort.",
         ),
+        Language::Italian => head.say(
+            "Posso rispondere solo in francese, sull'accompagnamento delle imprese francesi; ecco la mia risposta.",
+        ),
+        Language::Portuguese => head
+            .say("Só posso responder em francês, sobre o acompanhamento de empresas francesas; eis a minha resposta."),
     }
     if reply.outcome != Outcome::Refused {
         if u.fabrication {

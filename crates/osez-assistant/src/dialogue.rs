@@ -126,7 +126,7 @@ pub fn respond(state: &State, message: &str, reader: &Reader, catalogue: Catalog
     }
     let u = reader.understand(&text);
     merge(&mut next, &u, &text, reader.geography());
-    let reply = decide(&mut next, &u, first, reader.geography(), catalogue);
+    let reply = decide(&mut next, &u, first, reader, catalogue);
     Turn { state: next, reply, kept_message: text, removed, language: u.language }
 }
 
@@ -185,12 +185,14 @@ fn fold_eq(a: &str, b: &str) -> bool {
     osez_core::text::fold(a) == osez_core::text::fold(b)
 }
 
-fn decide(state: &mut State, u: &Understanding, first: bool, geo: &Geography, catalogue: Catalogue<'_>) -> Reply {
+fn decide(state: &mut State, u: &Understanding, first: bool, reader: &Reader, catalogue: Catalogue<'_>) -> Reply {
+    let geo = reader.geography();
+    let reader_retention = reader.retention_days;
     let intent = state.intent.unwrap_or(Intent::FindAdviser);
     let mut reply = match intent {
         Intent::OutOfScope => compose::refusal(u),
         Intent::TalkToPerson => compose::handoff(state, geo),
-        Intent::DataRights => compose::data_rights(),
+        Intent::DataRights => compose::data_rights(reader_retention),
         _ if state.place.is_none() && u.unknown_place.is_some() => compose::unknown_place(u),
         _ if state.specialties.is_empty() && u.unknown_topic.is_some() => compose::unknown_topic(u),
         _ => match next_question(state, intent, catalogue) {

@@ -25,8 +25,9 @@ pub enum Citation {
     Adviser(usize),
     /// Position in the resource engine.
     Resource(usize),
-    /// A page of Osez that states the facts (the privacy notice).
-    Page { url: &'static str, title: &'static str },
+    /// A page of Osez that states the facts (the privacy notice), with
+    /// what it says that the sentence repeats.
+    Page { url: &'static str, title: &'static str, facts: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,6 +131,22 @@ pub const DISCLOSURE: &[&str] = &[
 /// Always offered: a person, through the contact form.
 pub const TALK_TO_PERSON: &str = "Parler à une personne";
 
+/// What the privacy notice says of the assistant, conversations being kept
+/// `days` days; the page `/mentions-legales` says the same words.
+pub fn privacy_facts(days: u32) -> String {
+    format!(
+        "Les messages envoyés à l'assistant sont conservés {days} jours après le dernier message, puis supprimés. \
+         Les adresses e-mail, numéros de téléphone et numéros de compte reconnus en sont retirés avant tout \
+         enregistrement. Ils ne servent à entraîner aucune IA et ne sont transmis à personne. Chacun peut effacer \
+         sa conversation à tout moment."
+    )
+}
+
 /// The privacy notice, cited by replies about the person's data.
-pub const PRIVACY_PAGE: Citation =
-    Citation::Page { url: "/mentions-legales", title: "Mentions légales et données personnelles" };
+pub fn privacy_page(days: u32) -> Citation {
+    Citation::Page {
+        url: "/mentions-legales",
+        title: "Mentions légales et données personnelles",
+        facts: privacy_facts(days),
+    }
+}

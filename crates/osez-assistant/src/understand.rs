@@ -201,8 +201,13 @@ const DIGITAL: &[&str] = &[
 /// "spécialisé en …", "qui parle …").
 const TOPIC_MARKERS: &[&str] = &["sur", "pour", "specialise", "specialisee", "parle", "appliquee", "appliques"];
 
+/// Days conversations are kept unless the operator says otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+
 /// Reads messages against the geography and the words Osez's records use.
 pub struct Reader {
+    /// Days conversations are kept, as replies about data say.
+    pub retention_days: u32,
     geo: Arc<Geography>,
     gazetteer: Gazetteer,
     /// Every word of the lexicon (prefixes end in `*`).
@@ -234,7 +239,7 @@ impl Reader {
                 words.insert(w.to_string());
             }
         }
-        Self { gazetteer: Gazetteer::new(&geo), geo, lexicon, corpus: words }
+        Self { retention_days: DEFAULT_RETENTION_DAYS, gazetteer: Gazetteer::new(&geo), geo, lexicon, corpus: words }
     }
 
     fn in_lexicon(&self, w: &str) -> bool {

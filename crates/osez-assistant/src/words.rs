@@ -23,6 +23,8 @@ pub enum Language {
     English,
     Spanish,
     German,
+    Italian,
+    Portuguese,
 }
 
 /// Short forms written out. Only forms that cannot be a French word of
@@ -235,8 +237,10 @@ pub fn language(words: &[Token]) -> Language {
         "vous", "nous", "on", "qui", "que", "avec", "dans", "pas", "ne", "il", "au", "en", "ai",
     ];
     const EN: &[&str] = &[
-        "the", "i", "i m", "my", "and", "is", "are", "for", "to", "a", "looking", "someone", "help", "with", "what",
-        "you", "me", "run", "in", "only", "answer", "like", "today", "s", "build", "website",
+        "the", "i", "my", "and", "is", "are", "for", "to", "looking", "someone", "help", "with", "what", "you", "me",
+        "run", "only", "answer", "like", "today", "build", "website", "who", "will", "where", "how", "can", "please",
+        "tonight", "this", "that", "of", "be", "have", "your", "would", "could", "should", "it", "s", "m", "d", "ll",
+        "hi", "hello", "there", "own", "love", "some", "want", "need", "does", "do",
     ];
     const ES: &[&str] = &[
         "el",
@@ -267,7 +271,39 @@ pub fn language(words: &[Token]) -> Language {
     ];
     let count = |list: &[&str]| words.iter().filter(|t| list.contains(&t.text.as_str())).count();
     let fr = count(FR);
-    let others = [(Language::English, count(EN)), (Language::Spanish, count(ES)), (Language::German, count(DE))];
+    const IT: &[&str] = &[
+        "ciao",
+        "buongiorno",
+        "ho",
+        "sono",
+        "il",
+        "lo",
+        "gli",
+        "della",
+        "per",
+        "che",
+        "vorrei",
+        "avete",
+        "un",
+        "una",
+        "con",
+        "mio",
+        "mia",
+        "grazie",
+        "come",
+        "cerco",
+    ];
+    const PT: &[&str] = &[
+        "ola", "tenho", "uma", "um", "com", "nao", "posso", "falar", "pessoa", "obrigado", "obrigada", "meu", "minha",
+        "voces", "por", "favor", "sou", "quero", "empresa", "de", "em",
+    ];
+    let others = [
+        (Language::English, count(EN)),
+        (Language::Spanish, count(ES)),
+        (Language::German, count(DE)),
+        (Language::Italian, count(IT)),
+        (Language::Portuguese, count(PT)),
+    ];
     let (lang, best) = others.iter().copied().max_by_key(|&(_, n)| n).unwrap_or((Language::French, 0));
     if best >= 2 && best > fr { lang } else { Language::French }
 }

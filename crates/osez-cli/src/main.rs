@@ -66,6 +66,9 @@ pub struct ContactArgs {
     /// Days after which contact messages lose their personal data (the counts stay) and searches without results are deleted.
     #[arg(long, env = "OSEZ_RETENTION_DAYS", default_value_t = osez_web::defaults::RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
     pub retention_days: u32,
+    /// Days after which the assistant's conversations are deleted (counted from their last message).
+    #[arg(long, env = "OSEZ_ASSISTANT_RETENTION_DAYS", default_value_t = osez_web::defaults::ASSISTANT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub assistant_retention_days: u32,
     /// PBKDF2 iterations of the anti-robot challenge solved by the browser.
     #[arg(long, env = "OSEZ_ALTCHA_COST", default_value_t = osez_web::defaults::ALTCHA_COST)]
     pub altcha_cost: u32,
@@ -344,6 +347,7 @@ fn main() -> ExitCode {
                     altcha_cost: contact.altcha_cost,
                     min_fill_secs: contact.min_fill_secs,
                     retention_days: contact.retention_days,
+                    assistant_retention_days: contact.assistant_retention_days,
                     cpu_workers: None,
                     files_dir: Some(files_dir.unwrap_or_else(|| data.data_dir.join("fichiers"))),
                     max_video_mb,

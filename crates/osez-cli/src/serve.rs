@@ -88,7 +88,12 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
             tracing::warn!(target: "osez::mail", "no SMTP server configured (--smtp-url): mail waits in the outbox")
         }
     }
-    tokio::spawn(retention(store.clone(), config.contact.retention_days, config.audit_retention_days));
+    tokio::spawn(retention(
+        store.clone(),
+        config.contact.retention_days,
+        config.contact.assistant_retention_days,
+        config.audit_retention_days,
+    ));
     tokio::spawn(publish_due(state.clone()));
     if let Some(every) = config.reload_every {
         tokio::spawn(follow_directory(state.clone(), config.data.clone(), geo.clone(), version, every));
@@ -120,8 +125,9 @@ async fn load_secrets(store: &osez_store::Store) -> anyhow::Result<Secrets> {
 /// The end of retention, at start and every hour: contact messages older
 /// than `days` lose their personal data; searches without results older
 /// than that, spent challenges and dead links go; audit entries older than
-/// `audit_days` are deleted.
-async fn retention(store: osez_store::Store, days: u32, audit_days: u32) {
+/// `audit_days` are deleted; the assistant's conversations whose last
+/// message is older than `assistant_days` too.
+async fn retention(store: osez_store::Store, days: u32, assistant_days: u32, audit_days: u32) {
     let mut ticks = tokio::time::interval(Duration::from_secs(3600));
     loop {
         ticks.tick().await;
@@ -141,6 +147,11 @@ async fn retention(store: osez_store::Store, days: u32, audit_days: u32) {
         match store.purge_claims_before(cutoff).await {
             Ok(claims) => tracing::info!(days, claims, "decided claims purge"),
             Err(e) => tracing::warn!(error = %e, "claims purge failed; will try again"),
+        }
+        let cutoff = osez_web::now_ms() - i64::from(assistant_days) * 86_400_000;
+        match store.purge_conversations_before(cutoff).await {
+            Ok(deleted) => tracing::info!(assistant_days, deleted, "assistant conversations purge"),
+            Err(e) => tracing::warn!(error = %e, "assistant conversations purge failed; will try again"),
         }
         let cutoff = osez_web::now_ms() - i64::from(audit_days) * 86_400_000;
         match store.purge_audit_before(cutoff).await {

@@ -9,6 +9,7 @@
 mod accounts;
 mod advisers;
 mod applications;
+mod assistant;
 mod audit;
 mod claims;
 mod consultations;
@@ -31,6 +32,7 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{CreateUserError, Session, User, UserSummary};
 pub use advisers::UpsertReport;
 pub use applications::{Application, ApplicationKind, ApplicationStatus, Call, Review};
+pub use assistant::{Appended, Conversation, ConversationMessage, Speaker};
 pub use audit::{AuditCursor, AuditEntry, AuditQuery};
 pub use claims::{CLAIMS_PER_PROFILE, Claim, ClaimOutcome, Invitation, InviteError, NewClaim};
 pub use consultations::{

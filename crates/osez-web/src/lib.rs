@@ -7,6 +7,7 @@
 
 mod accounts;
 mod applications;
+mod assistant;
 mod backoffice;
 mod claims;
 mod consultation;
@@ -49,6 +50,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(claims::routes())
         .merge(resources::routes())
         .merge(consultation::routes())
+        .merge(assistant::routes())
         .route("/altcha/defi", get(kit::challenge::altcha_challenge))
         .route("/healthz", get(health::healthz))
         .route("/static/{file}", get(kit::assets::serve))

@@ -99,6 +99,11 @@ impl Spec {
             response.is_object(),
             "{method} {uri} answered {status}, which openapi.json does not document for {op}: {body}"
         );
+        if status == StatusCode::NO_CONTENT {
+            assert!(body.is_empty() && response.get("content").is_none(), "{method} {uri}: 204 with a body");
+            self.met.insert((format!("{method} {op}"), code));
+            return (status, headers, Value::Null);
+        }
         let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
         assert!(content_type.starts_with("application/json"), "{method} {uri}: {content_type}");
         let schema = &response["content"]["application/json"]["schema"];
@@ -115,7 +120,7 @@ impl Spec {
         let mut out = BTreeSet::new();
         for (path, item) in self.doc["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
-                assert!(matches!(method.as_str(), "get" | "post"), "{path}: {method} is not checked here");
+                assert!(matches!(method.as_str(), "get" | "post" | "delete"), "{path}: {method} is not checked here");
                 for code in op["responses"].as_object().unwrap().keys() {
                     out.insert((format!("{method} {path}"), code.clone()));
                 }
@@ -232,6 +237,40 @@ async fn every_api_answer_matches_openapi_json() {
         assert_eq!(status, expected, "{body}: {answer}");
     }
 
+    // The assistant: a whole conversation, to its maximum length.
+    let messages = "/api/v1/assistant/messages";
+    let json = "application/json";
+    let say = |text: &str, id: Option<&str>| json!({ "conversation_id": id, "text": text }).to_string();
+    let (status, _, first) =
+        spec.check_request(&state, "post", messages, Some((json, &say("Je cherche un conseiller.", None))), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let conversation = first["conversation_id"].as_str().unwrap().to_string();
+    let mut last = StatusCode::OK;
+    for turn in 0..25 {
+        let text = if turn % 2 == 0 { "Cybersécurité" } else { "Lyon" };
+        let body = say(text, Some(&conversation));
+        last = spec.check_request(&state, "post", messages, Some((json, &body)), None).await.0;
+        if last != StatusCode::OK {
+            break;
+        }
+    }
+    assert_eq!(last, StatusCode::CONFLICT, "a conversation is full after its 40 messages");
+    for (content_type, body, expected) in [
+        (json, say("", None), StatusCode::UNPROCESSABLE_ENTITY),
+        (json, say(&"a".repeat(50_000), None), StatusCode::UNPROCESSABLE_ENTITY),
+        (json, say(&"é".repeat(50_000), None), StatusCode::PAYLOAD_TOO_LARGE),
+        (json, say("bonjour", Some("0123456789abcdef0123456789abcdef")), StatusCode::NOT_FOUND),
+        (json, "{\"texte\": 1}".to_string(), StatusCode::BAD_REQUEST),
+        ("text/plain", "bonjour".to_string(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    ] {
+        let (status, _, answer) = spec.check_request(&state, "post", messages, Some((content_type, &body)), None).await;
+        assert_eq!(status, expected, "{answer}");
+    }
+    let erase = format!("/api/v1/assistant/conversations/{conversation}");
+    for expected in [StatusCode::NO_CONTENT, StatusCode::NOT_FOUND] {
+        assert_eq!(spec.check_request(&state, "delete", &erase, None, None).await.0, expected);
+    }
+
     // Starting: not ready yet.
     let starting = AppState::new(geo(), common::test_config());
     for uri in [
@@ -249,10 +288,19 @@ async fn every_api_answer_matches_openapi_json() {
     let vote = Some(("application/json", r#"{"proposal_id":1,"key":"","vote":"agree"}"#));
     let (status, _, _) = spec.check_request(&starting, "post", "/api/v1/consultations/ia/votes", vote, None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let hello = Some(("application/json", r#"{"text":"bonjour"}"#));
+    let (status, _, _) = spec.check_request(&starting, "post", "/api/v1/assistant/messages", hello, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 
     // Rate-limited.
-    let (_, limited, _) =
-        apps_with(WebConfig { search_per_minute: 1, votes_per_minute: 1, ..common::test_config() }).await.remove(0);
+    let (_, limited, _) = apps_with(WebConfig {
+        search_per_minute: 1,
+        votes_per_minute: 1,
+        forms_per_minute: 1,
+        ..common::test_config()
+    })
+    .await
+    .remove(0);
     let mut last = StatusCode::OK;
     for _ in 0..3 {
         last = spec.check(&limited, "/api/v1/advisers?q=ia").await;
@@ -271,6 +319,11 @@ async fn every_api_answer_matches_openapi_json() {
     }
     for expected in [StatusCode::NOT_FOUND, StatusCode::TOO_MANY_REQUESTS] {
         let (status, _, _) = spec.check_request(&limited, "post", "/api/v1/consultations/ia/votes", vote, None).await;
+        assert_eq!(status, expected);
+    }
+
+    for expected in [StatusCode::OK, StatusCode::TOO_MANY_REQUESTS] {
+        let (status, _, _) = spec.check_request(&limited, "post", "/api/v1/assistant/messages", hello, None).await;
         assert_eq!(status, expected);
     }
 

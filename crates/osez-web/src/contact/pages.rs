@@ -7,12 +7,13 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use osez_core::Adviser;
 use osez_core::contact::{MAX_MESSAGE_CHARS, Need, RawContact};
 use osez_store::{Recipient, Recorded};
 
+use crate::assistant;
 use crate::contact::views::ContactPage;
 use crate::kit::antispam::{self, ChallengeError, HONEYPOT};
 use crate::kit::error::{PageError, render};
@@ -46,15 +47,29 @@ pub(crate) fn blank(state: &AppState, ready: &Ready, adviser: Option<&Adviser>) 
         honeypot: HONEYPOT,
         sent: false,
         via_team: false,
+        from_assistant: false,
         retention: mail::retention_label(state.config.retention_days),
         max_message: MAX_MESSAGE_CHARS,
     }
 }
 
-pub async fn team_form(State(state): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, PageError> {
+pub async fn team_form(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
     let ready = state.ready().ok_or(PageError::Starting)?;
     let mut page = blank(&state, ready, None);
     page.sent = was_sent(query.as_deref());
+    // "Parler à une personne" from the assistant: the need summed up, for
+    // the person to read, change or clear; sent only if they send the form.
+    if query.as_deref().is_some_and(|q| q.split('&').any(|p| p == "depuis=assistant"))
+        && let Some((summary, specialty)) = assistant::talk::handoff(&state, ready, &headers).await
+    {
+        page.raw.message = summary;
+        page.raw.need = specialty.map(|s| Need::Specialty(s).slug().to_string()).unwrap_or_default();
+        page.from_assistant = true;
+    }
     Ok(render(StatusCode::OK, &page))
 }
 

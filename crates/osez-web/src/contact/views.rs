@@ -25,6 +25,8 @@ pub struct ContactPage {
     pub sent: bool,
     /// The adviser has no account: the team passes the message on.
     pub via_team: bool,
+    /// The message was prefilled from a conversation with the assistant.
+    pub from_assistant: bool,
     /// "12 mois".
     pub retention: String,
     pub max_message: usize,

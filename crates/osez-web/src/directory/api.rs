@@ -140,13 +140,16 @@ pub async fn advisers(State(state): State<Arc<AppState>>, RawQuery(query): RawQu
     Ok(Json(out).into_response())
 }
 
+/// One adviser as a search hit shows it (the assistant's recommendations
+/// too).
+pub(crate) fn adviser_hit<'a>(geo: &'a Geography, a: &'a Adviser, distance_km: Option<f64>) -> HitOut<'a> {
+    HitOut { adviser: AdviserOut::new(a, geo), distance_km }
+}
+
 /// The hits of an adviser search as the API shows them (also in
 /// `/api/v1/search`).
 pub(crate) fn adviser_hits<'a>(geo: &'a Geography, engine: &'a Engine, r: &'a SearchResults) -> Vec<HitOut<'a>> {
-    r.hits
-        .iter()
-        .map(|h| HitOut { adviser: AdviserOut::new(&engine.advisers()[h.ord], geo), distance_km: h.distance_km })
-        .collect()
+    r.hits.iter().map(|h| adviser_hit(geo, &engine.advisers()[h.ord], h.distance_km)).collect()
 }
 
 pub async fn adviser(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {

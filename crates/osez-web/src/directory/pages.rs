@@ -70,7 +70,8 @@ pub async fn accessibility(State(state): State<Arc<AppState>>) -> Response {
 
 pub async fn legal(State(state): State<Arc<AppState>>) -> Response {
     let retention = retention_label(state.config.retention_days);
-    render(StatusCode::OK, &LegalPage { base: state.base(), retention })
+    let assistant = osez_assistant::reply::privacy_facts(state.config.assistant_retention_days);
+    render(StatusCode::OK, &LegalPage { base: state.base(), retention, assistant })
 }
 
 pub async fn not_found() -> PageError {

@@ -170,6 +170,9 @@ pub struct LegalPage {
     pub base: Base,
     /// How long contact messages are kept ("12 mois").
     pub retention: String,
+    /// What the privacy notice says of the assistant (the assistant cites
+    /// these very words).
+    pub assistant: String,
 }
 
 pub fn specialty_links() -> Vec<(&'static str, &'static str)> {

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 const STYLE: &str = include_str!("../../static/style.css");
 const SCRIPT: &str = include_str!("../../static/app.js");
+const ASSISTANT: &str = include_str!("../../static/assistant.js");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
 // The ALTCHA widget (MIT), copied from npm by tools/altcha.
 pub(crate) const ALTCHA: &str = include_str!("../../static/altcha.min.js");
@@ -19,6 +20,7 @@ pub async fn serve(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
         "style.css" => (STYLE, "text/css; charset=utf-8"),
         "app.js" => (SCRIPT, "text/javascript; charset=utf-8"),
+        "assistant.js" => (ASSISTANT, "text/javascript; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
         "altcha.min.js" => (ALTCHA, "text/javascript; charset=utf-8"),
         "altcha.css" => (ALTCHA_CSS, "text/css; charset=utf-8"),

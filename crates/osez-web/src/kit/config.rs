@@ -20,6 +20,7 @@ pub mod defaults {
     pub const ALTCHA_COST: u32 = 5000;
     pub const MIN_FILL_SECS: u64 = 3;
     pub const RETENTION_DAYS: u32 = 365;
+    pub const ASSISTANT_RETENTION_DAYS: u32 = 30;
     /// The domain of the default sender, `ne-pas-repondre@osez.invalid`.
     pub const MAIL_DOMAIN: &str = "osez.invalid";
     /// Largest replay video, in MiB.
@@ -70,6 +71,9 @@ pub struct WebConfig {
     pub min_fill_secs: u64,
     /// Contact messages lose their personal data after this many days.
     pub retention_days: u32,
+    /// The assistant's conversations are deleted this many days after
+    /// their last message.
+    pub assistant_retention_days: u32,
     /// Jobs of each CPU-heavy pool (password hashes; proof-of-work
     /// challenges) that run at once; `None`: one per core.
     pub cpu_workers: Option<usize>,
@@ -100,6 +104,7 @@ impl Default for WebConfig {
             altcha_cost: defaults::ALTCHA_COST,
             min_fill_secs: defaults::MIN_FILL_SECS,
             retention_days: defaults::RETENTION_DAYS,
+            assistant_retention_days: defaults::ASSISTANT_RETENTION_DAYS,
             cpu_workers: None,
             files_dir: None,
             max_video_mb: defaults::MAX_VIDEO_MB,

@@ -157,6 +157,9 @@ pub struct AppState {
     pub(crate) documents: CpuPool,
     /// Consultations' opinion groups (PCA and k-means over the votes).
     pub(crate) analysis: CpuPool,
+    /// The assistant's replies (understanding, searches, recommendations:
+    /// a few milliseconds each, off the async runtime).
+    pub(crate) assistant: CpuPool,
     /// The attachments' directory, when one is configured.
     pub(crate) files: Option<crate::kit::files::Files>,
     /// Uploads that may stream at once (editors only; each holds a disk
@@ -176,6 +179,7 @@ impl AppState {
         // One at a time: a large consultation's groups take seconds of a
         // core, and pages must keep the other.
         let analysis = CpuPool::new(Some(1));
+        let assistant = CpuPool::new(config.cpu_workers);
         let files = config
             .files_dir
             .clone()
@@ -193,6 +197,7 @@ impl AppState {
             challenges,
             documents,
             analysis,
+            assistant,
             files,
             uploads: tokio::sync::Semaphore::new(2),
             mail_wake: Default::default(),

@@ -22,7 +22,7 @@ use crate::resources::views::moment_url;
 
 /// A resource as a search hit shows it.
 #[derive(Serialize)]
-struct ResourceOut<'a> {
+pub(crate) struct ResourceOut<'a> {
     id: &'a str,
     #[serde(rename = "type")]
     kind: &'static str,
@@ -50,6 +50,12 @@ impl<'a> ResourceOut<'a> {
             is_demo: r.is_demo,
         }
     }
+}
+
+/// One resource as a search hit shows it (the assistant's recommendations
+/// too).
+pub(crate) fn resource_out(r: &Resource) -> ResourceOut<'_> {
+    ResourceOut::new(r)
 }
 
 #[derive(Serialize)]
