@@ -13,6 +13,7 @@ pub mod dialogue;
 pub mod eval;
 pub mod evaluate;
 pub mod lexicon;
+pub mod llm;
 pub mod need;
 pub mod place;
 pub mod recommend;

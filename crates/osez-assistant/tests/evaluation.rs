@@ -113,3 +113,41 @@ fn the_checker_catches_an_invented_name_number_or_address() {
         reply.sentences.pop();
     }
 }
+
+#[test]
+fn a_language_models_rewording_is_shown_only_when_the_checker_accepts_it() {
+    use osez_assistant::llm::{Rejected, accept_rewording};
+    let f = fixture();
+    let c = f.catalogue();
+    let message = "Je cherche un conseiller en cybersécurité à Lyon".to_string();
+    let t = respond(&State::default(), &message, &f.reader, c);
+    let reply = &t.reply;
+    let context = vec![message.clone(), "Lyon".to_string()];
+    // The template reply reworded line by line, citations kept: accepted.
+    let reworded: String = reply
+        .sentences
+        .iter()
+        .map(|s| {
+            let marks: String = s.cites.iter().map(|n| format!(" [{}]", n + 1)).collect();
+            format!("{}{marks}\n", s.text.replace("Voici", "Je vous propose"))
+        })
+        .collect();
+    let ok = accept_rewording(reply, &reworded, c, &context).unwrap();
+    assert!(ok.text().contains("Je vous propose"));
+    // An invented name, an invented figure, a lost or unknown citation: refused.
+    let first_cited = reply.sentences.iter().position(|s| !s.cites.is_empty()).unwrap();
+    let with = |extra: &str| format!("{reworded}{extra}\n");
+    assert!(matches!(
+        accept_rewording(reply, &with("Madame Irène Fantôme vous attend [1]."), c, &context),
+        Err(Rejected::Unsupported(_))
+    ));
+    assert!(matches!(
+        accept_rewording(reply, &with("Ce conseiller a aidé 487 entreprises [1]."), c, &context),
+        Err(Rejected::Unsupported(_))
+    ));
+    assert_eq!(accept_rewording(reply, &with("Voyez aussi [42]."), c, &context), Err(Rejected::UnknownCitation));
+    let dropped: String =
+        reworded.lines().enumerate().filter(|(i, _)| *i != first_cited).map(|(_, l)| format!("{l}\n")).collect();
+    assert_eq!(accept_rewording(reply, &dropped, c, &context), Err(Rejected::DroppedCitation));
+    assert_eq!(accept_rewording(reply, "  \n", c, &context), Err(Rejected::Empty));
+}

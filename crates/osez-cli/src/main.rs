@@ -77,6 +77,38 @@ pub struct ContactArgs {
     pub min_fill_secs: u64,
 }
 
+/// The optional self-hosted language model that rewords the assistant's
+/// replies (OpenAI-compatible chat completions). Without it, the assistant
+/// answers with its templates; nothing is sent anywhere.
+#[derive(Args, Clone, Debug)]
+pub struct LlmArgs {
+    /// Base URL of the model's API, e.g. http://127.0.0.1:8000/v1 (`/chat/completions` is added).
+    #[arg(long, env = "OSEZ_LLM_BASE_URL", requires = "llm_model")]
+    pub llm_base_url: Option<String>,
+    /// The model's name, as its server knows it.
+    #[arg(long, env = "OSEZ_LLM_MODEL", requires = "llm_base_url")]
+    pub llm_model: Option<String>,
+    /// Bearer key of the model's API, if it wants one. Its value is not printed by `--help`.
+    #[arg(long, env = "OSEZ_LLM_API_KEY", hide_env_values = true)]
+    pub llm_api_key: Option<String>,
+    /// Milliseconds the whole exchange with the model may take; past it, the template reply is shown.
+    #[arg(long, env = "OSEZ_LLM_TIMEOUT_MS", default_value_t = 4000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    pub llm_timeout_ms: u64,
+}
+
+impl LlmArgs {
+    pub fn config(&self) -> Option<osez_web::LlmConfig> {
+        Some(osez_web::LlmConfig {
+            base_url: self.llm_base_url.clone()?,
+            model: self.llm_model.clone()?,
+            api_key: self.llm_api_key.clone().filter(|k| !k.is_empty()),
+            timeout: std::time::Duration::from_millis(self.llm_timeout_ms),
+        })
+    }
+}
+
+// Parsed once at start: the size of `Serve` costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Runs the web server.
@@ -135,6 +167,8 @@ enum Command {
         max_video_mb: u64,
         #[command(flatten)]
         contact: ContactArgs,
+        #[command(flatten)]
+        llm: LlmArgs,
     },
     /// Imports data.
     Import {
@@ -320,6 +354,7 @@ fn main() -> ExitCode {
                 files_dir,
                 max_video_mb,
                 contact,
+                llm,
             } => {
                 let trusted_proxy_header = match trusted_proxy_header.as_deref().map(str::parse) {
                     None => None,
@@ -348,6 +383,7 @@ fn main() -> ExitCode {
                     min_fill_secs: contact.min_fill_secs,
                     retention_days: contact.retention_days,
                     assistant_retention_days: contact.assistant_retention_days,
+                    llm: llm.config(),
                     cpu_workers: None,
                     files_dir: Some(files_dir.unwrap_or_else(|| data.data_dir.join("fichiers"))),
                     max_video_mb,

@@ -30,7 +30,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use claims::invitation::{INVITATION_TTL, PreparedInvitation, prepare_invitation};
 pub use consultation::{Exported, export_consultation};
-pub use kit::config::{WebConfig, defaults};
+pub use kit::config::{LlmConfig, WebConfig, defaults};
 pub use kit::error::{ApiError, PageError};
 pub use kit::session::token_hash;
 pub use kit::state::{AppState, Directory, Figures, Library, Ready};

@@ -77,6 +77,9 @@ struct ReplyOut<'a> {
     recommendations: Recommendations<'a>,
     handoff: Option<Handoff<'a>>,
     outcome: &'a str,
+    /// Reworded by the operator's language model, every sentence checked
+    /// against the records it cites.
+    reworded: bool,
 }
 
 #[derive(Serialize)]
@@ -122,6 +125,7 @@ pub(crate) fn reply_json<'a>(state: &'a AppState, ex: &'a Exchange) -> ExchangeO
                 url: HANDOFF_URL,
             }),
             outcome: &view.outcome,
+            reworded: view.reworded,
         },
         removed: &ex.turn.removed,
     }

@@ -4,6 +4,7 @@
 //! personal data removed, and erased at once on request.
 
 pub(crate) mod api;
+pub(crate) mod model;
 mod pages;
 pub(crate) mod talk;
 mod views;

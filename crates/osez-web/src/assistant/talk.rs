@@ -164,7 +164,17 @@ pub(crate) async fn exchange(
         })
         .await
         .map_err(pool_error)?;
-    let view = ReplyView::new(&turn.reply, &directory, &library);
+    let mut turn = turn;
+    let reworded =
+        match crate::assistant::model::reword(state, &turn.reply, &turn.kept_message, &directory, &library).await {
+            Some(r) => {
+                turn.reply = r;
+                true
+            }
+            None => false,
+        };
+    let mut view = ReplyView::new(&turn.reply, &directory, &library);
+    view.reworded = reworded;
     let state_json = serde_json::to_string(&turn.state).map_err(|e| TalkError::Internal(e.to_string()))?;
     let view_json = serde_json::to_string(&view).map_err(|e| TalkError::Internal(e.to_string()))?;
     let key = conversation_key(&token);

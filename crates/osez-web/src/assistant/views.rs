@@ -46,6 +46,9 @@ pub(crate) struct ReplyView {
     pub resources: Vec<PickView>,
     pub handoff: Option<String>,
     pub outcome: String,
+    /// Reworded by the language model (and accepted by the checker).
+    #[serde(default)]
+    pub reworded: bool,
 }
 
 fn outcome_slug(o: Outcome) -> &'static str {
@@ -133,6 +136,7 @@ impl ReplyView {
                 .collect(),
             handoff: reply.handoff.clone(),
             outcome: outcome_slug(reply.outcome).into(),
+            reworded: false,
         }
     }
 

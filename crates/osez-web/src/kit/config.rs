@@ -27,6 +27,30 @@ pub mod defaults {
     pub const MAX_VIDEO_MB: u64 = 1024;
 }
 
+/// A self-hosted language model behind the OpenAI-compatible chat
+/// completions protocol.
+#[derive(Clone)]
+pub struct LlmConfig {
+    /// "http://127.0.0.1:8000/v1": `/chat/completions` is added.
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    /// The whole exchange, connection to last byte; past it, the template
+    /// reply is shown.
+    pub timeout: std::time::Duration,
+}
+
+impl std::fmt::Debug for LlmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key stays out of logs.
+        f.debug_struct("LlmConfig")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Settings of the web layer, passed in (never global).
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -74,6 +98,8 @@ pub struct WebConfig {
     /// The assistant's conversations are deleted this many days after
     /// their last message.
     pub assistant_retention_days: u32,
+    /// The optional language model that rewords the assistant's replies.
+    pub llm: Option<LlmConfig>,
     /// Jobs of each CPU-heavy pool (password hashes; proof-of-work
     /// challenges) that run at once; `None`: one per core.
     pub cpu_workers: Option<usize>,
@@ -105,6 +131,7 @@ impl Default for WebConfig {
             min_fill_secs: defaults::MIN_FILL_SECS,
             retention_days: defaults::RETENTION_DAYS,
             assistant_retention_days: defaults::ASSISTANT_RETENTION_DAYS,
+            llm: None,
             cpu_workers: None,
             files_dir: None,
             max_video_mb: defaults::MAX_VIDEO_MB,

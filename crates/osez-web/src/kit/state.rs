@@ -160,6 +160,8 @@ pub struct AppState {
     /// The assistant's replies (understanding, searches, recommendations:
     /// a few milliseconds each, off the async runtime).
     pub(crate) assistant: CpuPool,
+    /// The optional language model that rewords the assistant's replies.
+    pub(crate) model: Option<crate::assistant::model::Model>,
     /// The attachments' directory, when one is configured.
     pub(crate) files: Option<crate::kit::files::Files>,
     /// Uploads that may stream at once (editors only; each holds a disk
@@ -180,6 +182,7 @@ impl AppState {
         // core, and pages must keep the other.
         let analysis = CpuPool::new(Some(1));
         let assistant = CpuPool::new(config.cpu_workers);
+        let model = config.llm.as_ref().and_then(crate::assistant::model::Model::new);
         let files = config
             .files_dir
             .clone()
@@ -198,6 +201,7 @@ impl AppState {
             documents,
             analysis,
             assistant,
+            model,
             files,
             uploads: tokio::sync::Semaphore::new(2),
             mail_wake: Default::default(),
