@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Browser test suite for Osez: accessibility (axe-core, WCAG 2.1 A/AA), page
 // conventions, keyboard-only navigation, search without JavaScript, contact
-// forms (ALTCHA widget with JavaScript, the question in words without), no
-// CSP violation, no third-party requests, no console errors, screenshots.
+// forms (ALTCHA widget with JavaScript, the question in words without), the
+// assistant (a chat with JavaScript, a form without), no CSP violation, no
+// third-party requests, no console errors, screenshots.
 //
 // Usage:  npm ci && node run.mjs
 //   OSEZ_BASE_URL   test an already running server (e.g. http://127.0.0.1:8080);
@@ -13,6 +14,10 @@
 //   OSEZ_VERBOSE=1  echo the server's output as it comes
 //   OSEZ_DATA_DIR   with OSEZ_BASE_URL: that server's data directory, where the
 //                   back-office tests create their admin account
+//   OSEZ_FORMS_PER_MINUTE  passed to the server the script starts (default
+//                   here 120, the server's own is 10: the run sends dozens of
+//                   forms from one address); a server given by OSEZ_BASE_URL
+//                   needs a limit as high
 //
 // Plain node, no test framework: prints one "ok"/"not ok" line per test, the
 // details of every failure, and closes with "N passed, N failed". Exits 1 on
@@ -55,6 +60,9 @@ const SERVER_START_TIMEOUT_MS = 120_000;
 const RUN_TIMEOUT_MS = 5 * 60_000;
 const MAX_TABS = 200;
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+// The server this script starts takes this many forms a minute from one
+// address (OSEZ_FORMS_PER_MINUTE; the server's default is 10).
+const FORMS_PER_MINUTE = 120;
 
 // ---------------------------------------------------------------- reporting
 
@@ -164,7 +172,14 @@ async function startServer() {
   serverDataDir = await mkdtemp(path.join(os.tmpdir(), 'osez-browser-data-'));
   const args = ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', serverDataDir];
   log(`# starting ${bin} ${args.join(' ')}`);
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  // One address sends every form of the run, the assistant's messages among
+  // them, dozens within a minute: the server started here allows
+  // FORMS_PER_MINUTE forms a minute per address, not the default 10 (the
+  // limit itself is tested in crates/osez-web/tests/security.rs), unless
+  // OSEZ_FORMS_PER_MINUTE is set.
+  const env = { OSEZ_FORMS_PER_MINUTE: String(FORMS_PER_MINUTE), ...process.env };
+  log(`# forms per minute per address: ${env.OSEZ_FORMS_PER_MINUTE}`);
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   serverProc = proc;
   keepServerOutput(proc.stdout);
   keepServerOutput(proc.stderr);
@@ -1060,6 +1075,376 @@ async function contactErrorsTest(base) {
   return problems;
 }
 
+// ---------------------------------------------------------------- assistant
+
+const ASSISTANT_NEED = "Je tiens une boulangerie à Nantes et je cherche quelqu'un pour mon site internet";
+const ASSISTANT_VAGUE = 'Je cherche un conseiller.';
+const AI_LABEL = 'Réponse générée par une IA';
+const HANDOFF_FIRST_LINE = "Demande préparée avec l'assistant d'Osez.";
+
+/** Opens /assistant; marks the document, to tell later whether the page was left. */
+async function openAssistant(page, base) {
+  const res = await page.goto(new URL('/assistant', base).href);
+  if (!res || res.status() !== 200) throw new Error(`/assistant answered ${res && res.status()}`);
+  await page.evaluate(() => {
+    window.__osezSamePage = true;
+  });
+}
+
+/** True while the document opened by openAssistant is still the one shown. */
+async function stillSamePage(page) {
+  return page.evaluate(() => window.__osezSamePage === true).catch(() => false);
+}
+
+/** The conversation as the log shows it: one entry per <li> of #assistant-log. */
+async function assistantLog(page) {
+  return page.$$eval('#assistant-log > li', (items) =>
+    items.map((li) => ({
+      from: li.classList.contains('from-assistant') ? 'assistant' : li.classList.contains('from-person') ? 'person' : li.className,
+      text: li.textContent.replace(/\s+/g, ' ').trim(),
+      adviserLinks: li.querySelectorAll('a[href^="/conseillers/"]').length,
+    })),
+  );
+}
+
+/** Problems with an assistant's reply that should recommend advisers. */
+function recommendationProblems(reply, where) {
+  const problems = [];
+  if (!reply.text.includes(AI_LABEL)) problems.push(`${where}: the reply does not say "${AI_LABEL}": ${JSON.stringify(reply.text.slice(0, 300))}`);
+  if (reply.adviserLinks < 1) problems.push(`${where}: the reply has no link to /conseillers/: ${JSON.stringify(reply.text.slice(0, 300))}`);
+  if (!reply.text.includes('Pourquoi :')) problems.push(`${where}: the reply gives no "Pourquoi :" for its recommendations`);
+  return problems;
+}
+
+/**
+ * With JavaScript: does `act` (press Envoyer, click a quick reply…), then
+ * waits for the script's POST /assistant (a fetch asking for JSON, not a
+ * navigation) and for a new reply in the log, or an error shown instead.
+ * Returns { reply, problems }: reply is the last log entry, when one came.
+ */
+async function chatExchange(page, act, what) {
+  const problems = [];
+  const before = await page.locator('#assistant-log > li.from-assistant').count();
+  const posted = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/assistant');
+  await act();
+  const req = await posted;
+  if (req.isNavigationRequest()) problems.push(`${what}: the message was posted by navigating, not by the page's script`);
+  if (!(req.headers()['accept'] || '').includes('application/json')) {
+    problems.push(`${what}: the POST does not ask for JSON (Accept: ${req.headers()['accept']})`);
+  }
+  const came = await page
+    .waitForFunction(
+      (n) => document.querySelectorAll('#assistant-log > li.from-assistant').length > n || !!document.getElementById('assistant-erreur'),
+      before,
+      { timeout: ACTION_TIMEOUT_MS },
+    )
+    .then(() => true)
+    .catch(() => false);
+  const error = await page.evaluate(() => document.getElementById('assistant-erreur')?.textContent ?? null).catch(() => null);
+  if (!came || error) {
+    problems.push(`${what}: no reply in #assistant-log${error ? `; the page says ${JSON.stringify(error.trim())}` : ` within ${ACTION_TIMEOUT_MS / 1000} s`}`);
+    return { reply: null, problems };
+  }
+  const entries = await assistantLog(page);
+  const reply = entries[entries.length - 1];
+  if (reply.from !== 'assistant') problems.push(`${what}: the log does not end with the assistant's reply: ${JSON.stringify(entries.map((e) => e.from))}`);
+  return { reply, problems };
+}
+
+/** With JavaScript: types `text` in "Votre message" and presses Envoyer. */
+function sendMessage(page, text) {
+  return chatExchange(
+    page,
+    async () => {
+      await page.getByLabel('Votre message').fill(text);
+      await page.getByRole('button', { name: 'Envoyer', exact: true }).click();
+    },
+    `sending ${JSON.stringify(text)}`,
+  );
+}
+
+/**
+ * The conversation is a list, #assistant-log, inside a polite live region
+ * (role="log"): what the script adds to it is read out.
+ */
+async function logProblems(page) {
+  const attrs = await page
+    .$eval('#assistant-log', (el) => {
+      const region = el.closest('[role="log"]');
+      return { tag: el.tagName.toLowerCase(), region: !!region, live: region && region.getAttribute('aria-live') };
+    })
+    .catch(() => null);
+  if (!attrs) return ['no #assistant-log on /assistant'];
+  const problems = [];
+  if (attrs.tag !== 'ol') problems.push(`#assistant-log is a <${attrs.tag}>, expected an <ol>`);
+  if (!attrs.region) problems.push('#assistant-log is not inside (or itself) an element with role="log"');
+  else if (attrs.live !== 'polite') problems.push(`the role="log" region of #assistant-log has aria-live ${JSON.stringify(attrs.live)}, expected "polite"`);
+  return problems;
+}
+
+/**
+ * From a page of /assistant with a conversation: "Parler à une personne"
+ * opens the team's contact form, its message prepared from the
+ * conversation, and says so. Returns problems.
+ */
+async function handoffProblems(page) {
+  const problems = [];
+  const link = page.getByRole('link', { name: 'Parler à une personne' });
+  if ((await link.count()) !== 1) return [`${await link.count()} link(s) "Parler à une personne" on /assistant, expected 1`];
+  await Promise.all([page.waitForURL((u) => u.pathname === '/contact'), link.click()]);
+  const u = new URL(page.url());
+  if (u.searchParams.get('depuis') !== 'assistant') problems.push(`"Parler à une personne" led to ${u.pathname}${u.search}, expected /contact?depuis=assistant`);
+  const message = await page.inputValue('#message').catch(() => '');
+  if (!message.includes(HANDOFF_FIRST_LINE)) {
+    problems.push(`the contact form's message does not hold "${HANDOFF_FIRST_LINE}": ${JSON.stringify(message.slice(0, 300))}`);
+  }
+  const notices = (await page.locator('.notice[role="status"]').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+  if (!notices.some((t) => t.includes("préparé par l'assistant"))) {
+    problems.push(`the contact form does not say its message was "préparé par l'assistant"; notices: ${JSON.stringify(notices)}`);
+  }
+  return problems;
+}
+
+/**
+ * With JavaScript, CSP enforced: a need in a sentence gets a reply in the
+ * log, without leaving the page; then "Parler à une personne".
+ */
+async function assistantChatTest(base) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const context = await newContext();
+  await recordCspViolations(context);
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin);
+    await openAssistant(page, base);
+    problems.push(...(await logProblems(page)));
+    const { reply, problems: sending } = await sendMessage(page, ASSISTANT_NEED);
+    problems.push(...sending);
+    if (reply) {
+      problems.push(...recommendationProblems(reply, 'with JavaScript'));
+      const entries = await assistantLog(page);
+      const mine = entries.filter((e) => e.from === 'person');
+      if (mine.length !== 1 || !mine[0].text.includes(ASSISTANT_NEED)) {
+        problems.push(`the log does not show the message sent once: ${JSON.stringify(mine.map((e) => e.text))}`);
+      }
+      log(`# assistant: reply with ${reply.adviserLinks} adviser link(s) in the log`);
+    }
+    if (!(await stillSamePage(page))) problems.push(`sending the message left the page (now at ${page.url()})`);
+    problems.push(...(await cspViolations(page, '/assistant')));
+    if (reply) problems.push(...(await handoffProblems(page)));
+    problems.push(...(await cspViolations(page, '/contact?depuis=assistant')));
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
+/**
+ * axe (CSP bypassed for its injection only, as in checkPage) on /assistant
+ * once the script has added a reply with recommendations, then on the
+ * contact form that "Parler à une personne" prepares from it.
+ */
+async function assistantAxeTest(base) {
+  const problems = [];
+  const context = await newContext({ bypassCSP: true });
+  try {
+    const page = await context.newPage();
+    await openAssistant(page, base);
+    const { reply, problems: sending } = await sendMessage(page, ASSISTANT_NEED);
+    problems.push(...sending);
+    if (!reply) return problems;
+    problems.push(...recommendationProblems(reply, 'axe run'));
+    problems.push(...(await runAxe(page)).map((p) => `/assistant after a reply: ${p}`));
+    problems.push(...(await handoffProblems(page)));
+    problems.push(...(await pageConventions(page)).map((p) => `/contact?depuis=assistant: ${p}`));
+    problems.push(...(await runAxe(page)).map((p) => `/contact?depuis=assistant: ${p}`));
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
+/** With JavaScript: a vague message gets quick replies; one of them, clicked, gets a new reply. */
+async function assistantQuickRepliesTest(base) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const context = await newContext();
+  await recordCspViolations(context);
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin);
+    await openAssistant(page, base);
+    const first = await sendMessage(page, ASSISTANT_VAGUE);
+    problems.push(...first.problems);
+    if (!first.reply) return [...problems, ...watched];
+    const buttons = page.locator('.assistant-quick button');
+    const labels = (await buttons.allTextContents()).map((t) => t.trim());
+    if (labels.length < 2) return [...problems, `fewer than two quick replies after ${JSON.stringify(ASSISTANT_VAGUE)}: ${JSON.stringify(labels)}`, ...watched];
+    log(`# assistant quick replies: ${labels.join(' | ')}`);
+    const choice = labels[0];
+    const second = await chatExchange(page, () => buttons.first().click(), `the quick reply ${JSON.stringify(choice)}`);
+    problems.push(...second.problems);
+    if (second.reply) {
+      const entries = await assistantLog(page);
+      const mine = entries.filter((e) => e.from === 'person').map((e) => e.text);
+      if (!mine[mine.length - 1] || !mine[mine.length - 1].includes(choice)) {
+        problems.push(`the quick reply is not shown as the person's message: ${JSON.stringify(mine)}`);
+      }
+      if (!second.reply.text.includes(AI_LABEL)) problems.push(`the reply to the quick reply does not say "${AI_LABEL}"`);
+    }
+    if (!(await stillSamePage(page))) problems.push(`the quick reply left the page (now at ${page.url()})`);
+    problems.push(...(await cspViolations(page, '/assistant')));
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
+/**
+ * Without JavaScript: the form posts the page, which comes back at #fin
+ * with the conversation; a quick reply is a submit button; "Effacer la
+ * conversation" erases it.
+ */
+async function assistantWithoutJavaScriptTest(base) {
+  const baseOrigin = new URL(base).origin;
+  const problems = [];
+  const context = await newContext({ javaScriptEnabled: false });
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, baseOrigin);
+    await openAssistant(page, base);
+    problems.push(...(await logProblems(page)));
+    const submit = async (button, what) => {
+      const posted = page.waitForResponse(
+        (r) => r.request().isNavigationRequest() && r.request().method() === 'POST' && r.request().frame() === page.mainFrame(),
+      );
+      // The page after the redirect: a new document, even at the same URL.
+      const arrived = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
+      await button.click();
+      const res = await posted;
+      await arrived;
+      await page.waitForLoadState('load');
+      if (res.status() !== 303) problems.push(`${what} answered ${res.status()}, expected 303`);
+    };
+    await page.getByLabel('Votre message').fill(ASSISTANT_VAGUE);
+    await submit(page.getByRole('button', { name: 'Envoyer', exact: true }), 'sending the form');
+    let u = new URL(page.url());
+    if (u.pathname !== '/assistant' || u.hash !== '#fin') problems.push(`after sending, the page is ${page.url()}, expected /assistant#fin`);
+    let entries = await assistantLog(page);
+    if (entries.length !== 2 || entries[0].from !== 'person' || !entries[0].text.includes(ASSISTANT_VAGUE) || entries[1].from !== 'assistant') {
+      return [...problems, `after sending, the log shows ${JSON.stringify(entries.map((e) => `${e.from}: ${e.text.slice(0, 60)}`))}, expected the message then a reply`, ...watched];
+    }
+    if (!entries[1].text.includes(AI_LABEL)) problems.push(`the reply does not say "${AI_LABEL}"`);
+
+    const quick = page.locator('form.assistant-quick button[type="submit"]');
+    const labels = (await quick.allTextContents()).map((t) => t.trim());
+    if (labels.length < 2) return [...problems, `fewer than two quick-reply buttons without JavaScript: ${JSON.stringify(labels)}`, ...watched];
+    await submit(quick.first(), `the quick reply ${JSON.stringify(labels[0])}`);
+    entries = await assistantLog(page);
+    const last = entries.slice(-2);
+    if (entries.length !== 4 || last[0].from !== 'person' || !last[0].text.includes(labels[0]) || last[1].from !== 'assistant') {
+      problems.push(`after the quick reply ${JSON.stringify(labels[0])}, the log shows ${JSON.stringify(entries.map((e) => `${e.from}: ${e.text.slice(0, 60)}`))}`);
+    }
+    log(`# assistant without JavaScript: ${entries.length} messages after the quick reply ${JSON.stringify(labels[0])}`);
+    // axe needs scripts: the same conversation, as the server shows it,
+    // in a context that runs them (CSP bypassed for the injection only).
+    const withScripts = await newContext({ bypassCSP: true });
+    try {
+      await withScripts.addCookies(await context.cookies());
+      const again = await withScripts.newPage();
+      await again.goto(new URL('/assistant', base).href);
+      const shown = await assistantLog(again);
+      if (shown.length !== entries.length) problems.push(`with the same cookie, /assistant shows ${shown.length} message(s), expected ${entries.length}`);
+      problems.push(...(await runAxe(again)).map((p) => `/assistant with a conversation, as the server shows it: ${p}`));
+    } finally {
+      await withScripts.close();
+    }
+
+    await submit(page.getByRole('button', { name: 'Effacer la conversation' }), 'erasing the conversation');
+    u = new URL(page.url());
+    if (u.pathname !== '/assistant') problems.push(`after erasing, the page is ${page.url()}`);
+    const said = ((await page.textContent('main')) || '').replace(/\s+/g, ' ');
+    if (!said.includes('La conversation a été effacée')) problems.push('after erasing, the page does not say "La conversation a été effacée"');
+    entries = await assistantLog(page);
+    if (entries.length) problems.push(`after erasing, the log still shows ${entries.length} message(s)`);
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
+/**
+ * Keyboard only, with JavaScript: Tab reaches "Votre message", then
+ * Envoyer (Enter sends); after the reply, Tab from the top reaches the
+ * quick replies, each with a visible focus indicator, and Enter on one
+ * gets a new reply.
+ */
+async function assistantKeyboardTest(base) {
+  const problems = [];
+  const context = await newContext();
+  try {
+    const page = await context.newPage();
+    const watched = watch(page, new URL(base).origin);
+    await openAssistant(page, base);
+    const fromTop = () =>
+      page.evaluate(() => {
+        let start = document.getElementById('__osez_kbd_start');
+        if (!start) {
+          start = document.createElement('span');
+          start.tabIndex = -1;
+          start.id = '__osez_kbd_start';
+          document.body.prepend(start);
+        }
+        start.focus();
+      });
+    // Tab until the focused element matches `selector`; its focus must show.
+    const tabTo = async (selector, what) => {
+      for (let i = 1; i <= MAX_TABS; i++) {
+        await page.keyboard.press('Tab');
+        const f = await page.evaluate((sel) => {
+          const el = document.activeElement;
+          if (!el || !el.matches(sel)) return null;
+          const cs = getComputedStyle(el);
+          return { outlineStyle: cs.outlineStyle, outlineWidth: cs.outlineWidth, boxShadow: cs.boxShadow };
+        }, selector);
+        if (f) {
+          const outline = f.outlineStyle !== 'none' && f.outlineWidth !== '0px';
+          if (!outline && (!f.boxShadow || f.boxShadow === 'none')) problems.push(`no visible focus indicator on ${what}`);
+          return i;
+        }
+      }
+      problems.push(`Tab never reached ${what}`);
+      return null;
+    };
+    await fromTop();
+    const field = await tabTo('#assistant-form textarea#message', 'the field "Votre message"');
+    if (!field) return [...problems, ...watched];
+    await page.keyboard.type(ASSISTANT_VAGUE);
+    const envoyer = await tabTo('#assistant-form button[type="submit"]', 'the Envoyer button');
+    if (!envoyer) return [...problems, ...watched];
+    const first = await chatExchange(page, () => page.keyboard.press('Enter'), 'Enter on Envoyer');
+    problems.push(...first.problems);
+    if (!first.reply) return [...problems, ...watched];
+    await fromTop();
+    const quick = await tabTo('.assistant-quick button', 'a quick reply');
+    if (quick) {
+      const choice = ((await page.evaluate(() => document.activeElement.textContent)) || '').trim();
+      log(`# assistant keyboard: "Votre message" after ${field} Tab, Envoyer ${envoyer} more, a quick reply (${choice}) after ${quick} from the top`);
+      const second = await chatExchange(page, () => page.keyboard.press('Enter'), `Enter on the quick reply ${JSON.stringify(choice)}`);
+      problems.push(...second.problems);
+    }
+    if (!(await stillSamePage(page))) problems.push(`the keyboard left the page (now at ${page.url()})`);
+    problems.push(...watched);
+  } finally {
+    await context.close();
+  }
+  return problems;
+}
+
 // ---------------------------------------------------------------- main
 
 
@@ -1414,6 +1799,7 @@ async function main() {
     { path: '/candidature' },
     { path: '/appels' },
     { path: '/contact' },
+    { path: '/assistant' },
     { path: '/mes-donnees' },
     { path: '/ressources' },
     { path: '/ressources?q=devis&type=webinaire' },
@@ -1468,6 +1854,21 @@ async function main() {
   );
   await test('contact form errors: 422, role="alert" summary, French field errors, aria-invalid, axe', () =>
     contactErrorsTest(base),
+  );
+  await test('assistant with JavaScript: a need in a sentence gets a reply in the log (AI label, adviser links, "Pourquoi :") without leaving the page; "Parler à une personne" prepares the contact form; no CSP violation', () =>
+    assistantChatTest(base),
+  );
+  await test(`assistant: axe ${AXE_TAGS.join(',')} after a reply with recommendations (with JavaScript), and on the contact form it prepares`, () =>
+    assistantAxeTest(base),
+  );
+  await test('assistant with JavaScript: a vague message gets quick replies; clicking one gets a new reply in the log', () =>
+    assistantQuickRepliesTest(base),
+  );
+  await test('assistant without JavaScript: the form posts the page, back at #fin with the conversation; a quick reply; "Effacer la conversation"', () =>
+    assistantWithoutJavaScriptTest(base),
+  );
+  await test('assistant, keyboard only: Tab reaches "Votre message", then Envoyer (Enter sends), then the quick replies (Enter answers); focus visible', () =>
+    assistantKeyboardTest(base),
   );
 
   let cookies = null;
