@@ -53,6 +53,8 @@
     var li = el("li", "from-assistant");
     li.appendChild(el("p", "speaker", "Assistant"));
     var div = el("div", "assistant-reply");
+    // Marked as generated, for machines too (AI Act, art. 50).
+    div.setAttribute("data-ai-generated", "true");
     div.appendChild(el("p", "ai-label", "Réponse générée par une IA — vérifiez auprès des fiches citées."));
     reply.sentences.forEach(function (s) {
       var p = el("p", null, s.text);

@@ -172,6 +172,7 @@ async fn the_page_works_without_javascript_and_hands_over_to_the_contact_form() 
         assert!(cookie.contains("osez_assistant="), "{backend}: {cookie}");
         let (_, _, page) = get(&state, "/assistant", Some(&cookie)).await;
         assert!(page.contains("Pourquoi :") && page.contains("Réponse générée par une IA"), "{backend}");
+        assert!(page.contains("data-ai-generated=\"true\""), "{backend}: marked for machines too");
         assert!(page.contains("« Gestion et comptabilité »"), "{backend}");
 
         // Empty and too long: the page says so, the draft is kept.
