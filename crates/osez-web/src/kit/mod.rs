@@ -1,6 +1,7 @@
 //! The shared kit under the features, which knows no feature: errors and
 //! page rendering, forms and their guard against robots, sessions and role
 //! guards, tokens, limits, the security layers, CSV export, CPU pools, the
+//! client of the optional language model, the
 //! group commit of votes.
 //! Nothing here imports a feature module.
 
@@ -15,6 +16,7 @@ pub(crate) mod format;
 pub(crate) mod forms;
 pub(crate) mod guard;
 pub(crate) mod limits;
+pub(crate) mod llm;
 pub(crate) mod memo;
 pub(crate) mod page;
 pub(crate) mod params;

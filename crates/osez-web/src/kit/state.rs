@@ -161,7 +161,7 @@ pub struct AppState {
     /// a few milliseconds each, off the async runtime).
     pub(crate) assistant: CpuPool,
     /// The optional language model that rewords the assistant's replies.
-    pub(crate) model: Option<crate::assistant::model::Model>,
+    pub(crate) llm: Option<crate::kit::llm::LlmClient>,
     /// The attachments' directory, when one is configured.
     pub(crate) files: Option<crate::kit::files::Files>,
     /// Uploads that may stream at once (editors only; each holds a disk
@@ -182,7 +182,7 @@ impl AppState {
         // core, and pages must keep the other.
         let analysis = CpuPool::new(Some(1));
         let assistant = CpuPool::new(config.cpu_workers);
-        let model = config.llm.as_ref().and_then(crate::assistant::model::Model::new);
+        let llm = config.llm.as_ref().and_then(crate::kit::llm::LlmClient::new);
         let files = config
             .files_dir
             .clone()
@@ -201,7 +201,7 @@ impl AppState {
             documents,
             analysis,
             assistant,
-            model,
+            llm,
             files,
             uploads: tokio::sync::Semaphore::new(2),
             mail_wake: Default::default(),
