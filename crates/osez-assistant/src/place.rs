@@ -8,34 +8,14 @@ use std::collections::HashMap;
 use osez_core::geo::{Place, is_department_number, place_key};
 use osez_core::{Geography, text::fold};
 use osez_search::analysis::{is_filler_word, is_stop_word};
+use osez_search::query::PLACE_MARKERS;
 
 use crate::lexicon::Span;
 use crate::words::{Token, sound_key};
 
-/// Words before a place name that mark it as one.
-const MARKERS: &[&str] = &[
-    "a",
-    "au",
-    "aux",
-    "en",
-    "dans",
-    "pres",
-    "proche",
-    "autour",
-    "vers",
-    "sur",
-    "de",
-    "du",
-    "d",
-    "cote",
-    "region",
-    "departement",
-    "ville",
-    "secteur",
-    "in",
-    "nach",
-    "near",
-];
+/// Words before a place name in other languages ("in Straßburg"); the
+/// French ones are the search's (`query::PLACE_MARKERS`).
+const FOREIGN_MARKERS: &[&str] = &["in", "nach", "near"];
 
 /// Words after a number that make it a quantity, never a department.
 const UNITS: &[&str] = &[
@@ -136,7 +116,7 @@ fn marker(words: &[Token], i: usize) -> Option<bool> {
         before -= 1;
     }
     let w = words.get(before.checked_sub(1)?)?.text.as_str();
-    MARKERS.contains(&w).then(|| !WEAK_MARKERS.contains(&w))
+    (PLACE_MARKERS.contains(&w) || FOREIGN_MARKERS.contains(&w)).then(|| !WEAK_MARKERS.contains(&w))
 }
 
 fn marked(words: &[Token], i: usize) -> bool {

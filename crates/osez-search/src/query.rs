@@ -44,7 +44,7 @@ pub struct ParsedQuery {
 }
 
 /// Words before a place name that mark it as one.
-const PLACE_MARKERS: &[&str] = &[
+pub const PLACE_MARKERS: &[&str] = &[
     "a",
     "au",
     "aux",

@@ -144,11 +144,7 @@ pub async fn messages(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let ready = state.ready().ok_or(ApiError::Starting)?;
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
-    if !json {
+    if !crate::kit::forms::is_json(&headers) {
         return Err(refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",

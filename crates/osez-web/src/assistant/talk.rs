@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue};
 use osez_assistant::compose::group;
 use osez_assistant::dialogue::{MAX_MESSAGE_CHARS, State, Turn, respond};
 use osez_assistant::evaluate::corpus;
@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::assistant::views::ReplyView;
 use crate::kit::pool::PoolError;
+use crate::kit::session::cookie_value;
 use crate::kit::state::{AppState, Directory, Library, Ready};
 use crate::kit::tokens::hex;
 
@@ -203,16 +204,7 @@ pub(crate) fn cookie_name(secure: bool) -> &'static str {
 
 /// The conversation token of the browser's cookie, if any.
 pub(crate) fn cookie_token(headers: &HeaderMap, secure: bool) -> Option<String> {
-    let name = cookie_name(secure);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-        .filter(|t| valid_token(t))
+    cookie_value(headers, cookie_name(secure)).filter(|t| valid_token(t))
 }
 
 /// `Set-Cookie` for the conversation (or its removal, without a token).

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use osez_core::consultation::tally::Interval;
 use osez_core::consultation::{Qualification, Vote};
@@ -274,11 +274,7 @@ struct VoteIn {
 /// be.
 fn parse_vote(headers: &HeaderMap, body: &[u8]) -> Result<(i64, String, Vote, Option<Qualification>), ApiError> {
     let bad = |message: &str| refused(StatusCode::BAD_REQUEST, "invalid_body", message);
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
-    if !json {
+    if !crate::kit::forms::is_json(headers) {
         return Err(refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",

@@ -5,6 +5,15 @@
 use crate::kit::error::{ErrorPage, render};
 use crate::kit::page::Base;
 
+/// Whether a request's body says it is JSON (`Content-Type:
+/// application/json`, parameters allowed).
+pub(crate) fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")))
+}
+
 /// The French page for a form that cannot be read (400) or is too big (413).
 pub(crate) fn unreadable_form(status: axum::http::StatusCode) -> axum::response::Response {
     let page = ErrorPage {

@@ -69,9 +69,8 @@ pub fn clear_cookie(secure: bool) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The session token sent by the browser, if any.
-pub fn token_from(headers: &HeaderMap, secure: bool) -> Option<String> {
-    let name = cookie_name(secure);
+/// The value of the cookie `name` sent by the browser, if any.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -80,7 +79,11 @@ pub fn token_from(headers: &HeaderMap, secure: bool) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
-        .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The session token sent by the browser, if any.
+pub fn token_from(headers: &HeaderMap, secure: bool) -> Option<String> {
+    cookie_value(headers, cookie_name(secure)).filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Recorded instead of the e-mail field of a failed sign-in when it does not
