@@ -1,0 +1,57 @@
+use super::*;
+
+#[test]
+fn a_file_of_the_wrong_size_is_refused_before_the_engine_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(MODEL_FILE);
+    std::fs::write(&path, b"E5S1 truncated").unwrap();
+    let err = Model::load(&path).err().expect("refused");
+    assert!(matches!(err, LoadError::Mismatch { .. }), "{err}");
+    assert!(err.to_string().contains("fetch-e5-model.sh"), "{err}");
+}
+
+#[test]
+fn a_missing_file_says_so() {
+    let err = Model::load(Path::new("/nonexistent/e5.bin")).err().expect("refused");
+    assert!(matches!(err, LoadError::Read { .. }), "{err}");
+}
+
+/// The real model, when it has been fetched (`.ci/run` fetches it and sets
+/// `OSEZ_REQUIRE_EMBEDDINGS=1`, so that CI cannot skip this).
+fn model() -> Option<Model> {
+    let Some(path) = default_model_path() else {
+        assert!(
+            std::env::var("OSEZ_REQUIRE_EMBEDDINGS").as_deref() != Ok("1"),
+            "OSEZ_REQUIRE_EMBEDDINGS=1 but no model: run scripts/fetch-e5-model.sh"
+        );
+        eprintln!("no embedding model fetched: skipped (scripts/fetch-e5-model.sh)");
+        return None;
+    };
+    Some(Model::load(&path).expect("the fetched model loads"))
+}
+
+#[test]
+fn related_french_sentences_are_closer_than_unrelated_ones() {
+    let Some(m) = model() else { return };
+    let q = m.query("je cherche quelqu'un pour m'aider à créer le site internet de ma boulangerie");
+    let passages = m.passages(&[
+        "Créer le site web de son commerce : les étapes pour une vitrine en ligne",
+        "La recette de la tarte aux pommes de grand-mère",
+    ]);
+    assert_eq!(q.len(), DIM);
+    assert!((similarity(&q, &q) - 1.0).abs() < 1e-3, "normalised");
+    assert!(similarity(&q, &passages[0]) > similarity(&q, &passages[1]));
+    // One at a time and in a batch agree.
+    let single = m.passages(&["La recette de la tarte aux pommes de grand-mère"]);
+    assert!(similarity(&single[0], &passages[1]) > 0.999);
+}
+
+#[test]
+fn odd_texts_embed_without_failing() {
+    let Some(m) = model() else { return };
+    for text in ["", "   ", "a\0b", &"très long ".repeat(3000), "日本語のテキスト"] {
+        let v = m.query(text);
+        assert_eq!(v.len(), DIM);
+        assert!(v.iter().all(|x| x.is_finite()));
+    }
+}
