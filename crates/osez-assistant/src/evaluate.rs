@@ -284,7 +284,12 @@ impl Fixture {
     }
 
     pub fn catalogue(&self) -> Catalogue<'_> {
-        Catalogue { directory: &self.directory, resources: &self.resources }
+        Catalogue { directory: &self.directory, resources: &self.resources, meaning: self.reader.meaning() }
+    }
+
+    /// Answers with the embedding model too, or without.
+    pub fn set_semantic(&mut self, semantic: Option<std::sync::Arc<crate::semantic::Semantic>>) {
+        self.reader.set_semantic(semantic, self.resources.resources());
     }
 }
 

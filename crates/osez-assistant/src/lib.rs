@@ -19,6 +19,7 @@ pub mod place;
 pub mod recommend;
 pub mod reply;
 pub mod scrub;
+pub mod semantic;
 pub mod trades;
 pub mod understand;
 pub mod words;

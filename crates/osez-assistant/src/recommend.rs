@@ -7,14 +7,22 @@ use osez_core::resource::{Resource, ResourceType, Theme};
 use osez_core::{Adviser, Geography, Kind, Sector, Specialty};
 use osez_search::{Engine, Relaxation, ResourceEngine, ResourceRequest, SearchRequest};
 
+use crate::semantic::{Meaning, fuse};
+
 /// How many of each a reply recommends.
 pub const TOP: usize = 3;
+
+/// How many records the ranking by meaning brings to the fusion.
+const SEMANTIC_DEPTH: usize = 10;
 
 /// What Osez's records are: the directory and the resource centre.
 #[derive(Clone, Copy)]
 pub struct Catalogue<'a> {
     pub directory: &'a Engine,
     pub resources: &'a ResourceEngine,
+    /// The records embedded, when the embedding model is loaded: their
+    /// ranking by meaning is fused with the keyword engine's.
+    pub meaning: Option<&'a Meaning>,
 }
 
 impl<'a> Catalogue<'a> {
@@ -171,7 +179,17 @@ pub fn resources(need: &Need, catalogue: Catalogue<'_>) -> Vec<ResourcePick> {
         Vec::new()
     } else {
         let req = ResourceRequest { q: q.join(" "), page: 1, per_page: 20, ..ResourceRequest::default() };
-        catalogue.resources.search(&req, catalogue.geography()).hits.iter().map(|h| h.ord).collect()
+        let by_words: Vec<usize> =
+            catalogue.resources.search(&req, catalogue.geography()).hits.iter().map(|h| h.ord).collect();
+        match catalogue.meaning {
+            Some(m) => {
+                let by_meaning = m.rank(&q.join(" "), SEMANTIC_DEPTH);
+                let mut fused = fuse(&[&by_words, &by_meaning]);
+                fused.truncate(20);
+                fused
+            }
+            None => by_words,
+        }
     };
     let mut scored: Vec<(f64, usize)> = all
         .iter()

@@ -13,6 +13,7 @@ use osez_search::analysis::{is_filler_word, is_stop_word};
 use crate::lexicon::{self, Span};
 use crate::need::{Intent, Maturity, Size};
 use crate::place::{self, Gazetteer};
+use crate::semantic::{self, Meaning, Semantic};
 use crate::words::{self, Language, Token, number_at};
 
 /// What a message states about the need. Absent: not stated.
@@ -214,6 +215,11 @@ pub struct Reader {
     lexicon: Vec<String>,
     /// Every folded word of the records.
     corpus: HashSet<String>,
+    /// The embedding model and the intent classifier, when the operator
+    /// fetched the model.
+    semantic: Option<Arc<Semantic>>,
+    /// The resource centre's records embedded with the same model.
+    meaning: Option<Meaning>,
 }
 
 impl Reader {
@@ -239,7 +245,15 @@ impl Reader {
                 words.insert(w.to_string());
             }
         }
-        Self { retention_days: DEFAULT_RETENTION_DAYS, gazetteer: Gazetteer::new(&geo), geo, lexicon, corpus: words }
+        Self {
+            retention_days: DEFAULT_RETENTION_DAYS,
+            gazetteer: Gazetteer::new(&geo),
+            geo,
+            lexicon,
+            corpus: words,
+            semantic: None,
+            meaning: None,
+        }
     }
 
     fn in_lexicon(&self, w: &str) -> bool {
@@ -251,6 +265,22 @@ impl Reader {
 
     pub fn geography(&self) -> &Geography {
         &self.geo
+    }
+
+    /// Reads with the embedding model too (`semantic`), the `resources`
+    /// embedded for the recommendations; or without.
+    pub fn set_semantic(&mut self, semantic: Option<Arc<Semantic>>, resources: &[osez_core::resource::Resource]) {
+        self.meaning = semantic.as_ref().map(|s| Meaning::new(s.clone(), resources));
+        self.semantic = semantic;
+    }
+
+    pub fn semantic(&self) -> Option<&Semantic> {
+        self.semantic.as_deref()
+    }
+
+    /// The records embedded, for [`crate::recommend::Catalogue::meaning`].
+    pub fn meaning(&self) -> Option<&Meaning> {
+        self.meaning.as_ref()
     }
 
     /// Understands one message.
@@ -346,8 +376,27 @@ impl Reader {
             || slots.remote.is_some()
             || cued
             || has(DIGITAL);
-        if (!evidence && !any) || has(PERSONAL_DATA) {
+        let personal = has(PERSONAL_DATA);
+        if (!evidence && !any) || personal {
             intent = Intent::OutOfScope;
+        }
+        // The classifier, when it is confident: it decides where no cue
+        // was read, and it may say that a request the rules would serve is
+        // not for Osez ("le site de l'ANTS plante"). A refusal the rules
+        // made for personal data or an invention stands.
+        let refused_by_rule = personal || (fabrication && specialties.is_empty());
+        if let Some(vote) = self.semantic.as_ref().and_then(|s| s.vote(message)) {
+            let in_scope = matches!(
+                intent,
+                Intent::FindAdviser | Intent::FindResource | Intent::LearnUseCase | Intent::Precaution
+            );
+            if vote.probability >= semantic::CONFIDENT && !refused_by_rule {
+                if !cued {
+                    intent = vote.intent;
+                } else if vote.intent == Intent::OutOfScope && in_scope {
+                    intent = Intent::OutOfScope;
+                }
+            }
         }
         let topic_words: Vec<String> = words
             .iter()

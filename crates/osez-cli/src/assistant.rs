@@ -1,10 +1,12 @@
 //! `osez assistant eval`: the assistant's figures on its evaluation sets.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use osez_assistant::eval::{self, SETS};
+use osez_assistant::eval::{self, EXEMPLARS, SETS};
 use osez_assistant::evaluate::{self, Fixture, Report};
+use osez_assistant::semantic::{Embedder, Semantic};
 
 /// The goals of issue 12, figure by figure: (name, value, goal, higher is
 /// better).
@@ -20,7 +22,15 @@ fn goals(r: &Report) -> [(&'static str, f64, f64, bool); 7] {
     ]
 }
 
-pub fn eval(files: &[PathBuf], verbose: bool, check: bool) -> anyhow::Result<()> {
+/// Loads the embedding model and trains the intent classifier on the
+/// labelled requests (`EXEMPLARS`).
+pub fn semantic(model: &Path) -> anyhow::Result<Semantic> {
+    let model = osez_embed::Model::load(model)?;
+    let embedder: Arc<dyn Embedder> = Arc::new(model);
+    Ok(Semantic::new(embedder, EXEMPLARS)?)
+}
+
+pub fn eval(files: &[PathBuf], verbose: bool, check: bool, model: Option<&Path>) -> anyhow::Result<()> {
     let mut sets: Vec<(String, String)> = Vec::new();
     if files.is_empty() {
         sets.extend(SETS.iter().map(|(name, text)| (name.to_string(), text.to_string())));
@@ -29,12 +39,30 @@ pub fn eval(files: &[PathBuf], verbose: bool, check: bool) -> anyhow::Result<()>
         let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
         sets.push((f.display().to_string(), text));
     }
-    let fixture = Fixture::demo(jiff::Timestamp::now().as_millisecond()).map_err(anyhow::Error::msg)?;
+    let mut fixture = Fixture::demo(jiff::Timestamp::now().as_millisecond()).map_err(anyhow::Error::msg)?;
+    let semantic = model.map(semantic).transpose()?.map(Arc::new);
     let mut missed = Vec::new();
     for (name, text) in &sets {
         let cases = eval::load(text).with_context(|| format!("evaluation set {name}"))?;
+        // A set the classifier learnt from is measured by a classifier
+        // trained without it.
+        let learnt = EXEMPLARS.iter().position(|e| e == text);
+        let note = match (&semantic, learnt) {
+            (None, _) => "rules only".to_string(),
+            (Some(s), Some(i)) => {
+                let without = s.leaving_out(i);
+                let note =
+                    format!("with embeddings, classifier trained on {} other requests", s.exemplars() - cases.len());
+                fixture.set_semantic(Some(Arc::new(without)));
+                note
+            }
+            (Some(s), None) => {
+                fixture.set_semantic(Some(s.clone()));
+                format!("with embeddings, classifier trained on {} requests", s.exemplars())
+            }
+        };
         let report = evaluate::run(&cases, &fixture.reader, fixture.catalogue());
-        println!("{name}: {} cases, {} replies", report.cases, report.times_us.len());
+        println!("{name}: {} cases, {} replies ({note})", report.cases, report.times_us.len());
         for (figure, value, goal, higher) in goals(&report) {
             let met = if higher { value >= goal } else { value <= goal };
             println!(

@@ -169,6 +169,11 @@ enum Command {
         contact: ContactArgs,
         #[command(flatten)]
         llm: LlmArgs,
+        /// The assistant's local embedding model (scripts/fetch-e5-model.sh): intents read by a
+        /// classifier where the rules read none, and resources ranked by meaning too. Without it,
+        /// rules only.
+        #[arg(long, env = "OSEZ_EMBEDDINGS_MODEL")]
+        embeddings_model: Option<PathBuf>,
     },
     /// Imports data.
     Import {
@@ -217,6 +222,9 @@ enum AssistantWhat {
         /// Fail when a figure misses its goal (reply times excepted: they depend on the machine).
         #[arg(long)]
         check: bool,
+        /// The local embedding model (scripts/fetch-e5-model.sh); without it, rules only.
+        #[arg(long, env = "OSEZ_EMBEDDINGS_MODEL")]
+        embeddings_model: Option<PathBuf>,
     },
 }
 
@@ -355,6 +363,7 @@ fn main() -> ExitCode {
                 max_video_mb,
                 contact,
                 llm,
+                embeddings_model,
             } => {
                 let trusted_proxy_header = match trusted_proxy_header.as_deref().map(str::parse) {
                     None => None,
@@ -396,6 +405,7 @@ fn main() -> ExitCode {
                     contact,
                     reload_every: (reload_secs > 0).then(|| std::time::Duration::from_secs(reload_secs)),
                     audit_retention_days,
+                    embeddings_model,
                 })
                 .await
             }
@@ -417,8 +427,8 @@ fn main() -> ExitCode {
             Command::Consultation { what: ConsultationWhat::Check { data, slug } } => {
                 consultation::check(&data, &slug).await
             }
-            Command::Assistant { what: AssistantWhat::Eval { files, verbose, check } } => {
-                assistant::eval(&files, verbose, check)
+            Command::Assistant { what: AssistantWhat::Eval { files, verbose, check, embeddings_model } } => {
+                assistant::eval(&files, verbose, check, embeddings_model.as_deref())
             }
             Command::Reindex { data } => directory::reindex(&data).await,
             Command::Migrate { data } => {

@@ -25,6 +25,8 @@ pub struct ServeConfig {
     pub reload_every: Option<Duration>,
     /// Audit entries older than this many days are deleted.
     pub audit_retention_days: u32,
+    /// The assistant's local embedding model, if any.
+    pub embeddings_model: Option<std::path::PathBuf>,
 }
 
 pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
@@ -48,8 +50,39 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
         ..MailConfig::default()
     })
     .context("mail settings")?;
+    // A model file that is missing or not the expected one stops the start
+    // with a clear message (its digest is checked before the engine reads
+    // it).
+    let embeddings = match config.embeddings_model.clone() {
+        Some(path) => Some(
+            tokio::task::spawn_blocking(move || osez_embed::Model::load(&path))
+                .await
+                .context("loading the embedding model")??,
+        ),
+        None => None,
+    };
     let geo = Arc::new(Geography::embedded().context("embedded geography")?);
     let state = AppState::new(geo.clone(), config.web.clone());
+    if let Some(model) = embeddings {
+        // Embedding the labelled requests and training the classifier take
+        // seconds: the assistant reads with its rules until they are done.
+        let state = state.clone();
+        tokio::task::spawn_blocking(move || {
+            let at = Instant::now();
+            let embedder: Arc<dyn osez_assistant::semantic::Embedder> = Arc::new(model);
+            match osez_assistant::semantic::Semantic::new(embedder, osez_assistant::eval::EXEMPLARS) {
+                Ok(semantic) => {
+                    tracing::info!(
+                        requests = semantic.exemplars(),
+                        ms = at.elapsed().as_millis() as u64,
+                        "assistant: embedding model ready"
+                    );
+                    state.set_semantic(Arc::new(semantic));
+                }
+                Err(e) => tracing::error!(error = %e, "assistant: the labelled requests do not read; rules only"),
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;

@@ -229,3 +229,37 @@ async fn the_privacy_notice_says_what_the_assistant_cites() {
         assert!(v["reply"]["citations"][0]["url"] == "/mentions-legales", "{backend}");
     }
 }
+
+/// With the local embedding model (fetched by `.ci/run`, which sets
+/// `OSEZ_REQUIRE_EMBEDDINGS=1` so that this cannot be skipped there), the
+/// page's reader uses the intent classifier from the moment the model is
+/// ready: a request about an electrical fault, which the rules alone take
+/// for a need of the shop, is then refused. (The request is one of the
+/// labelled ones the classifier learnt from: this proves the wiring; the
+/// evaluation measures the generalisation.)
+#[tokio::test]
+async fn once_the_embedding_model_is_ready_the_assistant_reads_with_it() {
+    use osez_assistant::semantic::{Embedder, Semantic};
+    let Some(path) = osez_embed::default_model_path() else {
+        assert_ne!(
+            std::env::var("OSEZ_REQUIRE_EMBEDDINGS").as_deref(),
+            Ok("1"),
+            "OSEZ_REQUIRE_EMBEDDINGS=1 but no model: run scripts/fetch-e5-model.sh"
+        );
+        eprintln!("no embedding model fetched: skipped (scripts/fetch-e5-model.sh)");
+        return;
+    };
+    let model: std::sync::Arc<dyn Embedder> = std::sync::Arc::new(osez_embed::Model::load(&path).unwrap());
+    let semantic = std::sync::Arc::new(Semantic::new(model, osez_assistant::eval::EXEMPLARS).unwrap());
+    let text = "Le disjoncteur de ma boutique saute dès que j'allume la chambre froide, à Saint-Brieuc. \
+                Vous pouvez m'envoyer un dépanneur aujourd'hui ?";
+    let (backend, state, _store) = apps().await.into_iter().next().unwrap();
+    let (status, before) = api(&state, &json_text(text, None)).await;
+    assert_eq!(status, StatusCode::OK, "{backend}: {before}");
+    assert_ne!(before["reply"]["outcome"], "refused", "{backend}: the rules alone serve it: {before}");
+    state.set_semantic(semantic);
+    let (status, after) = api(&state, &json_text(text, None)).await;
+    assert_eq!(status, StatusCode::OK, "{backend}: {after}");
+    assert_eq!(after["reply"]["outcome"], "refused", "{backend}: {after}");
+    assert!(after["reply"]["recommendations"]["advisers"].as_array().unwrap().is_empty(), "{backend}");
+}

@@ -33,7 +33,8 @@ pub(crate) async fn reword(
     let checked = state
         .assistant
         .run(move || {
-            let catalogue = Catalogue { directory: &dir.engine, resources: &lib.engine };
+            // The check reads the cited records only: no ranking.
+            let catalogue = Catalogue { directory: &dir.engine, resources: &lib.engine, meaning: None };
             llm::accept_rewording(&reply, &text, catalogue, &context)
         })
         .await

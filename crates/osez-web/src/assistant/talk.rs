@@ -94,7 +94,10 @@ fn new_token() -> String {
 /// The reader of messages for the current resources: built once per
 /// version of the published resources (it knows their words).
 async fn reader(state: &AppState, ready: &Ready, library: &Arc<Library>) -> Result<Arc<Reader>, TalkError> {
-    if let Some(kept) = ready.memo.get::<Reader>("assistant-reader", 0)
+    let semantic = state.semantic.get().cloned();
+    // Once the embedding model is ready, readers are made with it.
+    let kind = if semantic.is_some() { "assistant-reader-semantic" } else { "assistant-reader" };
+    if let Some(kept) = ready.memo.get::<Reader>(kind, 0)
         && kept.stamp == library.version
     {
         return Ok(kept.value);
@@ -105,14 +108,18 @@ async fn reader(state: &AppState, ready: &Ready, library: &Arc<Library>) -> Resu
     let reader = state
         .assistant
         .run(move || {
-            let mut reader = Reader::new(geo, corpus(lib.engine.resources()).iter().map(String::as_str));
+            let resources = lib.engine.resources();
+            let mut reader = Reader::new(geo, corpus(resources).iter().map(String::as_str));
             reader.retention_days = days;
+            // The records embedded: about a second per hundred, once per
+            // version of the published resources.
+            reader.set_semantic(semantic, resources);
             reader
         })
         .await
         .map_err(pool_error)?;
     let reader = Arc::new(reader);
-    ready.memo.put("assistant-reader", 0, library.version, reader.clone());
+    ready.memo.put(kind, 0, library.version, reader.clone());
     Ok(reader)
 }
 
@@ -160,7 +167,7 @@ pub(crate) async fn exchange(
     let turn = state
         .assistant
         .run(move || {
-            let catalogue = Catalogue { directory: &dir.engine, resources: &lib.engine };
+            let catalogue = Catalogue { directory: &dir.engine, resources: &lib.engine, meaning: reader.meaning() };
             respond(&dialogue, &message, &reader, catalogue)
         })
         .await

@@ -162,6 +162,10 @@ pub struct AppState {
     pub(crate) assistant: CpuPool,
     /// The optional language model that rewords the assistant's replies.
     pub(crate) llm: Option<crate::kit::llm::LlmClient>,
+    /// The optional local embedding model and the intent classifier, set
+    /// once they are ready (training takes seconds after start-up; the
+    /// assistant reads with its rules until then).
+    pub(crate) semantic: OnceLock<Arc<osez_assistant::semantic::Semantic>>,
     /// The attachments' directory, when one is configured.
     pub(crate) files: Option<crate::kit::files::Files>,
     /// Uploads that may stream at once (editors only; each holds a disk
@@ -202,11 +206,17 @@ impl AppState {
             analysis,
             assistant,
             llm,
+            semantic: OnceLock::new(),
             files,
             uploads: tokio::sync::Semaphore::new(2),
             mail_wake: Default::default(),
             ready: OnceLock::new(),
         })
+    }
+
+    /// Lets the assistant read with the embedding model from now on (once).
+    pub fn set_semantic(&self, semantic: Arc<osez_assistant::semantic::Semantic>) {
+        let _ = self.semantic.set(semantic);
     }
 
     /// Marks the service ready: `/healthz` answers 200 from now on. Starts
