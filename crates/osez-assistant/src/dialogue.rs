@@ -15,7 +15,7 @@ use crate::need::{Intent, Maturity, Size};
 use crate::recommend::{Catalogue, Need};
 use crate::reply::{Ask, Reply};
 use crate::scrub::scrub;
-use crate::understand::{Reader, Understanding};
+use crate::understand::{Reader, Slots, Understanding};
 use crate::{compose, words::Language};
 
 /// Longest message read, in characters.
@@ -114,6 +114,18 @@ pub struct Turn {
 
 /// Answers one message.
 pub fn respond(state: &State, message: &str, reader: &Reader, catalogue: Catalogue<'_>) -> Turn {
+    respond_with(state, message, reader, catalogue, None)
+}
+
+/// Answers one message, with slots the language model read in it
+/// (`llm::read_slots`): each fills only a slot the rules left empty.
+pub fn respond_with(
+    state: &State,
+    message: &str,
+    reader: &Reader,
+    catalogue: Catalogue<'_>,
+    extracted: Option<&Slots>,
+) -> Turn {
     let scrubbed = scrub(message);
     let removed: Vec<&'static str> = scrubbed.removed.iter().map(|p| p.marker()).collect();
     let text = scrubbed.text.trim().to_string();
@@ -124,10 +136,33 @@ pub fn respond(state: &State, message: &str, reader: &Reader, catalogue: Catalog
         let reply = compose::unreadable(first, text.chars().count());
         return Turn { state: next, reply, kept_message: String::new(), removed, language: Language::French };
     }
-    let u = reader.understand(&text);
+    let mut u = reader.understand(&text);
+    if let Some(x) = extracted {
+        fill(&mut u, x);
+    }
     merge(&mut next, &u, &text, reader.geography());
     let reply = decide(&mut next, &u, first, reader, catalogue);
     Turn { state: next, reply, kept_message: text, removed, language: u.language }
+}
+
+/// The model's slots where the rules read none.
+fn fill(u: &mut Understanding, x: &Slots) {
+    let s = &mut u.slots;
+    s.place = s.place.or(x.place);
+    s.sector = s.sector.or(x.sector);
+    s.size = s.size.or(x.size);
+    s.remote = s.remote.or(x.remote);
+    s.maturity = s.maturity.or(x.maturity);
+    s.kind = s.kind.or(x.kind);
+    if u.specialties.is_empty()
+        && let Some(sp) = x.specialty
+    {
+        s.specialty = Some(sp);
+        u.specialties.push(sp);
+    }
+    if s.place.is_some() {
+        u.unknown_place = None;
+    }
 }
 
 /// Folds what a message says into the state.

@@ -25,18 +25,30 @@ async fn completions(axum::Json(req): axum::Json<Value>) -> axum::response::Resp
     let answer = |content: String| {
         axum::Json(json!({ "choices": [{ "message": { "role": "assistant", "content": content } }] })).into_response()
     };
-    match model.as_str() {
-        // Rewords, every citation kept, nothing added.
-        "fidele" => answer(template.replace("Voici", "Je vous propose")),
-        // Adds a person and a figure that no record holds.
-        "inventif" => answer(format!("{template}\nMadame Irène Fantôme a aidé 487 entreprises [1].")),
-        "casse" => (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
-        "charabia" => (StatusCode::OK, "<html>pas du json</html>").into_response(),
-        _ => {
-            // Silent past any deadline.
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            answer(template)
+    let extracting = req["messages"][0]["content"].as_str().unwrap_or_default().starts_with("Tu extrais");
+    match (model.as_str(), extracting) {
+        // Reads the need, and the place as written.
+        ("lecteur", true) => {
+            let place = if template.contains("Lyon") { "\"Lyon\"" } else { "null" };
+            answer(format!("```json\n{{\"place\": {place}, \"specialty\": \"cybersecurite\", \"size\": null}}\n```"))
         }
+        // Makes up a place the message does not name.
+        ("menteur", true) => answer(r#"{"place": "Marseille", "specialty": "cybersecurite"}"#.into()),
+        ("lecteur" | "menteur", false) => answer(template),
+        (_, true) => answer("pas de JSON ici".into()),
+        _ => match model.as_str() {
+            // Rewords, every citation kept, nothing added.
+            "fidele" => answer(template.replace("Voici", "Je vous propose")),
+            // Adds a person and a figure that no record holds.
+            "inventif" => answer(format!("{template}\nMadame Irène Fantôme a aidé 487 entreprises [1].")),
+            "casse" => (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
+            "charabia" => (StatusCode::OK, "<html>pas du json</html>").into_response(),
+            _ => {
+                // Silent past any deadline.
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                answer(template)
+            }
+        },
     }
 }
 
@@ -83,4 +95,53 @@ async fn the_models_words_are_shown_only_when_every_claim_is_in_the_cited_record
         // The recommendations are the records', whoever words the reply.
         assert!(!reply["recommendations"]["advisers"].as_array().unwrap().is_empty(), "{model}");
     }
+}
+
+async fn say(state: &Arc<osez_web::AppState>, text: &str) -> Value {
+    let body = json!({ "text": text }).to_string();
+    let req = Request::post("/api/v1/assistant/messages")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, text) = send(state, req).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The model's slots fill what the rules did not read; a place it makes
+/// up (not written in the message) is dropped; without it, the rules ask.
+#[tokio::test]
+async fn the_models_slots_fill_only_what_the_rules_missed_and_never_an_invented_place() {
+    let base_url = stand_in().await;
+    let message = "Je cherche un conseiller à Lyon pour mon truc, vous voyez";
+    let vague = "Je cherche un conseiller pour mon truc, vous voyez";
+    let app = |model: &str| {
+        let llm = LlmConfig {
+            base_url: base_url.clone(),
+            model: model.into(),
+            api_key: None,
+            timeout: Duration::from_millis(1500),
+        };
+        WebConfig { llm: Some(llm), ..test_config() }
+    };
+    // Without a model (the stand-in's "silencieux" answers no JSON), the need is asked.
+    let (_, state, _) = apps_with(app("silencieux")).await.remove(0);
+    let v = say(&state, message).await;
+    assert_eq!(v["reply"]["outcome"], "asked", "{v}");
+
+    let (_, state, _) = apps_with(app("lecteur")).await.remove(0);
+    let v = say(&state, message).await;
+    assert_eq!(v["reply"]["outcome"], "recommended", "{v}");
+    let advisers = v["reply"]["recommendations"]["advisers"].as_array().unwrap();
+    assert!(!advisers.is_empty(), "{v}");
+    for a in advisers {
+        assert!(a["specialties"].as_array().unwrap().iter().any(|s| s == "cybersecurite"), "{a}");
+    }
+
+    // The place the model made up is not used: the place is asked.
+    let (_, state, _) = apps_with(app("menteur")).await.remove(0);
+    let v = say(&state, vague).await;
+    let text = v["reply"]["text"].as_str().unwrap();
+    assert!(!text.contains("Marseille"), "{text}");
+    assert_eq!(v["reply"]["outcome"], "asked", "{v}");
 }

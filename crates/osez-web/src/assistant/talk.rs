@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderValue};
 use osez_assistant::compose::group;
-use osez_assistant::dialogue::{MAX_MESSAGE_CHARS, State, Turn, respond};
+use osez_assistant::dialogue::{MAX_MESSAGE_CHARS, State, Turn, respond_with};
 use osez_assistant::evaluate::corpus;
 use osez_assistant::recommend::Catalogue;
 use osez_assistant::understand::Reader;
@@ -163,12 +163,15 @@ pub(crate) async fn exchange(
     let library = ready.library();
     let reader = reader(state, ready, &library).await?;
     let dialogue = before.as_ref().map(|(_, s)| s.clone()).unwrap_or_default();
+    // The model, when there is one, sees the message without its personal
+    // data, as everything that keeps it does.
+    let extracted = crate::assistant::model::extract(state, &osez_assistant::scrub::scrub(text).text).await;
     let (dir, lib, message) = (directory.clone(), library.clone(), text.to_string());
     let turn = state
         .assistant
         .run(move || {
             let catalogue = Catalogue { directory: &dir.engine, resources: &lib.engine, meaning: reader.meaning() };
-            respond(&dialogue, &message, &reader, catalogue)
+            respond_with(&dialogue, &message, &reader, catalogue, extracted.as_ref())
         })
         .await
         .map_err(pool_error)?;

@@ -42,8 +42,20 @@ impl LlmClient {
         &self.config.model
     }
 
+    /// The configured deadline of one exchange.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.config.timeout
+    }
+
     /// The model's text for `request`, or `None` (busy, late, failed).
     pub(crate) async fn ask(&self, request: &ChatRequest) -> Option<String> {
+        self.ask_within(request, self.config.timeout).await
+    }
+
+    /// The same under a shorter deadline (`limit`, at most the configured
+    /// one).
+    pub(crate) async fn ask_within(&self, request: &ChatRequest, limit: Duration) -> Option<String> {
+        let limit = limit.min(self.config.timeout);
         let _slot = self.slots.try_acquire().ok()?;
         let url = format!("{}/chat/completions", self.config.base_url.trim_end_matches('/'));
         let exchange = async {
@@ -74,13 +86,10 @@ impl LlmClient {
         };
         // The client's timeout covers the exchange; this one covers the
         // body read too, whatever the client does.
-        match tokio::time::timeout(self.config.timeout, exchange).await {
+        match tokio::time::timeout(limit, exchange).await {
             Ok(answer) => answer,
             Err(_) => {
-                tracing::warn!(
-                    timeout_ms = self.config.timeout.as_millis() as u64,
-                    "language model too slow; template reply shown"
-                );
+                tracing::warn!(timeout_ms = limit.as_millis() as u64, "language model too slow; template reply shown");
                 None
             }
         }
