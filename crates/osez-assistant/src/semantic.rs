@@ -14,6 +14,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use osez_core::{Sector, Specialty};
+
 use crate::eval;
 use crate::need::Intent;
 
@@ -46,15 +48,37 @@ const INTENTS: [Intent; 7] = [
     Intent::OutOfScope,
 ];
 
-/// Below this probability the classifier never overrides the rules.
+/// Below this probability a classifier never decides what the rules left
+/// open.
 pub const CONFIDENT: f32 = 0.6;
 
-/// What the classifier makes of a message.
+/// Below this probability the intent classifier never refuses a request
+/// the rules read as one Osez serves (measured on the sets, one left out
+/// at a time: 0.6 refused needs, 0.8 let through what is not for Osez).
+pub const OVERRULE: f32 = 0.7;
+
+/// A classifier's answer.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Vote {
-    pub intent: Intent,
+pub struct Vote<L> {
+    pub value: L,
     /// Its probability (0 to 1).
     pub probability: f32,
+}
+
+impl<L: Copy> Vote<L> {
+    /// The value, when the classifier is confident.
+    pub fn confident(&self) -> Option<L> {
+        (self.probability >= CONFIDENT).then_some(self.value)
+    }
+}
+
+/// What the classifiers read in a message: its intent, and the need and
+/// the sector it states (`None`: states none).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    pub intent: Vote<Intent>,
+    pub specialty: Vote<Option<Specialty>>,
+    pub sector: Vote<Option<Sector>>,
 }
 
 /// A labelled request, embedded.
@@ -62,41 +86,73 @@ struct Exemplar {
     /// Which of the sets it comes from.
     set: usize,
     intent: Intent,
+    specialty: Option<Specialty>,
+    sector: Option<Sector>,
     vector: Vec<f32>,
 }
 
-/// The embedder, the labelled requests embedded once, and the classifier
+/// The classifiers, trained together on the same requests.
+struct Classifiers {
+    intent: Classifier<Intent>,
+    specialty: Classifier<Option<Specialty>>,
+    sector: Classifier<Option<Sector>>,
+}
+
+impl Classifiers {
+    fn train(exemplars: &[&Exemplar]) -> Self {
+        let specialties: Vec<Option<Specialty>> =
+            std::iter::once(None).chain(Specialty::ALL.iter().copied().map(Some)).collect();
+        let sectors: Vec<Option<Sector>> = std::iter::once(None).chain(Sector::ALL.iter().copied().map(Some)).collect();
+        Self {
+            intent: Classifier::train(exemplars, |e| e.intent, INTENTS.to_vec()),
+            specialty: Classifier::train(exemplars, |e| e.specialty, specialties),
+            sector: Classifier::train(exemplars, |e| e.sector, sectors),
+        }
+    }
+}
+
+/// The embedder, the labelled requests embedded once, and the classifiers
 /// trained on them.
 pub struct Semantic {
     embedder: Arc<dyn Embedder>,
     exemplars: Arc<Vec<Exemplar>>,
-    classifier: Classifier,
+    classifiers: Classifiers,
 }
 
 impl Semantic {
     /// Embeds the labelled requests of `sets` (the evaluation sets'
-    /// format) and trains the classifier: a few seconds, once, at start-up.
+    /// format) and trains the classifiers: seconds, once, at start-up.
     pub fn new(embedder: Arc<dyn Embedder>, sets: &[&str]) -> Result<Self, eval::EvalError> {
-        let mut labelled: Vec<(usize, String, Intent)> = Vec::new();
+        let mut cases = Vec::new();
         for (set, text) in sets.iter().enumerate() {
-            labelled.extend(eval::load(text)?.into_iter().map(|c| (set, c.text, c.intent)));
+            cases.extend(eval::load(text)?.into_iter().map(|c| (set, c)));
         }
-        let texts: Vec<&str> = labelled.iter().map(|(_, t, _)| t.as_str()).collect();
+        let texts: Vec<&str> = cases.iter().map(|(_, c)| c.text.as_str()).collect();
         let vectors = embedder.queries(&texts);
-        let exemplars: Vec<Exemplar> = labelled
+        let exemplars: Vec<Exemplar> = cases
             .iter()
             .zip(vectors)
-            .map(|((set, _, intent), vector)| Exemplar { set: *set, intent: *intent, vector })
+            .map(|((set, c), vector)| Exemplar {
+                set: *set,
+                intent: c.intent,
+                specialty: c.slots.specialty,
+                sector: c.slots.sector,
+                vector,
+            })
             .collect();
-        let classifier = Classifier::train(exemplars.iter());
-        Ok(Self { embedder, exemplars: Arc::new(exemplars), classifier })
+        let classifiers = Classifiers::train(&exemplars.iter().collect::<Vec<_>>());
+        Ok(Self { embedder, exemplars: Arc::new(exemplars), classifiers })
     }
 
-    /// The same, the classifier trained without the set at `left_out`, so
-    /// that measuring a set the classifier learnt from stays fair.
+    /// The same, the classifiers trained without the set at `left_out`, so
+    /// that measuring a set they learnt from stays fair.
     pub fn leaving_out(&self, left_out: usize) -> Self {
-        let classifier = Classifier::train(self.exemplars.iter().filter(|e| e.set != left_out));
-        Self { embedder: self.embedder.clone(), exemplars: self.exemplars.clone(), classifier }
+        let kept: Vec<&Exemplar> = self.exemplars.iter().filter(|e| e.set != left_out).collect();
+        Self {
+            embedder: self.embedder.clone(),
+            exemplars: self.exemplars.clone(),
+            classifiers: Classifiers::train(&kept),
+        }
     }
 
     pub fn embedder(&self) -> &dyn Embedder {
@@ -108,10 +164,11 @@ impl Semantic {
         self.exemplars.len()
     }
 
-    /// The intent the classifier reads in a message.
-    pub fn vote(&self, message: &str) -> Option<Vote> {
+    /// What the classifiers read in a message (one embedding).
+    pub fn read(&self, message: &str) -> Option<Reading> {
         let q = self.embedder.queries(&[message]).pop()?;
-        Some(self.classifier.predict(&q))
+        let c = &self.classifiers;
+        Some(Reading { intent: c.intent.predict(&q), specialty: c.specialty.predict(&q), sector: c.sector.predict(&q) })
     }
 
     /// Records ranked by meaning for `text`, best first: positions in
@@ -126,10 +183,11 @@ impl Semantic {
 }
 
 /// Multinomial logistic regression, trained by full-batch gradient descent
-/// from zero: deterministic, under a second for a few hundred requests.
-struct Classifier {
+/// from zero: deterministic, about a second for a few hundred requests.
+struct Classifier<L> {
+    labels: Vec<L>,
     mean: Vec<f32>,
-    /// `weights[c]`: the weights of class `c`.
+    /// `weights[c]`: the weights of label `c`.
     weights: Vec<Vec<f32>>,
     bias: Vec<f32>,
 }
@@ -141,13 +199,12 @@ const RATE: f32 = 0.5;
 /// Inverse strength of the L2 penalty.
 const C: f32 = 10.0;
 
-impl Classifier {
-    fn train<'e>(exemplars: impl Iterator<Item = &'e Exemplar>) -> Self {
-        let exemplars: Vec<&Exemplar> = exemplars.collect();
+impl<L: Copy + PartialEq> Classifier<L> {
+    fn train(exemplars: &[&Exemplar], label: impl Fn(&Exemplar) -> L, labels: Vec<L>) -> Self {
         let dim = exemplars.first().map_or(0, |e| e.vector.len());
         let n = exemplars.len().max(1) as f32;
         let mut mean = vec![0f32; dim];
-        for e in &exemplars {
+        for e in exemplars {
             for (m, x) in mean.iter_mut().zip(&e.vector) {
                 *m += x / n;
             }
@@ -155,8 +212,8 @@ impl Classifier {
         let xs: Vec<Vec<f32>> =
             exemplars.iter().map(|e| e.vector.iter().zip(&mean).map(|(x, m)| (x - m) * SCALE).collect()).collect();
         let ys: Vec<usize> =
-            exemplars.iter().map(|e| INTENTS.iter().position(|i| *i == e.intent).unwrap_or(0)).collect();
-        let k = INTENTS.len();
+            exemplars.iter().map(|e| labels.iter().position(|l| *l == label(e)).unwrap_or(0)).collect();
+        let k = labels.len();
         let mut weights = vec![vec![0f32; dim]; k];
         let mut bias = vec![0f32; k];
         let mut grad_w = vec![vec![0f32; dim]; k];
@@ -181,15 +238,14 @@ impl Classifier {
                 bias[c] -= RATE * grad_b[c];
             }
         }
-        Self { mean, weights, bias }
+        Self { labels, mean, weights, bias }
     }
 
-    fn predict(&self, vector: &[f32]) -> Vote {
+    fn predict(&self, vector: &[f32]) -> Vote<L> {
         let x: Vec<f32> = vector.iter().zip(&self.mean).map(|(v, m)| (v - m) * SCALE).collect();
         let p = softmax(&self.weights, &self.bias, &x);
-        let (c, probability) =
-            p.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((INTENTS.len() - 1, 0.0));
-        Vote { intent: INTENTS[c], probability }
+        let (c, probability) = p.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((0, 0.0));
+        Vote { value: self.labels[c], probability }
     }
 }
 
@@ -280,10 +336,10 @@ mod tests {
         let b = set("site web boutique", "find_adviser", 3);
         let s = Semantic::new(Arc::new(Words), &[&a, &b]).unwrap();
         assert_eq!(s.exemplars(), 3);
-        assert_eq!(s.vote("recette tarte pommes").unwrap().intent, Intent::OutOfScope);
-        assert_eq!(s.vote("site web vitrine").unwrap().intent, Intent::FindAdviser);
+        assert_eq!(s.read("recette tarte pommes").unwrap().intent.value, Intent::OutOfScope);
+        assert_eq!(s.read("site web vitrine").unwrap().intent.value, Intent::FindAdviser);
         let without_a = s.leaving_out(0);
         // Only one class left to learn from.
-        assert_eq!(without_a.vote("recette tarte pommes").unwrap().intent, Intent::FindAdviser);
+        assert_eq!(without_a.read("recette tarte pommes").unwrap().intent.value, Intent::FindAdviser);
     }
 }

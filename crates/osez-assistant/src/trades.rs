@@ -169,8 +169,9 @@ pub const SECTOR: &[(&str, Sector, i32)] = &[
     ("carrossier*", Sector::Artisanat, 3),
     ("mecanicien*", Sector::Artisanat, 3),
     ("garage", Sector::Artisanat, 3),
-    ("imprimerie", Sector::Artisanat, 3),
-    ("imprimeur*", Sector::Artisanat, 3),
+    // Printing is manufacturing (NAF division 18).
+    ("imprimerie", Sector::Industrie, 3),
+    ("imprimeur*", Sector::Industrie, 3),
     ("photographe artisan*", Sector::Artisanat, 3),
     ("pressing artisan*", Sector::Artisanat, 3),
     ("retouche*", Sector::Artisanat, 3),

@@ -82,6 +82,13 @@ const REMOTE: &[(&str, bool, i32)] = &[
     ("presentiel", false, 3),
     ("plutot qu en visio", false, 4),
     ("passer a la boutique", false, 3),
+    ("peut venir", false, 3),
+    ("puisse venir", false, 3),
+    ("pourrait venir", false, 3),
+    ("venir a l usine", false, 3),
+    ("venir a l atelier", false, 3),
+    ("rendez vous a la boutique", false, 3),
+    ("rendez vous au magasin", false, 3),
     ("passer au magasin", false, 3),
     ("passer nous voir", false, 3),
     ("passer me voir", false, 3),
@@ -96,6 +103,12 @@ const REMOTE: &[(&str, bool, i32)] = &[
 
 const MATURITY: &[(&str, Maturity, i32)] = &[
     ("n y connais rien", Maturity::Debutant, 3),
+    ("comprends rien", Maturity::Debutant, 3),
+    ("comprend rien", Maturity::Debutant, 3),
+    ("de zero", Maturity::Debutant, 3),
+    ("jamais rien fait", Maturity::Debutant, 3),
+    ("jamais fait ca", Maturity::Debutant, 3),
+    ("pas doue*", Maturity::Debutant, 3),
     ("y connais rien", Maturity::Debutant, 3),
     ("connais pas grand chose", Maturity::Debutant, 3),
     ("nul en informatique", Maturity::Debutant, 3),
@@ -336,11 +349,13 @@ impl Reader {
             _ => None,
         });
 
+        // A remote cue inside a slot's cue is not one; one that holds a
+        // slot's cue is ("passer à la boutique").
         let slot_spans: Vec<Span> = kept.iter().map(|(sp, _)| *sp).collect();
         let remote = ranked(REMOTE.iter().flat_map(|&(cue, v, w)| {
             lexicon::find(cue, &words)
                 .into_iter()
-                .filter(|sp| !slot_spans.iter().any(|s| overlaps(*sp, *s)))
+                .filter(|sp| !slot_spans.iter().any(|s| sp.within(*s)))
                 .map(move |sp| (v, w, sp.start))
         }))
         .first()
@@ -352,7 +367,7 @@ impl Reader {
         let fabrication = has(FABRICATION);
         let any = has(&["peu importe", "n importe", "pas d importance", "ca m est egal"]);
 
-        let slots = Slots {
+        let mut slots = Slots {
             place: found_place.map(|f| f.place),
             sector: sectors.first().copied(),
             specialty: specialties.first().copied(),
@@ -361,6 +376,7 @@ impl Reader {
             maturity,
             kind,
         };
+        let mut specialties = specialties;
         let (mut intent, cued) = intent(&words, &specialties, &slots);
         if fabrication && specialties.is_empty() {
             // Asked to invent, with no need of its own: refused.
@@ -385,17 +401,17 @@ impl Reader {
         // not for Osez ("le site de l'ANTS plante"). A refusal the rules
         // made for personal data or an invention stands.
         let refused_by_rule = personal || (fabrication && specialties.is_empty());
-        if let Some(vote) = self.semantic.as_ref().and_then(|s| s.vote(message)) {
-            let in_scope = matches!(
-                intent,
-                Intent::FindAdviser | Intent::FindResource | Intent::LearnUseCase | Intent::Precaution
-            );
-            if vote.probability >= semantic::CONFIDENT && !refused_by_rule {
-                if !cued {
-                    intent = vote.intent;
-                } else if vote.intent == Intent::OutOfScope && in_scope {
-                    intent = Intent::OutOfScope;
-                }
+        let reading = self.semantic.as_ref().and_then(|s| s.read(message));
+        let in_scope = |i: Intent| {
+            matches!(i, Intent::FindAdviser | Intent::FindResource | Intent::LearnUseCase | Intent::Precaution)
+        };
+        if let Some(vote) = reading.map(|r| r.intent)
+            && !refused_by_rule
+        {
+            if !cued && vote.probability >= semantic::CONFIDENT {
+                intent = vote.value;
+            } else if vote.value == Intent::OutOfScope && in_scope(intent) && vote.probability >= semantic::OVERRULE {
+                intent = Intent::OutOfScope;
             }
         }
         let topic_words: Vec<String> = words
@@ -417,6 +433,25 @@ impl Reader {
             || (intent == Intent::FindAdviser && words.iter().any(explicit));
         let unknown_topic =
             if specialties.is_empty() && slots.kind.is_none() && topical { self.unknown_topic(&words) } else { None };
+        // The need and the sector the classifiers read, where the rules
+        // read none, for a request Osez serves ("payer les cours en ligne",
+        // "mon école de musique"); never over a topic nothing covers.
+        if let Some(r) = reading
+            && in_scope(intent)
+            && unknown_topic.is_none()
+        {
+            if specialties.is_empty()
+                && let Some(Some(s)) = r.specialty.confident()
+            {
+                specialties.push(s);
+                slots.specialty = Some(s);
+            }
+            if slots.sector.is_none()
+                && let Some(Some(s)) = r.sector.confident()
+            {
+                slots.sector = Some(s);
+            }
+        }
         Understanding {
             intent,
             slots,
@@ -488,6 +523,17 @@ fn size(words: &[Token]) -> Option<Size> {
     const PEOPLE: &[&str] = &[
         "salaries",
         "salarie",
+        "salariees",
+        "salariee",
+        "salarier",
+        "professeurs",
+        "gestionnaires",
+        "cooperateurs",
+        "associes",
+        "formateurs",
+        "coiffeuses",
+        "coiffeurs",
+        "collaboratrices",
         "personnes",
         "pers",
         "employes",
@@ -535,7 +581,24 @@ fn size(words: &[Token]) -> Option<Size> {
     {
         return Some(Size::Solo);
     }
-    if ["mon mari et moi", "ma femme et moi", "mon associe*", "mon associee", "tpe"].iter().any(|c| has(c)) {
+    if [
+        "mon mari et moi",
+        "ma femme et moi",
+        "mon associe*",
+        "mon associee",
+        "avec une associee",
+        "avec un associe",
+        "avec mon frere",
+        "avec ma soeur",
+        "avec ma femme",
+        "avec mon mari",
+        "en couple",
+        "un couple",
+        "tpe",
+    ]
+    .iter()
+    .any(|c| has(c))
+    {
         return Some(Size::Tpe);
     }
     has("pme").then_some(Size::Pme)
