@@ -187,6 +187,11 @@ pub const INTENT: &[(&str, Intent, i32)] = &[
     ("ilegal", Intent::Precaution, 4),
     // A person.
     ("vraie personne", Intent::TalkToPerson, 8),
+    ("quelqu un de votre equipe", Intent::TalkToPerson, 8),
+    ("pas avec un programme", Intent::TalkToPerson, 8),
+    ("pas avec une machine", Intent::TalkToPerson, 8),
+    ("echanger avec quelqu un", Intent::TalkToPerson, 7),
+    ("etre contacte*", Intent::TalkToPerson, 6),
     ("parl* a une personne", Intent::TalkToPerson, 8),
     ("parl* a quelqu un", Intent::TalkToPerson, 8),
     ("un humain", Intent::TalkToPerson, 6),
@@ -221,6 +226,9 @@ pub const INTENT: &[(&str, Intent, i32)] = &[
     ("menschen sprechen", Intent::TalkToPerson, 8),
     // The person's data.
     ("ce que j ecris", Intent::DataRights, 7),
+    ("au titre du rgpd", Intent::DataRights, 7),
+    ("donnees ~ sur moi", Intent::DataRights, 7),
+    ("enregistre* sur moi", Intent::DataRights, 7),
     ("mes messages", Intent::DataRights, 5),
     ("ma conversation", Intent::DataRights, 7),
     ("supprim* ~ conversation", Intent::DataRights, 4),
@@ -317,6 +325,18 @@ pub const INTENT: &[(&str, Intent, i32)] = &[
     ("je te paierai", Intent::OutOfScope, 8),
     ("ecris moi que", Intent::OutOfScope, 6),
     ("anweisungen", Intent::OutOfScope, 4),
+    ("preter ~ euros", Intent::OutOfScope, 8),
+    ("prete* moi", Intent::OutOfScope, 8),
+    ("reserve moi", Intent::OutOfScope, 6),
+    ("reserver une table", Intent::OutOfScope, 8),
+    ("visa", Intent::OutOfScope, 6),
+    ("titre de sejour", Intent::OutOfScope, 8),
+    ("comment pirater", Intent::OutOfScope, 10),
+    ("entrer dans ~ concurrent", Intent::OutOfScope, 10),
+    ("mail* de mon concurrent", Intent::OutOfScope, 10),
+    ("espionner", Intent::OutOfScope, 10),
+    ("dis moi que tu es", Intent::OutOfScope, 8),
+    ("signe* tes reponses", Intent::OutOfScope, 8),
 ];
 
 /// What the person needs help with.

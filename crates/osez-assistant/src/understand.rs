@@ -177,6 +177,9 @@ const FABRICATION: &[&str] = &[
     "fais comme si",
     "comme si c etait vrai",
     "redige* ~ avis",
+    "dis moi que tu es",
+    "signe* tes reponses",
+    "fais toi passer",
 ];
 
 /// Requests for someone's personal data: always refused, whatever else the
@@ -192,6 +195,10 @@ const PERSONAL_DATA: &[&str] = &[
     "ou elle habite",
     "conversations des autres",
     "exporte* la base",
+    "noms et ~ telephones",
+    "telephones des",
+    "coordonnees des entreprises",
+    "liste des clients",
 ];
 
 /// Words that say a message is about digital tools, whatever else it says.
