@@ -8,7 +8,8 @@
 #
 # Settings (environment): OSEZ_BIN (default target/release/osez), PORT,
 # DURATION (seconds of load, 20), THREADS (wrk threads, 2), CONNECTIONS
-# (8), READY_TIMEOUT (120).
+# (8), READY_TIMEOUT (120), EMBEDDINGS_MODEL (the local embedding model,
+# scripts/fetch-e5-model.sh; the load starts once it is ready).
 #
 # Loopback only; every step bounded in time; the server stopped and its
 # data removed on exit. wrk shares the server's cores: on 2 cores the
@@ -21,6 +22,8 @@ BIN="${OSEZ_BIN:-$ROOT/target/release/osez}"
 DURATION="${DURATION:-20}"
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-8}"
+# wrk needs at least one connection per thread.
+(( THREADS > CONNECTIONS )) && THREADS=$CONNECTIONS
 READY_TIMEOUT="${READY_TIMEOUT:-120}"
 
 for tool in curl wrk python3; do
@@ -42,8 +45,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # All the load comes from one address: the per-address form limit is off.
-OSEZ_LOG="${OSEZ_LOG:-warn}" "$BIN" serve --addr "127.0.0.1:$PORT" --data-dir "$WORK/data" --insecure-cookies \
-    --forms-per-minute 0 >>"$WORK/server.log" 2>&1 &
+MODEL_ARGS=()
+[[ -n "${EMBEDDINGS_MODEL:-}" ]] && MODEL_ARGS=(--embeddings-model "$EMBEDDINGS_MODEL")
+OSEZ_LOG="${OSEZ_LOG:-warn,osez::serve=info}" "$BIN" serve --addr "127.0.0.1:$PORT" --data-dir "$WORK/data" --insecure-cookies \
+    --forms-per-minute 0 "${MODEL_ARGS[@]}" >>"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 deadline=$(( $(date +%s) + READY_TIMEOUT ))
 until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/healthz" || true)" == 200 ]]; do
@@ -54,6 +59,19 @@ until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/healthz" 
     fi
     sleep 0.05
 done
+if [[ -n "${EMBEDDINGS_MODEL:-}" ]]; then
+    until grep -q "embedding model ready" "$WORK/server.log"; do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null || (( $(date +%s) > deadline )); then
+            echo "bench-assistant: the embedding model did not get ready; the server's log:" >&2
+            cat "$WORK/server.log" >&2
+            exit 1
+        fi
+        sleep 0.2
+    done
+    echo "embeddings: on ($EMBEDDINGS_MODEL)"
+else
+    echo "embeddings: off (rules only)"
+fi
 
 echo "== osez assistant benchmark =="
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"

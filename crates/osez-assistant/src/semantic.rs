@@ -23,6 +23,11 @@ use crate::need::Intent;
 pub trait Embedder: Send + Sync {
     /// Requests ("query" side), several at once.
     fn queries(&self, texts: &[&str]) -> Vec<Vec<f32>>;
+    /// One request for a reply, or `None` when the embedder is too busy to
+    /// answer soon (the reply then reads with the rules).
+    fn query_now(&self, text: &str) -> Option<Vec<f32>> {
+        self.queries(&[text]).pop()
+    }
     /// Records ("passage" side), several at once.
     fn passages(&self, texts: &[&str]) -> Vec<Vec<f32>>;
 }
@@ -30,6 +35,10 @@ pub trait Embedder: Send + Sync {
 impl Embedder for osez_embed::Model {
     fn queries(&self, texts: &[&str]) -> Vec<Vec<f32>> {
         osez_embed::Model::queries(self, texts)
+    }
+
+    fn query_now(&self, text: &str) -> Option<Vec<f32>> {
+        osez_embed::Model::query_now(self, text)
     }
 
     fn passages(&self, texts: &[&str]) -> Vec<Vec<f32>> {
@@ -166,7 +175,7 @@ impl Semantic {
 
     /// What the classifiers read in a message (one embedding).
     pub fn read(&self, message: &str) -> Option<Reading> {
-        let q = self.embedder.queries(&[message]).pop()?;
+        let q = self.embedder.query_now(message)?;
         let c = &self.classifiers;
         Some(Reading { intent: c.intent.predict(&q), specialty: c.specialty.predict(&q), sector: c.sector.predict(&q) })
     }
@@ -174,7 +183,7 @@ impl Semantic {
     /// Records ranked by meaning for `text`, best first: positions in
     /// `vectors`, the closest `limit`.
     pub fn rank(&self, text: &str, vectors: &[Vec<f32>], limit: usize) -> Vec<usize> {
-        let Some(q) = self.embedder.queries(&[text]).pop() else { return Vec::new() };
+        let Some(q) = self.embedder.query_now(text) else { return Vec::new() };
         let mut scored: Vec<(f32, usize)> =
             vectors.iter().enumerate().map(|(i, v)| (osez_embed::similarity(&q, v), i)).collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));

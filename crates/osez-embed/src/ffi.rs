@@ -19,18 +19,25 @@ unsafe extern "C" {
     fn e5_dim(m: *const E5Model) -> c_int;
     fn e5_embed(m: *mut E5Model, text: *const c_char, is_query: c_int, out: *mut f32) -> c_int;
     fn e5_embed_batch(m: *mut E5Model, texts: *const *const c_char, n: c_int, is_query: c_int, out: *mut f32) -> c_int;
+    /// OpenMP: the threads of the calling thread's next parallel regions.
+    fn omp_set_num_threads(n: c_int);
 }
 
-/// An owned model. The engine never writes to it after loading (every
-/// embedding allocates its own buffers), which is what makes sharing it
-/// between threads sound.
-pub(crate) struct Handle(NonNull<E5Model>);
+/// Every embedding is spread over every core.
+fn all_cores() {
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // SAFETY: as above.
+    unsafe { omp_set_num_threads(c_int::try_from(n).unwrap_or(1)) }
+}
 
-// SAFETY: after `e5_load` the model is read-only; `e5_embed` and
-// `e5_embed_batch` only read it and allocate their own scratch memory.
+/// An owned model, used by the one thread that embeds (`crate::Model`).
+pub(crate) struct Handle {
+    model: NonNull<E5Model>,
+}
+
+// SAFETY: the model is plain memory owned by this handle, with no tie to
+// the thread that loaded it; it moves once, to the embedding thread.
 unsafe impl Send for Handle {}
-// SAFETY: as above, concurrent embeddings only read the shared model.
-unsafe impl Sync for Handle {}
 
 impl Handle {
     /// Loads a file that `verify` already accepted.
@@ -38,18 +45,19 @@ impl Handle {
         let c = CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
         // SAFETY: `c` is a valid NUL-terminated string for the call.
         let raw = unsafe { e5_load(c.as_ptr()) };
-        let handle = Self(NonNull::new(raw)?);
+        let handle = Self { model: NonNull::new(raw)? };
         // SAFETY: the model is valid until dropped.
-        let dim = unsafe { e5_dim(handle.0.as_ptr()) };
+        let dim = unsafe { e5_dim(handle.model.as_ptr()) };
         (usize::try_from(dim).ok() == Some(DIM)).then_some(handle)
     }
 
     pub(crate) fn embed(&self, text: &str, query: bool) -> Vec<f32> {
         let mut out = vec![0f32; DIM];
         let Ok(c) = CString::new(text) else { return out };
+        all_cores();
         // SAFETY: the model is valid, `c` is NUL-terminated and `out`
         // holds `DIM` floats, as `e5_embed` requires.
-        let rc = unsafe { e5_embed(self.0.as_ptr(), c.as_ptr(), c_int::from(query), out.as_mut_ptr()) };
+        let rc = unsafe { e5_embed(self.model.as_ptr(), c.as_ptr(), c_int::from(query), out.as_mut_ptr()) };
         if rc != 0 {
             out.iter_mut().for_each(|x| *x = 0.0);
         }
@@ -64,9 +72,10 @@ impl Handle {
             return Vec::new();
         }
         let mut out = vec![0f32; DIM * ptrs.len()];
+        all_cores();
         // SAFETY: `ptrs` holds `n` NUL-terminated strings that `owned`
         // keeps alive, and `out` holds `n * DIM` floats.
-        let rc = unsafe { e5_embed_batch(self.0.as_ptr(), ptrs.as_ptr(), n, c_int::from(query), out.as_mut_ptr()) };
+        let rc = unsafe { e5_embed_batch(self.model.as_ptr(), ptrs.as_ptr(), n, c_int::from(query), out.as_mut_ptr()) };
         if rc != 0 {
             out.iter_mut().for_each(|x| *x = 0.0);
         }
@@ -77,6 +86,6 @@ impl Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         // SAFETY: the pointer came from `e5_load` and is freed once.
-        unsafe { e5_free(self.0.as_ptr()) }
+        unsafe { e5_free(self.model.as_ptr()) }
     }
 }

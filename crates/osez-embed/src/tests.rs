@@ -55,3 +55,31 @@ fn odd_texts_embed_without_failing() {
         assert!(v.iter().all(|x| x.is_finite()));
     }
 }
+
+#[test]
+fn a_reply_does_not_wait_behind_a_queue_of_embeddings() {
+    let Some(m) = model() else { return };
+    let m = std::sync::Arc::new(m);
+    assert!(m.query_now("un site pour ma boutique").is_some(), "idle: embedded at once");
+    let texts: Vec<String> = (0..60).map(|i| format!("texte numéro {i} sur la cybersécurité des commerces")).collect();
+    let workers: Vec<_> = (0..BUSY + 2)
+        .map(|_| {
+            let (m, texts) = (m.clone(), texts.clone());
+            std::thread::spawn(move || m.passages(&texts.iter().map(String::as_str).collect::<Vec<_>>()).len())
+        })
+        .collect();
+    // Bounded wait for the queue to fill (no timing asserted).
+    for _ in 0..2000 {
+        if m.pending() > BUSY {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(m.pending() > BUSY, "the batches queued");
+    assert_eq!(m.query_now("un site pour ma boutique"), None, "busy: refused at once");
+    for w in workers {
+        assert_eq!(w.join().unwrap(), 60);
+    }
+    assert_eq!(m.pending(), 0);
+    assert!(m.query_now("un site pour ma boutique").is_some(), "idle again");
+}
