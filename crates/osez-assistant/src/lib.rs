@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod compose;
+mod cues;
 pub mod dialogue;
 pub mod eval;
 pub mod evaluate;
