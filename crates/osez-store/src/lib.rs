@@ -116,8 +116,12 @@ impl Store {
                         // syncs the log at every commit: a message the site
                         // has acknowledged survives a power cut, not only a
                         // crash (NORMAL could lose the last commits). Writes
-                        // are few; reads do not pay for it.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+                        // are few; reads do not pay for it. The busy timeout
+                        // comes first: switching the journal mode takes a
+                        // lock, and a connection opened while another one
+                        // writes must wait for it, not fail with "database
+                        // is locked".
+                        conn.execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
                             .await?;
                     }
                     Ok(())
