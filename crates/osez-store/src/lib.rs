@@ -116,13 +116,20 @@ impl Store {
                         // syncs the log at every commit: a message the site
                         // has acknowledged survives a power cut, not only a
                         // crash (NORMAL could lose the last commits). Writes
-                        // are few; reads do not pay for it. The busy timeout
-                        // comes first: switching the journal mode takes a
-                        // lock, and a connection opened while another one
-                        // writes must wait for it, not fail with "database
-                        // is locked".
-                        conn.execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-                            .await?;
+                        // are few; reads do not pay for it. The journal mode
+                        // is switched only when it is not WAL yet (the
+                        // database's first connection): switching takes an
+                        // exclusive lock that the busy timeout cannot wait
+                        // for, so a connection opened while another one
+                        // writes failed with "database is locked".
+                        conn.execute(
+                            "PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await?;
+                        if !mode.eq_ignore_ascii_case("wal") {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                        }
                     }
                     Ok(())
                 })
