@@ -154,15 +154,7 @@ mod tests {
         assert!(count(Category::Unanswerable) >= 10);
         assert!(count(Category::Adversarial) >= 10);
         assert!(count(Category::TypoSpoken) >= 15);
-        for intent in [
-            Intent::FindAdviser,
-            Intent::FindResource,
-            Intent::LearnUseCase,
-            Intent::Precaution,
-            Intent::TalkToPerson,
-            Intent::DataRights,
-            Intent::OutOfScope,
-        ] {
+        for intent in Intent::ALL {
             assert!(cases.iter().any(|c| c.intent == intent), "{intent:?}");
         }
         // Nothing to recommend for what is out of scope.

@@ -17,6 +17,19 @@ pub enum Intent {
     OutOfScope,
 }
 
+impl Intent {
+    /// Every intent, in a fixed order.
+    pub const ALL: [Intent; 7] = [
+        Intent::FindAdviser,
+        Intent::FindResource,
+        Intent::LearnUseCase,
+        Intent::Precaution,
+        Intent::TalkToPerson,
+        Intent::DataRights,
+        Intent::OutOfScope,
+    ];
+}
+
 /// How big the company is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

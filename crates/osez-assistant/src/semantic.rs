@@ -46,17 +46,6 @@ impl Embedder for osez_embed::Model {
     }
 }
 
-/// The intents the classifier chooses among, in a fixed order.
-const INTENTS: [Intent; 7] = [
-    Intent::FindAdviser,
-    Intent::FindResource,
-    Intent::LearnUseCase,
-    Intent::Precaution,
-    Intent::TalkToPerson,
-    Intent::DataRights,
-    Intent::OutOfScope,
-];
-
 /// Below this probability a classifier never decides what the rules left
 /// open.
 pub const CONFIDENT: f32 = 0.6;
@@ -113,7 +102,7 @@ impl Classifiers {
             std::iter::once(None).chain(Specialty::ALL.iter().copied().map(Some)).collect();
         let sectors: Vec<Option<Sector>> = std::iter::once(None).chain(Sector::ALL.iter().copied().map(Some)).collect();
         Self {
-            intent: Classifier::train(exemplars, |e| e.intent, INTENTS.to_vec()),
+            intent: Classifier::train(exemplars, |e| e.intent, Intent::ALL.to_vec()),
             specialty: Classifier::train(exemplars, |e| e.specialty, specialties),
             sector: Classifier::train(exemplars, |e| e.sector, sectors),
         }

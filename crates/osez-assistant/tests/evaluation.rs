@@ -161,16 +161,8 @@ fn a_language_models_rewording_is_shown_only_when_the_checker_accepts_it() {
 fn embeddings_improve_a_held_out_set_and_keep_the_tuning_set() {
     use osez_assistant::semantic::{Embedder, Semantic};
     use std::sync::Arc;
-    let Some(path) = osez_embed::default_model_path() else {
-        assert_ne!(
-            std::env::var("OSEZ_REQUIRE_EMBEDDINGS").as_deref(),
-            Ok("1"),
-            "OSEZ_REQUIRE_EMBEDDINGS=1 but no model: run scripts/fetch-e5-model.sh"
-        );
-        eprintln!("no embedding model fetched: skipped (scripts/fetch-e5-model.sh)");
-        return;
-    };
-    let model: Arc<dyn Embedder> = Arc::new(osez_embed::Model::load(&path).unwrap());
+    let Some(model) = osez_embed::model_for_tests() else { return };
+    let model: Arc<dyn Embedder> = Arc::new(model);
     let semantic = Semantic::new(model, eval::EXEMPLARS).unwrap();
     let mut f = Fixture::demo(1_767_225_600_000).unwrap();
     let unseen = eval::load(eval::UNSEEN).unwrap();

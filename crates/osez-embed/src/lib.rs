@@ -178,5 +178,20 @@ pub fn default_model_path() -> Option<PathBuf> {
     local.exists().then_some(local)
 }
 
+/// For tests: the fetched model, loaded; `None` (the test skips) when it
+/// was not fetched, unless `OSEZ_REQUIRE_EMBEDDINGS=1` (as `.ci/run` sets),
+/// where a missing model fails the test.
+pub fn model_for_tests() -> Option<Model> {
+    let Some(path) = default_model_path() else {
+        assert!(
+            std::env::var("OSEZ_REQUIRE_EMBEDDINGS").as_deref() != Ok("1"),
+            "OSEZ_REQUIRE_EMBEDDINGS=1 but no model: run scripts/fetch-e5-model.sh"
+        );
+        eprintln!("no embedding model fetched: skipped (scripts/fetch-e5-model.sh)");
+        return None;
+    };
+    Some(Model::load(&path).expect("the fetched model loads"))
+}
+
 #[cfg(test)]
 mod tests;

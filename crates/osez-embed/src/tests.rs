@@ -16,18 +16,8 @@ fn a_missing_file_says_so() {
     assert!(matches!(err, LoadError::Read { .. }), "{err}");
 }
 
-/// The real model, when it has been fetched (`.ci/run` fetches it and sets
-/// `OSEZ_REQUIRE_EMBEDDINGS=1`, so that CI cannot skip this).
 fn model() -> Option<Model> {
-    let Some(path) = default_model_path() else {
-        assert!(
-            std::env::var("OSEZ_REQUIRE_EMBEDDINGS").as_deref() != Ok("1"),
-            "OSEZ_REQUIRE_EMBEDDINGS=1 but no model: run scripts/fetch-e5-model.sh"
-        );
-        eprintln!("no embedding model fetched: skipped (scripts/fetch-e5-model.sh)");
-        return None;
-    };
-    Some(Model::load(&path).expect("the fetched model loads"))
+    model_for_tests()
 }
 
 #[test]

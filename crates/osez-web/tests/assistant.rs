@@ -240,16 +240,8 @@ async fn the_privacy_notice_says_what_the_assistant_cites() {
 #[tokio::test]
 async fn once_the_embedding_model_is_ready_the_assistant_reads_with_it() {
     use osez_assistant::semantic::{Embedder, Semantic};
-    let Some(path) = osez_embed::default_model_path() else {
-        assert_ne!(
-            std::env::var("OSEZ_REQUIRE_EMBEDDINGS").as_deref(),
-            Ok("1"),
-            "OSEZ_REQUIRE_EMBEDDINGS=1 but no model: run scripts/fetch-e5-model.sh"
-        );
-        eprintln!("no embedding model fetched: skipped (scripts/fetch-e5-model.sh)");
-        return;
-    };
-    let model: std::sync::Arc<dyn Embedder> = std::sync::Arc::new(osez_embed::Model::load(&path).unwrap());
+    let Some(model) = osez_embed::model_for_tests() else { return };
+    let model: std::sync::Arc<dyn Embedder> = std::sync::Arc::new(model);
     let semantic = std::sync::Arc::new(Semantic::new(model, osez_assistant::eval::EXEMPLARS).unwrap());
     let text = "Le disjoncteur de ma boutique saute dès que j'allume la chambre froide, à Saint-Brieuc. \
                 Vous pouvez m'envoyer un dépanneur aujourd'hui ?";
