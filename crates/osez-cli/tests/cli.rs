@@ -61,8 +61,6 @@ async fn count(data_dir: &Path) -> i64 {
     store.advisers_count().await.unwrap()
 }
 
-const HEADER: &str = "Identifiant de la structure;Nom de la structure;Type;Catégorie;Adresse;Code postal;Ville;Région;Lien url (site France Num)\n";
-
 #[tokio::test]
 async fn import_is_all_or_nothing_then_idempotent() {
     let dir = tempfile::tempdir().unwrap();

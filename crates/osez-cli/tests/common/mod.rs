@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_osez");
 
+/// The header of the directory's open data (CSV), for imports.
+pub const HEADER: &str = "Identifiant de la structure;Nom de la structure;Type;Catégorie;Adresse;Code postal;Ville;Région;Lien url (site France Num)\n";
+
 pub fn http_get(addr: &str, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
