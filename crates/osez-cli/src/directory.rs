@@ -29,9 +29,17 @@ pub async fn open_store(data: &DataArgs) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// Migrates, and loads the demo directory into an empty database.
+/// Migrates, and loads the demo directory into an empty database. Nodes
+/// that start together on one PostgreSQL database do this one at a time.
 pub async fn prepare_store(data: &DataArgs, load_demo: bool, geo: &Geography) -> anyhow::Result<Store> {
     let store = open_store(data).await?;
+    let lock = store.start_lock().await.context("cannot take the start-up lock")?;
+    load_first_data(&store, load_demo, geo).await?;
+    lock.release().await?;
+    Ok(store)
+}
+
+async fn load_first_data(store: &Store, load_demo: bool, geo: &Geography) -> anyhow::Result<()> {
     store.migrate().await.context("cannot apply migrations")?;
     if load_demo && store.advisers_count().await? == 0 && store.meta(DEMO_LOADED_KEY).await?.is_none() {
         let started = Instant::now();
@@ -41,7 +49,7 @@ pub async fn prepare_store(data: &DataArgs, load_demo: bool, geo: &Geography) ->
         tracing::info!(count = advisers.len(), took_ms = started.elapsed().as_millis() as u64, "demo directory loaded");
     }
     if load_demo {
-        crate::consultation::load_demo(&store).await?;
+        crate::consultation::load_demo(store).await?;
     }
     if store.resources_count().await? == 0 && store.meta(STARTER_LOADED_KEY).await?.is_none() {
         // The starter resources: all of them with the demo data; without
@@ -54,7 +62,7 @@ pub async fn prepare_store(data: &DataArgs, load_demo: bool, geo: &Geography) ->
         store.set_meta(STARTER_LOADED_KEY, "1").await?;
         tracing::info!(count = added, "starter resources loaded");
     }
-    Ok(store)
+    Ok(())
 }
 
 /// The published resources, indexed, with the version they were read at.

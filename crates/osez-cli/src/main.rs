@@ -443,6 +443,12 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("osez: {e:#}");
+            if e.chain().any(osez_store::is_disk_full) {
+                eprintln!(
+                    "osez: le disque de la base de données est plein : libérez de la place, puis relancez ; \
+                     ce qui était enregistré n'a pas été modifié (chaque écriture est une transaction annulée en entier)"
+                );
+            }
             ExitCode::FAILURE
         }
     }

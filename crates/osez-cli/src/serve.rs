@@ -105,12 +105,21 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     if let Some(ready) = state.ready() {
         ready.replace_library(library);
     }
+    let node = node_name();
     let janitor = state.clone();
+    let (jobs, name) = (store.clone(), node.clone());
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(Duration::from_secs(60));
         loop {
             ticks.tick().await;
             janitor.forget_idle_clients();
+            // The counters of the shared limits, by one node a minute.
+            let now = osez_web::now_ms();
+            if let Ok(true) = jobs.claim_job("limit_counters", &name, now, 60_000).await
+                && let Err(e) = jobs.purge_limit_counters(now).await
+            {
+                tracing::warn!(error = %e, "limit counters purge failed; will try again");
+            }
         }
     });
     match mailer {
@@ -123,14 +132,14 @@ pub async fn run(config: ServeConfig) -> anyhow::Result<()> {
     }
     tokio::spawn(retention(
         store.clone(),
+        node.clone(),
         config.contact.retention_days,
         config.contact.assistant_retention_days,
         config.audit_retention_days,
     ));
-    tokio::spawn(publish_due(state.clone()));
-    if let Some(every) = config.reload_every {
-        tokio::spawn(follow_directory(state.clone(), config.data.clone(), geo.clone(), version, every));
-    }
+    tokio::spawn(publish_due(state.clone(), node));
+    listen_changes(state.clone()).await;
+    tokio::spawn(follow_directory(state.clone(), config.data.clone(), geo.clone(), version, config.reload_every));
     tracing::info!(took_ms = started.elapsed().as_millis() as u64, "ready");
     println!("listening on http://{addr}");
 
@@ -155,15 +164,41 @@ async fn load_secrets(store: &osez_store::Store) -> anyhow::Result<Secrets> {
     Ok(Secrets { form_key })
 }
 
-/// The end of retention, at start and every hour: contact messages older
-/// than `days` lose their personal data; searches without results older
-/// than that, spent challenges and dead links go; audit entries older than
-/// `audit_days` are deleted; the assistant's conversations whose last
-/// message is older than `assistant_days` too.
-async fn retention(store: osez_store::Store, days: u32, assistant_days: u32, audit_days: u32) {
-    let mut ticks = tokio::time::interval(Duration::from_secs(3600));
+/// This node's name in the record of the jobs it ran: its host and process.
+fn node_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "osez".into());
+    format!("{host}:{}", std::process::id())
+}
+
+/// Whether this node runs the job `name` now: one node of all does, every
+/// `every` (see [`osez_store::Store::claim_job`]).
+async fn claimed(store: &osez_store::Store, node: &str, name: &str, every: Duration) -> bool {
+    match store.claim_job(name, node, osez_web::now_ms(), every.as_millis() as i64).await {
+        Ok(won) => won,
+        Err(e) => {
+            tracing::warn!(error = %e, job = name, "cannot claim a job; will try again");
+            false
+        }
+    }
+}
+
+/// The end of retention, at start and every hour, on one node: contact
+/// messages older than `days` lose their personal data; searches without
+/// results older than that, spent challenges and dead links go; audit
+/// entries older than `audit_days` are deleted; the assistant's
+/// conversations whose last message is older than `assistant_days` too.
+async fn retention(store: osez_store::Store, node: String, days: u32, assistant_days: u32, audit_days: u32) {
+    // Each node looks every minute; the one that finds the hour over runs it.
+    let mut ticks = tokio::time::interval(Duration::from_secs(60));
     loop {
         ticks.tick().await;
+        if !claimed(&store, &node, "retention", Duration::from_secs(3600)).await {
+            continue;
+        }
         let cutoff = osez_web::now_ms() - i64::from(days) * 86_400_000;
         match store.purge_before(cutoff).await {
             Ok(done) => {
@@ -194,15 +229,19 @@ async fn retention(store: osez_store::Store, days: u32, assistant_days: u32, aud
     }
 }
 
-/// Publishes the scheduled resources whose time has come, every 30 s, and
-/// re-indexes them on this node at once (other nodes follow the version);
-/// then writes the webinars' reminders and replay links that are due.
-async fn publish_due(state: Arc<AppState>) {
+/// Publishes the scheduled resources whose time has come, every 30 s on
+/// one node, and re-indexes them on this node at once (the others follow
+/// the notification); then writes the webinars' reminders and replay links
+/// that are due (each mail once, whichever node writes it).
+async fn publish_due(state: Arc<AppState>, node: String) {
     let Some(ready) = state.ready() else { return };
-    let mut ticks = tokio::time::interval(Duration::from_secs(30));
+    let mut ticks = tokio::time::interval(Duration::from_secs(10));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        if !claimed(&ready.store, &node, "publication", Duration::from_secs(30)).await {
+            continue;
+        }
         match ready.store.publish_due_resources(osez_web::now_ms()).await {
             Ok(done) if !done.is_empty() => {
                 tracing::info!(count = done.len(), "scheduled resources published");
@@ -223,22 +262,62 @@ async fn publish_due(state: Arc<AppState>) {
     }
 }
 
-/// Reloads the directory when its version changes in the database: after
-/// `osez import`, or a change made through another node.
+/// Wakes [`follow_directory`] when any node commits a change (PostgreSQL's
+/// notifications), and when the listening connection comes back after a
+/// loss, since changes may have been missed meanwhile.
+async fn listen_changes(state: Arc<AppState>) {
+    let Some(ready) = state.ready() else { return };
+    match ready.store.listen_changes().await {
+        Ok(Some(mut changes)) => {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let Some(ready) = state.ready() else { return };
+                loop {
+                    let heard = changes.next().await;
+                    tracing::debug!(?heard, "change notification");
+                    ready.directory_changed();
+                }
+            });
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(
+            error = %e,
+            "cannot listen to other nodes' changes: following them every --reload-secs only"
+        ),
+    }
+}
+
+/// Reloads the directory and the resources when their versions change in
+/// the database: at once after a change made here or notified by another
+/// node, and every `every` in any case (after `osez import` on SQLite, or a
+/// notification lost).
 async fn follow_directory(
     state: Arc<AppState>,
     data: DataArgs,
     geo: Arc<Geography>,
     mut version: i64,
-    every: Duration,
+    every: Option<Duration>,
 ) {
     let Some(ready) = state.ready() else { return };
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticks.tick().await;
+    let mut ticks = every.map(|every| {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks
+    });
+    if let Some(ticks) = ticks.as_mut() {
+        ticks.tick().await;
+    }
     loop {
+        let tick = async {
+            match ticks.as_mut() {
+                Some(t) => {
+                    t.tick().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
-            _ = ticks.tick() => {}
+            _ = tick => {}
             _ = ready.wait_directory_changed() => {}
         }
         follow_resources(ready).await;

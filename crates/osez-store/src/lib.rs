@@ -11,10 +11,13 @@ mod advisers;
 mod applications;
 mod assistant;
 mod audit;
+mod changes;
 mod claims;
 mod consultations;
 mod contacts;
 mod error;
+mod jobs;
+mod limits;
 mod outbox;
 mod personal_data;
 mod registrations;
@@ -34,6 +37,7 @@ pub use advisers::UpsertReport;
 pub use applications::{Application, ApplicationKind, ApplicationStatus, Call, Review};
 pub use assistant::{Appended, Conversation, ConversationMessage, Speaker};
 pub use audit::{AuditCursor, AuditEntry, AuditQuery};
+pub use changes::{Changes, Heard};
 pub use claims::{CLAIMS_PER_PROFILE, Claim, ClaimOutcome, Invitation, InviteError, NewClaim};
 pub use consultations::{
     BulkProposal, BulkVote, Confirmation, ConfirmationRequest, Consultation, ConsultationError, ConsultationStatus,
@@ -41,7 +45,8 @@ pub use consultations::{
     VoteRow, demo_bulk,
 };
 pub use contacts::{ContactMessage, InboxQuery, OutcomeCount, Recipient, Recorded, Reply, SpentChallenge};
-pub use error::StoreError;
+pub use error::{StoreError, is_disk_full, is_unavailable};
+pub use limits::LimitState;
 pub use outbox::{MailAttachment, NewMail, OutboxMail, OutboxStatus};
 pub use personal_data::{
     AccountCopy, ClaimCopy, Erased, MailCopy, ParticipationCopy, PersonalData, ProposalCopy, RegistrationCopy,
@@ -61,6 +66,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The PostgreSQL URL, for the connection that listens to changes.
+    url: Option<std::sync::Arc<str>>,
     /// A test store's files or database, removed with its last clone.
     #[cfg(any(test, feature = "test-support"))]
     cleanup: Option<std::sync::Arc<testing::Cleanup>>,
@@ -75,7 +82,8 @@ pub(crate) fn now_ms() -> i64 {
 
 /// Adds one to the counter `key` of the meta table, inside the caller's
 /// transaction. One atomic increment, so that two nodes changing the data
-/// at once never write the same version.
+/// at once never write the same version. On PostgreSQL the other nodes
+/// are notified when the transaction commits.
 pub(crate) async fn bump_counter(tx: &mut sqlx::Transaction<'_, sqlx::Any>, key: &str) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO meta (key, value) VALUES ($1, '1') ON CONFLICT (key) \
@@ -84,7 +92,7 @@ pub(crate) async fn bump_counter(tx: &mut sqlx::Transaction<'_, sqlx::Any>, key:
     .bind(key)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    changes::notify(tx, key).await
 }
 
 impl Store {
@@ -108,7 +116,10 @@ impl Store {
         let options = AnyConnectOptions::from_str(url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
-            .acquire_timeout(Duration::from_secs(10))
+            // A request waits this long for a connection, then gets a 503:
+            // while the database is down (sqlx keeps trying to connect
+            // meanwhile), or when the pool is overwhelmed.
+            .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -139,6 +150,7 @@ impl Store {
         Ok(Store {
             pool,
             backend,
+            url: (backend == Backend::Postgres).then(|| std::sync::Arc::from(url)),
             #[cfg(any(test, feature = "test-support"))]
             cleanup: None,
         })
@@ -148,13 +160,39 @@ impl Store {
         self.backend
     }
 
-    /// Applies pending migrations of this backend.
+    /// Applies pending migrations of this backend. A database that a newer
+    /// Osez migrated, or whose migration stopped half way, or whose applied
+    /// migrations differ from this binary's, is refused before anything is
+    /// applied ([`StoreError::Schema`]); sqlx checks the applied ones first
+    /// and runs each migration in a transaction.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await.map_err(schema_error)
+    }
+
+    /// The newest migration this binary knows.
+    pub fn schema_version(&self) -> i64 {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// Holds the start-up of this node apart from other nodes' (PostgreSQL:
+    /// a session advisory lock on one connection, released by
+    /// [`StartLock::release`] or when the connection closes): nodes that
+    /// start together on an empty database load the demo data once.
+    pub async fn start_lock(&self) -> Result<StartLock, StoreError> {
+        if self.backend != Backend::Postgres {
+            return Ok(StartLock { conn: None });
         }
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(START_LOCK_KEY).execute(&mut *conn).await?;
+        Ok(StartLock { conn: Some(conn) })
     }
 
     /// Cheap round trip, for readiness checks.
@@ -192,6 +230,58 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The advisory lock of [`Store::start_lock`] ("osez" in ASCII).
+const START_LOCK_KEY: i64 = 0x6f73_657a;
+
+/// See [`Store::start_lock`].
+pub struct StartLock {
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+}
+
+impl StartLock {
+    pub async fn release(mut self) -> Result<(), StoreError> {
+        if let Some(mut conn) = self.conn.take() {
+            sqlx::query("SELECT pg_advisory_unlock($1)").bind(START_LOCK_KEY).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StartLock {
+    fn drop(&mut self) {
+        // Not released (an error on the way): the connection must not go
+        // back to the pool holding the lock.
+        if let Some(mut conn) = self.conn.take() {
+            conn.close_on_drop();
+        }
+    }
+}
+
+/// Says in French what is wrong with a database's migrations, and what to
+/// do; nothing was applied.
+fn schema_error(e: sqlx::migrate::MigrateError) -> StoreError {
+    use sqlx::migrate::MigrateError as M;
+    let message = match &e {
+        M::VersionMissing(v) => format!(
+            "la base de données a été mise à jour par une version plus récente d'Osez (migration {v}, inconnue de \
+             ce programme) : installez cette version ou une plus récente ; rien n'a été modifié"
+        ),
+        M::Dirty(v) => format!(
+            "la migration {v} de la base de données s'est arrêtée en cours de route : restaurez la dernière \
+             sauvegarde (voir docs/DEPLOYMENT.md) ; rien n'a été modifié"
+        ),
+        M::VersionMismatch(v) => format!(
+            "la migration {v} appliquée à cette base de données diffère de celle de ce programme : la base \
+             vient d'une autre version d'Osez ; rien n'a été modifié"
+        ),
+        M::VersionTooOld(v, latest) | M::VersionTooNew(v, latest) => {
+            format!("la base de données est à la migration {v} et ce programme à la {latest} : rien n'a été modifié")
+        }
+        _ => return StoreError::Migrate(e),
+    };
+    StoreError::Schema(message)
 }
 
 #[cfg(any(test, feature = "test-support"))]

@@ -20,7 +20,7 @@ use crate::kit::error::{PageError, render};
 use crate::kit::forms::FormFields;
 use crate::kit::page::no_store;
 use crate::kit::params::RawParams;
-use crate::kit::passwords::{PasswordWorkError, busy_page};
+use crate::kit::passwords::{PasswordWorkError, busy_page, record_sign_in_failure, sign_in_blocked};
 use crate::kit::session::{ABSOLUTE_TIMEOUT, ip_pseudonym, loggable_email, new_token, session_cookie, token_hash};
 use crate::kit::state::AppState;
 use crate::kit::tokens::{TokenError, check_form_token, check_form_token_within, form_token, now_ms};
@@ -89,7 +89,7 @@ pub async fn sign_in(
     // (a password typed there must not reach the log).
     let email_key = loggable_email(&typed_email);
     let place = ip_pseudonym(&ready.secrets, ip);
-    if state.failures.blocked(&email_key, ip) {
+    if sign_in_blocked(&ready.store, &ready.secrets, &email_key, ip).await? {
         ready.store.record_audit(&email_key, "connexion.bloquee", &place, None, None).await?;
         let res = sign_in_page(
             &state,
@@ -113,7 +113,7 @@ pub async fn sign_in(
     };
     let user = user.filter(|u| checked && !u.disabled);
     let Some(user) = user else {
-        state.failures.record(&email_key, ip);
+        record_sign_in_failure(&ready.store, &ready.secrets, &email_key, ip).await?;
         ready.store.record_audit(&email_key, "connexion.echec", &place, None, None).await?;
         let res = sign_in_page(
             &state,
@@ -234,7 +234,7 @@ pub async fn sign_in_code(
         Err(message) => return Ok(restart(&state, StatusCode::FORBIDDEN, message)),
     };
     let ip = state.limits.client_of(&headers, peer.map(|p| p.0.0));
-    if state.failures.blocked(user.email.as_str(), ip) {
+    if sign_in_blocked(&ready.store, &ready.secrets, user.email.as_str(), ip).await? {
         return Ok(restart(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
@@ -249,7 +249,7 @@ pub async fn sign_in_code(
         None => false,
     };
     if !accepted {
-        state.failures.record(user.email.as_str(), ip);
+        record_sign_in_failure(&ready.store, &ready.secrets, user.email.as_str(), ip).await?;
         let place = ip_pseudonym(&ready.secrets, ip);
         ready.store.record_audit(user.email.as_str(), "connexion.code_refuse", &place, None, None).await?;
         let message = "Code incorrect ou déjà utilisé. Saisissez le code affiché maintenant par votre application.";
@@ -280,7 +280,7 @@ pub async fn sign_in_enrol(
         ));
     }
     let ip = state.limits.client_of(&headers, peer.map(|p| p.0.0));
-    if state.failures.blocked(user.email.as_str(), ip) {
+    if sign_in_blocked(&ready.store, &ready.secrets, user.email.as_str(), ip).await? {
         return Ok(restart(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
@@ -289,7 +289,7 @@ pub async fn sign_in_enrol(
     }
     let code = fields.get("code").map(String::as_str).unwrap_or("");
     let Some(step) = totp::accepted_step(&secret, code, unix_now(), None) else {
-        state.failures.record(user.email.as_str(), ip);
+        record_sign_in_failure(&ready.store, &ready.secrets, user.email.as_str(), ip).await?;
         let message =
             "Code incorrect. Vérifiez que l'application utilise la clé affichée, puis saisissez le code du moment.";
         return Ok(enrol_page(&state, &user, &secret, StatusCode::UNAUTHORIZED, Some(message.into())));

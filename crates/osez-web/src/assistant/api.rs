@@ -36,6 +36,7 @@ pub(crate) fn talk_error(e: TalkError) -> ApiError {
         TalkError::Busy => {
             ApiError::Refused { status: StatusCode::SERVICE_UNAVAILABLE, code: "busy", message, retry_after: Some(1) }
         }
+        TalkError::Unavailable(e) => ApiError::Unavailable(e),
         TalkError::Internal(e) => ApiError::Internal(e),
     }
 }

@@ -81,6 +81,7 @@ fn status_of(e: &TalkError) -> StatusCode {
         TalkError::Unknown => StatusCode::NOT_FOUND,
         TalkError::Full | TalkError::Conflict => StatusCode::CONFLICT,
         TalkError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        TalkError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         TalkError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -120,6 +121,7 @@ pub async fn send(
             Ok(no_store(res))
         }
         Err(TalkError::Internal(e)) => Err(PageError::Internal(e)),
+        Err(TalkError::Unavailable(e)) => Err(PageError::Unavailable(e)),
         Err(e) => {
             let status = status_of(&e);
             // A conversation that is gone is forgotten by the browser too.

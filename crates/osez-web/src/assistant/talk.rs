@@ -39,6 +39,8 @@ pub(crate) enum TalkError {
     /// Another message of the same conversation was answered meanwhile.
     Conflict,
     Busy,
+    /// The database is unavailable (a restart): nothing was saved.
+    Unavailable(String),
     Internal(String),
 }
 
@@ -61,6 +63,9 @@ impl TalkError {
             }
             TalkError::Conflict => "Un autre message de cette conversation vient d'être envoyé : rechargez la page.".into(),
             TalkError::Busy => "L'assistant est très sollicité : réessayez dans un instant.".into(),
+            TalkError::Unavailable(_) => {
+                "L'assistant ne peut pas enregistrer la conversation pour le moment : réessayez dans quelques instants.".into()
+            }
             TalkError::Internal(_) => "L'assistant n'a pas pu répondre : réessayez dans un instant.".into(),
         }
     }
@@ -123,6 +128,10 @@ async fn reader(state: &AppState, ready: &Ready, library: &Arc<Library>) -> Resu
     Ok(reader)
 }
 
+fn store_error(e: osez_store::StoreError) -> TalkError {
+    if e.is_unavailable() { TalkError::Unavailable(e.to_string()) } else { TalkError::Internal(e.to_string()) }
+}
+
 fn pool_error(e: PoolError) -> TalkError {
     match e {
         PoolError::Busy => TalkError::Busy,
@@ -148,7 +157,7 @@ pub(crate) async fn exchange(
     let (token, before) = match token {
         Some(t) => {
             let key = conversation_key(t);
-            let c = store.conversation(&key, 0).await.map_err(|e| TalkError::Internal(e.to_string()))?;
+            let c = store.conversation(&key, 0).await.map_err(store_error)?;
             let c = c.ok_or(TalkError::Unknown)?;
             if c.messages + 2 > MAX_MESSAGES {
                 return Err(TalkError::Full);
@@ -189,14 +198,15 @@ pub(crate) async fn exchange(
     let state_json = serde_json::to_string(&turn.state).map_err(|e| TalkError::Internal(e.to_string()))?;
     let view_json = serde_json::to_string(&view).map_err(|e| TalkError::Internal(e.to_string()))?;
     let key = conversation_key(&token);
-    let internal = |e: osez_store::StoreError| TalkError::Internal(e.to_string());
     match before {
-        None => store.start_conversation(&key, &state_json, &turn.kept_message, &view_json).await.map_err(internal)?,
+        None => {
+            store.start_conversation(&key, &state_json, &turn.kept_message, &view_json).await.map_err(store_error)?
+        }
         Some((seen, _)) => {
             match store
                 .append_exchange(&key, seen, MAX_MESSAGES, &state_json, &turn.kept_message, &view_json)
                 .await
-                .map_err(internal)?
+                .map_err(store_error)?
             {
                 Appended::Saved => {}
                 Appended::Gone => return Err(TalkError::Unknown),

@@ -226,7 +226,7 @@ pub async fn create(
         Err(ConsultationError::SlugTaken) => {
             list_page(&state, &current, fields, Some("Une consultation a déjà cette adresse.".into())).await
         }
-        Err(e) => Err(PageError::Internal(e.to_string())),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -394,6 +394,6 @@ pub async fn decide(
             queue_page(&state, &current, &c, None, Some(notice), None).await
         }
         Err(ConsultationError::NotFound) => Err(PageError::NotFound),
-        Err(e) => Err(PageError::Internal(e.to_string())),
+        Err(e) => Err(PageError::from(e)),
     }
 }

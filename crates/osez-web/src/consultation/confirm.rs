@@ -158,7 +158,7 @@ pub async fn ask(
             return refuse(p, StatusCode::UNPROCESSABLE_ENTITY, antispam::ChallengeError::Expired.message().into());
         }
         Err(ConsultationError::NotFound) => return Err(PageError::NotFound),
-        Err(e) => return Err(PageError::Internal(e.to_string())),
+        Err(e) => return Err(PageError::from(e)),
     };
     Ok(participant.attach(res, &ready.secrets, state.config.secure_cookies))
 }

@@ -20,9 +20,10 @@ use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::kit::error::{ApiError, ErrorPage, render};
+use crate::kit::error::{ApiError, ErrorPage, PageError, render};
 use crate::kit::limits::hourly_limit_message;
 use crate::kit::security::ClientIp;
+use crate::kit::shared_limits::Shared;
 use crate::kit::state::AppState;
 use crate::kit::tokens::{Secrets, hex, unhex};
 
@@ -197,8 +198,14 @@ impl axum::extract::FromRequestParts<Arc<AppState>> for Participant {
             return Ok(p);
         }
         let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await.unwrap_or_else(|never| match never {});
-        if let Some(secs) = state.limits.new_participant_wait(ip) {
-            return Err(TooManyParticipants { api: parts.uri.path().starts_with("/api/"), secs }.into_response());
+        let shared = Shared { store: &ready.store, secrets: &ready.secrets };
+        let api = parts.uri.path().starts_with("/api/");
+        let wait = shared.new_participant_wait(&state.limits, ip).await.map_err(|e| match api {
+            true => ApiError::from(e).into_response(),
+            false => PageError::from(e).into_response(),
+        })?;
+        if let Some(secs) = wait {
+            return Err(TooManyParticipants { api, secs }.into_response());
         }
         Ok(Participant::new())
     }

@@ -137,7 +137,7 @@ pub async fn submit(
             refuse(p, StatusCode::UNPROCESSABLE_ENTITY, antispam::ChallengeError::Expired.message().to_string())
         }
         Err(ConsultationError::NotFound) => Err(PageError::NotFound),
-        Err(e) => Err(PageError::Internal(e.to_string())),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 

@@ -16,12 +16,22 @@ pub enum PageError {
     NotFound,
     /// Start-up is not over (the first start builds the demo directory).
     Starting,
+    /// The database cannot be reached or cannot take the request now (a
+    /// restart, a full disk): 503, and the user may retry.
+    Unavailable(String),
     Internal(String),
 }
 
-impl<E: std::error::Error> From<E> for PageError {
+/// What `Retry-After` says while the database is unavailable.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+impl<E: std::error::Error + 'static> From<E> for PageError {
     fn from(e: E) -> Self {
-        PageError::Internal(e.to_string())
+        if osez_store::is_unavailable(&e) {
+            PageError::Unavailable(e.to_string())
+        } else {
+            PageError::Internal(e.to_string())
+        }
     }
 }
 
@@ -49,6 +59,19 @@ impl IntoResponse for PageError {
                 "Service en cours de démarrage",
                 "Le service termine son démarrage. Réessayez dans quelques secondes.".to_string(),
             ),
+            PageError::Unavailable(cause) => {
+                tracing::warn!(%cause, "page refused: database unavailable");
+                let page = ErrorPage {
+                    title: "Service momentanément indisponible",
+                    message: "Nos données ne sont pas joignables pour le moment. Réessayez dans quelques instants : \
+                              cette demande n'a pas été enregistrée. La recherche dans l'annuaire reste disponible."
+                        .to_string(),
+                    base: Base::bare(),
+                };
+                let mut res = render(StatusCode::SERVICE_UNAVAILABLE, &page);
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECS.into());
+                return res;
+            }
             PageError::Internal(cause) => {
                 tracing::error!(%cause, "page failed");
                 (
@@ -67,6 +90,8 @@ pub enum ApiError {
     BadParameter(ParamError),
     NotFound(String),
     Starting,
+    /// The database is unavailable (see [`PageError::Unavailable`]).
+    Unavailable(String),
     /// A request refused for what it asks (a closed consultation, a body
     /// that does not parse, a limit reached): its status, a stable code,
     /// and a French message.
@@ -79,9 +104,13 @@ pub enum ApiError {
     Internal(String),
 }
 
-impl<E: std::error::Error> From<E> for ApiError {
+impl<E: std::error::Error + 'static> From<E> for ApiError {
     fn from(e: E) -> Self {
-        ApiError::Internal(e.to_string())
+        if osez_store::is_unavailable(&e) {
+            ApiError::Unavailable(e.to_string())
+        } else {
+            ApiError::Internal(e.to_string())
+        }
     }
 }
 
@@ -109,6 +138,14 @@ impl IntoResponse for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 json!({ "error": { "code": "starting", "message": "le service termine son démarrage" } }),
             ),
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(%cause, "api refused: database unavailable");
+                let body = json!({ "error": { "code": "unavailable", "message":
+                    "service momentanément indisponible : réessayez dans quelques secondes, rien n'a été enregistré" } });
+                let mut res = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECS.into());
+                return res;
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "api failed");
                 (

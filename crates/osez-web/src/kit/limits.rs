@@ -49,17 +49,18 @@ pub struct Limits {
     /// Every state-changing request (forms).
     pub(crate) forms: Option<DefaultKeyedRateLimiter<IpAddr>>,
     /// Public forms sent (contact, claims, data requests, abuse reports),
-    /// per hour, per form and per client.
-    public_forms: Option<DefaultKeyedRateLimiter<(&'static str, IpAddr)>>,
-    /// The same, per form and per e-mail address typed in it.
-    people: Option<DefaultKeyedRateLimiter<(&'static str, String)>>,
+    /// per hour, per form and per client, and per form and per e-mail
+    /// address typed in it: counted in the database (every node shares
+    /// them); 0 is unlimited.
+    pub(crate) contacts_per_hour: u32,
     /// Consultation votes, per minute and per client.
     pub(crate) votes: Option<DefaultKeyedRateLimiter<IpAddr>>,
     /// Consultation votes, per minute and per participant (the hash of
     /// their token).
     participant_votes: Option<DefaultKeyedRateLimiter<String>>,
-    /// New anonymous participants, per hour and per client.
-    new_participants: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// New anonymous participants, per hour and per client, counted in the
+    /// database; 0 is unlimited.
+    pub(crate) participants_per_hour: u32,
     trusted_proxy_header: Option<HeaderName>,
     /// The warning of [`proxy_suspected`] was logged: once is enough.
     proxy_warned: AtomicBool,
@@ -71,13 +72,11 @@ impl Limits {
         Limits {
             search: limiter(config.search_per_minute),
             forms: limiter(config.forms_per_minute),
-            public_forms: NonZeroU32::new(config.contacts_per_hour).map(|n| RateLimiter::keyed(Quota::per_hour(n))),
-            people: NonZeroU32::new(config.contacts_per_hour).map(|n| RateLimiter::keyed(Quota::per_hour(n))),
+            contacts_per_hour: config.contacts_per_hour,
             votes: limiter(config.votes_per_minute),
             participant_votes: NonZeroU32::new(config.participant_votes_per_minute)
                 .map(|n| RateLimiter::keyed(Quota::per_minute(n))),
-            new_participants: NonZeroU32::new(config.participants_per_hour)
-                .map(|n| RateLimiter::keyed(Quota::per_hour(n))),
+            participants_per_hour: config.participants_per_hour,
             trusted_proxy_header: config.trusted_proxy_header.clone(),
             proxy_warned: AtomicBool::new(false),
         }
@@ -103,42 +102,15 @@ impl Limits {
         }
     }
 
-    /// Counts a public form `form` sent by `ip`; the seconds to wait if
-    /// there were too many this hour.
-    pub(crate) fn public_form_wait(&self, form: &'static str, ip: IpAddr) -> Option<u64> {
-        self.public_forms.as_ref()?.check_key(&(form, client_key(ip))).err().map(|n| wait_secs(&n))
-    }
-
-    /// Counts a public form `form` sent for the e-mail address `person`
-    /// (compared without case); the seconds to wait if there were too many.
-    pub(crate) fn person_wait(&self, form: &'static str, person: &str) -> Option<u64> {
-        let key = (form, person.trim().to_lowercase());
-        self.people.as_ref()?.check_key(&key).err().map(|n| wait_secs(&n))
-    }
-
     /// Counts a vote of the participant `token_hash`; the seconds to wait
     /// if they voted too often this minute.
     pub(crate) fn participant_vote_wait(&self, token_hash: &str) -> Option<u64> {
         self.participant_votes.as_ref()?.check_key(&token_hash.to_owned()).err().map(|n| wait_secs(&n))
     }
 
-    /// Counts a new anonymous participant from `ip`; the seconds to wait
-    /// if there were too many this hour.
-    pub(crate) fn new_participant_wait(&self, ip: IpAddr) -> Option<u64> {
-        self.new_participants.as_ref()?.check_key(&client_key(ip)).err().map(|n| wait_secs(&n))
-    }
-
     /// Forgets addresses that have not been seen for a while.
     pub fn forget_idle(&self) {
-        for l in [&self.search, &self.forms, &self.votes, &self.new_participants].into_iter().flatten() {
-            l.retain_recent();
-            l.shrink_to_fit();
-        }
-        if let Some(l) = &self.public_forms {
-            l.retain_recent();
-            l.shrink_to_fit();
-        }
-        if let Some(l) = &self.people {
+        for l in [&self.search, &self.forms, &self.votes].into_iter().flatten() {
             l.retain_recent();
             l.shrink_to_fit();
         }

@@ -1,6 +1,6 @@
 //! The shared kit under the features, which knows no feature: errors and
 //! page rendering, forms and their guard against robots, sessions and role
-//! guards, tokens, limits, the security layers, CSV export, CPU pools, the
+//! guards, tokens, limits (per node and shared), the security layers, CSV export, CPU pools, the
 //! client of the optional language model, the
 //! group commit of votes.
 //! Nothing here imports a feature module.
@@ -25,6 +25,7 @@ pub(crate) mod pool;
 pub(crate) mod public_form;
 pub(crate) mod security;
 pub(crate) mod session;
+pub(crate) mod shared_limits;
 pub(crate) mod state;
 pub(crate) mod tokens;
 pub(crate) mod vote_queue;

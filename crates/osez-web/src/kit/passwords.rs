@@ -1,22 +1,21 @@
 //! Password hashing off the async runtime (a bounded pool, a French 503
 //! when it is full) and the counters of failed sign-ins.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+
+use osez_store::{Store, StoreError};
 
 use axum::http::StatusCode;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
 use crate::kit::error::{ErrorPage, render};
-use crate::kit::limits::client_key;
 use crate::kit::page::Base;
 use crate::kit::pool::{CpuPool, PoolError};
+use crate::kit::tokens::{Secrets, client_pseudonym, now_ms, text_pseudonym};
 
 /// Failed sign-ins allowed per account and per address in a minute.
-pub const MAX_FAILURES_PER_MINUTE: usize = 5;
+pub const MAX_FAILURES_PER_MINUTE: u32 = 5;
 
 /// What `Retry-After` says when the password workers are all busy.
 pub const PASSWORD_RETRY_AFTER_SECS: u64 = 5;
@@ -69,42 +68,38 @@ pub fn busy_page() -> Response {
     res
 }
 
-/// Failed sign-ins of the last minute, per account and per address.
-#[derive(Default)]
-pub struct Failures {
-    recent: Mutex<HashMap<String, VecDeque<Instant>>>,
+/// Failed sign-ins of the last minute, per account and per address (an
+/// IPv6 client by its /64: one host holds 2^64 addresses), counted in the
+/// database so that the limit holds for the platform and not per node.
+/// The keys are pseudonyms: no address is stored.
+fn failure_keys(secrets: &Secrets, email: &str, ip: IpAddr) -> [String; 2] {
+    [
+        format!("connexion:compte:{}", text_pseudonym(secrets, "connexion", email)),
+        format!("connexion:ip:{}", &client_pseudonym(secrets, "connexion", 0, ip)[..32]),
+    ]
 }
 
-impl Failures {
-    fn keys(email: &str, ip: IpAddr) -> [String; 2] {
-        // An IPv6 client is its /64: one host holds 2^64 addresses.
-        [format!("compte:{email}"), format!("ip:{}", client_key(ip))]
-    }
-
-    /// True when the account or the address already failed too often.
-    pub fn blocked(&self, email: &str, ip: IpAddr) -> bool {
-        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        Self::keys(email, ip).iter().any(|k| {
-            let list = recent.entry(k.clone()).or_default();
-            while list.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(60)) {
-                list.pop_front();
-            }
-            list.len() >= MAX_FAILURES_PER_MINUTE
-        })
-    }
-
-    pub fn record(&self, email: &str, ip: IpAddr) {
-        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        for k in Self::keys(email, ip) {
-            recent.entry(k).or_default().push_back(Instant::now());
+/// True when the account or the address already failed too often.
+pub async fn sign_in_blocked(store: &Store, secrets: &Secrets, email: &str, ip: IpAddr) -> Result<bool, StoreError> {
+    let now = now_ms();
+    for key in failure_keys(secrets, email, ip) {
+        if store.peek_hits(&key, 60_000, MAX_FAILURES_PER_MINUTE, now).await?.wait_ms > 0 {
+            return Ok(true);
         }
     }
+    Ok(false)
+}
 
-    /// Forgets keys with no failure in the last minute.
-    pub fn forget_idle(&self) {
-        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        recent.retain(|_, list| list.back().is_some_and(|t| now.duration_since(*t) <= Duration::from_secs(60)));
+/// Counts a failed sign-in of `email` from `ip`.
+pub async fn record_sign_in_failure(
+    store: &Store,
+    secrets: &Secrets,
+    email: &str,
+    ip: IpAddr,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    for key in failure_keys(secrets, email, ip) {
+        store.count_hit(&key, 60_000, MAX_FAILURES_PER_MINUTE, now).await?;
     }
+    Ok(())
 }

@@ -23,6 +23,7 @@ use crate::kit::error::{PageError, render};
 use crate::kit::forms::FormList;
 use crate::kit::limits::hourly_limit_message;
 use crate::kit::security::ClientIp;
+use crate::kit::shared_limits::Shared;
 use crate::kit::state::AppState;
 use crate::kit::tokens::check_form_token;
 
@@ -128,11 +129,12 @@ pub(crate) async fn check_form<K: FormKind>(
         message: hourly_limit_message(K::WHAT, from, secs),
         retry_after: Some(secs),
     };
-    if let Some(secs) = state.limits.public_form_wait(K::BUDGET, client) {
+    let shared = Shared { store: &ready.store, secrets: &ready.secrets };
+    if let Some(secs) = shared.public_form_wait(&state.limits, K::BUDGET, client).await? {
         return Ok(Err(limited("depuis votre adresse", secs)));
     }
     if let Some(person) = K::PERSON.and_then(|field| form.get(field)).filter(|p| !p.trim().is_empty())
-        && let Some(secs) = state.limits.person_wait(K::BUDGET, person)
+        && let Some(secs) = shared.person_wait(&state.limits, K::BUDGET, person).await?
     {
         return Ok(Err(limited("pour cette adresse e-mail", secs)));
     }

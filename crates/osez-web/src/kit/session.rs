@@ -157,18 +157,20 @@ pub(crate) async fn session_user(parts: &Parts, state: &AppState) -> Result<Curr
 mod tests {
     use super::*;
     use crate::kit::passwords::*;
+    use crate::kit::tokens::Secrets;
 
-    #[test]
-    fn failed_sign_ins_of_one_ipv6_slash_64_count_together() {
-        let failures = Failures::default();
+    #[tokio::test]
+    async fn failed_sign_ins_of_one_ipv6_slash_64_count_together() {
+        let store = osez_store::testing::sqlite_store().await;
+        let secrets = Secrets { form_key: [7; 32] };
         for i in 0..MAX_FAILURES_PER_MINUTE {
             let ip: IpAddr = format!("2001:db8:1:2::{:x}", i + 1).parse().unwrap();
-            failures.record(&format!("compte{i}@exemple.fr"), ip);
+            record_sign_in_failure(&store, &secrets, &format!("compte{i}@exemple.fr"), ip).await.unwrap();
         }
         let neighbour: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
-        assert!(failures.blocked("autre@exemple.fr", neighbour));
+        assert!(sign_in_blocked(&store, &secrets, "autre@exemple.fr", neighbour).await.unwrap());
         let elsewhere: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert!(!failures.blocked("autre@exemple.fr", elsewhere));
+        assert!(!sign_in_blocked(&store, &secrets, "autre@exemple.fr", elsewhere).await.unwrap());
     }
 
     #[test]
@@ -221,17 +223,32 @@ mod tests {
         assert_ne!(p("192.0.2.1"), ip_pseudonym(&Secrets { form_key: [2; 32] }, "192.0.2.1".parse().unwrap()));
     }
 
-    #[test]
-    fn five_failures_a_minute_block_the_account_and_the_address() {
-        let f = Failures::default();
-        let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        for _ in 0..MAX_FAILURES_PER_MINUTE {
-            assert!(!f.blocked("a@b.fr", ip));
-            f.record("a@b.fr", ip);
+    #[tokio::test]
+    async fn five_failures_a_minute_block_the_account_and_the_address() {
+        // Counted in the database: every node of a deployment sees them.
+        for (backend, store) in osez_store::testing::stores().await {
+            let secrets = Secrets { form_key: [9; 32] };
+            let (blocked, record) = (
+                |email: &'static str, ip: &str| {
+                    let (store, secrets, ip) = (store.clone(), secrets.clone(), ip.parse::<IpAddr>().unwrap());
+                    async move { sign_in_blocked(&store, &secrets, email, ip).await.unwrap() }
+                },
+                |email: &'static str, ip: &str| {
+                    let (store, secrets, ip) = (store.clone(), secrets.clone(), ip.parse::<IpAddr>().unwrap());
+                    async move { record_sign_in_failure(&store, &secrets, email, ip).await.unwrap() }
+                },
+            );
+            for _ in 0..MAX_FAILURES_PER_MINUTE {
+                assert!(!blocked("a@b.fr", "192.0.2.1").await, "{backend}");
+                record("a@b.fr", "192.0.2.1").await;
+            }
+            assert!(blocked("a@b.fr", "192.0.2.1").await, "{backend}");
+            assert!(blocked("other@b.fr", "192.0.2.1").await, "{backend}: same address");
+            assert!(blocked("a@b.fr", "192.0.2.2").await, "{backend}: same account");
+            assert!(!blocked("other@b.fr", "192.0.2.2").await, "{backend}");
+            // No address is stored, only pseudonyms.
+            let keys = store.limit_counter_keys().await.unwrap();
+            assert!(!keys.iter().any(|k| k.contains("b.fr") || k.contains("192.0")), "{backend}: {keys:?}");
         }
-        assert!(f.blocked("a@b.fr", ip));
-        assert!(f.blocked("other@b.fr", ip), "same address");
-        assert!(f.blocked("a@b.fr", "192.0.2.2".parse().unwrap()), "same account");
-        assert!(!f.blocked("other@b.fr", "192.0.2.2".parse().unwrap()));
     }
 }

@@ -11,7 +11,7 @@ use crate::kit::config::WebConfig;
 use crate::kit::limits::Limits;
 use crate::kit::memo::Memo;
 use crate::kit::page::Base;
-use crate::kit::passwords::{Failures, PasswordWork};
+use crate::kit::passwords::PasswordWork;
 use crate::kit::pool::CpuPool;
 use crate::kit::tokens::Secrets;
 use crate::kit::vote_queue::{self, VoteQueue};
@@ -148,7 +148,6 @@ pub struct AppState {
     pub geo: Arc<Geography>,
     pub config: WebConfig,
     pub(crate) limits: Limits,
-    pub(crate) failures: Failures,
     pub(crate) passwords: PasswordWork,
     /// Making and checking proof-of-work challenges (PBKDF2).
     pub(crate) challenges: CpuPool,
@@ -199,7 +198,6 @@ impl AppState {
             geo,
             config,
             limits,
-            failures: Failures::default(),
             passwords,
             challenges,
             documents,
@@ -240,7 +238,6 @@ impl AppState {
     /// now and then.
     pub fn forget_idle_clients(&self) {
         self.limits.forget_idle();
-        self.failures.forget_idle();
     }
 
     /// The frame of every page of this instance (the demo banner).

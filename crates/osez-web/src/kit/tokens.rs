@@ -87,17 +87,32 @@ pub fn token_issued(token: &str) -> Option<u64> {
 /// stored, and the pseudonyms of two periods cannot be matched without the
 /// key.
 pub(crate) fn client_pseudonym(secrets: &Secrets, purpose: &str, period: i64, ip: IpAddr) -> String {
+    let mut mac = purpose_mac(secrets, purpose);
+    mac.update(period.to_string().as_bytes());
+    mac.update(b"|");
+    mac.update(client_key(ip).to_string().as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// A pseudonym of a text (an e-mail address) for one purpose: the first
+/// 128 bits of an HMAC under the purpose's key, as [`client_pseudonym`].
+/// The text is never stored.
+pub(crate) fn text_pseudonym(secrets: &Secrets, purpose: &str, text: &str) -> String {
+    let mut mac = purpose_mac(secrets, purpose);
+    mac.update(b"texte|");
+    mac.update(text.as_bytes());
+    hex(&mac.finalize().into_bytes()[..16])
+}
+
+/// An HMAC under the key of `purpose`, derived from the form key.
+fn purpose_mac(secrets: &Secrets, purpose: &str) -> HmacSha256 {
     let mut derive = HmacSha256::new_from_slice(&secrets.form_key).expect("HMAC takes any key length");
     // Form tokens sign "ISSUED|…" with the form key: a message that starts
     // with a word cannot be one of them.
     derive.update(b"pseudonyme|");
     derive.update(purpose.as_bytes());
     let key = derive.finalize().into_bytes();
-    let mut mac = HmacSha256::new_from_slice(&key).expect("HMAC takes any key length");
-    mac.update(period.to_string().as_bytes());
-    mac.update(b"|");
-    mac.update(client_key(ip).to_string().as_bytes());
-    hex(&mac.finalize().into_bytes())
+    HmacSha256::new_from_slice(&key).expect("HMAC takes any key length")
 }
 
 /// Checks a form token, in constant time.

@@ -174,7 +174,7 @@ pub async fn create(
             });
             Ok(form_page(&state, &current, None, draft, shown))
         }
-        Err(e) => Err(PageError::Internal(e.to_string())),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -220,7 +220,7 @@ pub async fn save(
             Ok(form_page(&state, &current, Some(&slug), draft, Shown { error: Some(error), ..shown }))
         }
         Err(EditError::NotFound) => Err(PageError::NotFound),
-        Err(e) => Err(PageError::Internal(e.to_string())),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 

@@ -266,7 +266,7 @@ pub async fn change_status(
                 format!("Cette action n'est pas possible depuis l'état « {} » ; la page est à jour.", from.label());
             resource_page(&state, &current, &slug, None, Some(error)).await
         }
-        Err(e) => Err(PageError::Internal(e.to_string())),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -295,6 +295,6 @@ pub async fn restore(
             let error = "Une autre version vient d'être enregistrée : voici l'historique à jour.".to_string();
             resource_page(&state, &current, &slug, None, Some(error)).await
         }
-        Err(e) => Err(PageError::Internal(e.to_string())),
+        Err(e) => Err(PageError::from(e)),
     }
 }

@@ -206,7 +206,7 @@ pub async fn create(
                 ));
                 return Ok(form_page(&state, &current, None, draft, shown));
             }
-            Err(e) => return Err(PageError::Internal(e.to_string())),
+            Err(e) => return Err(PageError::from(e)),
         }
     }
     shown.problems.push(Problem {
@@ -289,7 +289,7 @@ pub async fn save(
         }
         Err(EditError::Closed) => Ok(closed(&state)),
         Err(EditError::NotFound) => Err(PageError::NotFound),
-        Err(e) => Err(PageError::Internal(e.to_string())),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 

@@ -286,7 +286,7 @@ pub async fn register(
             refuse(p, StatusCode::UNPROCESSABLE_ENTITY, antispam::ChallengeError::Expired.message().to_string())
         }
         Err(RegisterError::NoWebinar) => Err(PageError::NotFound),
-        Err(RegisterError::Store(e)) => Err(PageError::Internal(e.to_string())),
+        Err(RegisterError::Store(e)) => Err(PageError::from(e)),
     }
 }
 

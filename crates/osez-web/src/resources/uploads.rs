@@ -191,7 +191,7 @@ async fn save(
                 .await
         }
         Err(EditError::NotFound) => Err(PageError::NotFound),
-        Err(e) => Err(PageError::Internal(e.to_string())),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
