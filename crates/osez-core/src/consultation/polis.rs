@@ -62,7 +62,8 @@ pub struct PolisVote {
 /// Seconds or milliseconds, as exports differ: below 10^11 it is seconds
 /// (10^11 seconds is the year 5138).
 fn timestamp_ms(value: i64) -> i64 {
-    if value.abs() < 100_000_000_000 { value * 1000 } else { value }
+    // `unsigned_abs`: the absolute value of i64::MIN is no i64.
+    if value.unsigned_abs() < 100_000_000_000 { value * 1000 } else { value }
 }
 
 fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
@@ -106,6 +107,22 @@ fn integer(file: &'static str, line: u64, column: &str, cell: &str) -> Result<i6
             cell.chars().take(40).collect::<String>()
         ),
     })
+}
+
+/// The `timestamp` column in milliseconds, refused outside the dates a
+/// timestamp can hold (years −9999 to 9999): the import takes the
+/// consultation's dates from them (closing just after the last one), and
+/// `i64::MAX` has no "just after".
+fn timestamp(file: &'static str, line: u64, cell: &str) -> Result<i64, PolisError> {
+    let ms = timestamp_ms(integer(file, line, "timestamp", cell)?);
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(_) => Ok(ms),
+        Err(_) => Err(PolisError {
+            file,
+            line: Some(line),
+            message: format!("« timestamp » n'est pas une date possible : « {} ».", cell.trim()),
+        }),
+    }
 }
 
 /// Reads `comments.csv`.
@@ -152,7 +169,7 @@ pub fn read_comments(bytes: &[u8]) -> Result<Vec<PolisComment>, PolisError> {
                 message: format!("le commentaire dépasse {MAX_COMMENT_CHARS} caractères."),
             });
         }
-        let created_at_ms = timestamp_ms(integer(FILE, line, "timestamp", cell(0))?);
+        let created_at_ms = timestamp(FILE, line, cell(0))?;
         out.push(PolisComment { id, author, created_at_ms, moderated, body });
     }
     if out.is_empty() {
@@ -187,7 +204,7 @@ pub fn read_votes(bytes: &[u8], comments: &[PolisComment]) -> Result<Vec<PolisVo
             message: "« vote » vaut 1 (d'accord), -1 (pas d'accord) ou 0 (passe).".into(),
         })?;
         out.push(PolisVote {
-            at_ms: timestamp_ms(integer(FILE, line, "timestamp", cell(0))?),
+            at_ms: timestamp(FILE, line, cell(0))?,
             comment,
             voter: integer(FILE, line, "voter-id", cell(2))?,
             vote,

@@ -7,7 +7,7 @@
 //! site refuses to publish (raw HTML, a level-1 heading, an image without
 //! alternative text, a link to a `javascript:` address).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
@@ -47,6 +47,10 @@ pub fn render(markdown: &str) -> Rendered {
     let mut problems = Vec::new();
     let mut sections = Vec::new();
     let mut used_ids: HashSet<String> = HashSet::new();
+    // The next number to try after each base anchor: without it, n
+    // headings of one title tried 1 + 2 + … + n anchors, minutes of work
+    // for a body of 100 KB.
+    let mut next_number: HashMap<String, usize> = HashMap::new();
     let mut raw_html = false;
     let mut h1 = false;
     let mut bad_link = false;
@@ -71,10 +75,10 @@ pub fn render(markdown: &str) -> Rendered {
             if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
                 let base = format!("section-{}", super::slug_from_title(&text));
                 let mut id = base.clone();
-                let mut n = 2;
+                let n = next_number.entry(base.clone()).or_insert(2);
                 while !used_ids.insert(id.clone()) {
                     id = format!("{base}-{n}");
-                    n += 1;
+                    *n += 1;
                 }
                 if level == HeadingLevel::H2 {
                     sections.push(Section { id: id.clone(), title: text.trim().to_string() });

@@ -76,13 +76,33 @@ fn timestamp(s: &str) -> Option<u64> {
     if m > 59 || sec > 59 {
         return None;
     }
-    Some(((h * 60 + m) * 60 + sec) * 1000 + millis.parse::<u64>().ok()?)
+    // Hours are unbounded: a time past u64's milliseconds is unreadable,
+    // not a crash.
+    let seconds = h.checked_mul(3600)?.checked_add(m * 60 + sec)?;
+    seconds.checked_mul(1000)?.checked_add(millis.parse::<u64>().ok()?)
 }
 
 fn timing(line: &str) -> Option<(u64, u64)> {
     let (a, rest) = line.split_once("-->")?;
     let b = rest.split_whitespace().next()?;
     Some((timestamp(a.trim())?, timestamp(b)?))
+}
+
+/// WebVTT's character references, decoded (`&amp;` last, so that
+/// `&amp;lt;` stays `&lt;`).
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&lrm;", "")
+        .replace("&rlm;", "")
+        .replace("&amp;", "&")
+}
+
+/// `&`, `<` and `>` as character references: the text of a cue, the name
+/// of a voice.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// The text of a cue payload without tags, with its voice if any.
@@ -101,6 +121,8 @@ fn payload(lines: &[&str]) -> (Option<String>, String) {
         if let Some(name) =
             tag.strip_prefix("v ").or_else(|| tag.strip_prefix("v.").and_then(|t| t.split_once(' ').map(|x| x.1)))
         {
+            // A voice's name holds character references too ("A &amp; B").
+            let name = unescape(name);
             let name = name.trim();
             if speaker.is_none() && !name.is_empty() {
                 speaker = Some(name.to_string());
@@ -109,13 +131,7 @@ fn payload(lines: &[&str]) -> (Option<String>, String) {
         rest = &rest[open + close + 1..];
     }
     text.push_str(rest);
-    let text = text
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&lrm;", "")
-        .replace("&rlm;", "")
-        .replace("&amp;", "&");
+    let text = unescape(&text);
     (speaker, text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
@@ -154,7 +170,9 @@ pub fn parse_vtt(input: &str) -> Result<Vec<Cue>, VttError> {
         // An optional identifier line, then the timing.
         let (timing_at, body) =
             if block[0].contains("-->") { (0, &block[1..]) } else { (1, block.get(2..).unwrap_or(&[])) };
-        let line_no = block_start + timing_at + 1;
+        // A block of one line that is no timing: the error names that line,
+        // not the one after it, which may not exist.
+        let line_no = block_start + timing_at.min(block.len() - 1) + 1;
         let Some((start_ms, end_ms)) = block.get(timing_at).and_then(|l| timing(l)) else {
             return Err(VttError::Timing { line: line_no });
         };
@@ -192,11 +210,11 @@ pub fn to_vtt(cues: &[Cue]) -> String {
         out.push_str(" --> ");
         write_timestamp(&mut out, c.end_ms);
         out.push('\n');
-        let text = c.text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let text = escape(&c.text);
         match &c.speaker {
             Some(name) => {
-                let name = name.replace(['<', '>', '&'], " ");
-                out.push_str(&format!("<v {}>{text}</v>\n", name.trim()));
+                // Escaped, not blanked: "A & B" reads back as itself.
+                out.push_str(&format!("<v {}>{text}</v>\n", escape(name.trim())));
             }
             None => {
                 out.push_str(&text);

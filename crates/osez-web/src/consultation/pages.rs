@@ -71,7 +71,10 @@ async fn vote_page(
     participant: &Participant,
     place: Place,
 ) -> Result<VotePage, PageError> {
-    let Place { mut suite, mut position, voted, error } = place;
+    let Place { mut suite, position, voted, error } = place;
+    // Past the end is the end: an address may carry any number, and
+    // `usize::MAX + 1` below would overflow.
+    let mut position = position.min(suite.len());
     let head = Head::new(c, now_ms());
     let rows = accepted(ready, c).await?;
     if head.open && position >= suite.len() {

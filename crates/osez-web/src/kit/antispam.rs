@@ -147,7 +147,9 @@ pub fn question_key(token: &str) -> Result<SpentChallenge, ChallengeError> {
         return Err(ChallengeError::Invalid);
     };
     let issued: i64 = issued.parse().map_err(|_| ChallengeError::Invalid)?;
-    if unhex(nonce).is_none_or(|n| n.len() != 12) || issued > now_ms() / 1000 + 60 {
+    // Issued before 1970 is forged, and would overflow the milliseconds
+    // below.
+    if unhex(nonce).is_none_or(|n| n.len() != 12) || !(0..=now_ms() / 1000 + 60).contains(&issued) {
         return Err(ChallengeError::Invalid);
     }
     let expires_at_ms = (issued + CHALLENGE_TTL.as_secs() as i64) * 1000;
