@@ -17,7 +17,7 @@ export OSEZ_TEST_DATABASE_URL="${OSEZ_TEST_DATABASE_URL:-postgres://postgres@127
 # A thousand connections from the load tool, and as many in the node.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-SUITES=(crash_sqlite crash_postgres two_nodes shutdown_under_load database_restart load)
+SUITES=(crash_sqlite crash_postgres two_nodes shutdown_under_load database_restart load load_postgres)
 if [ "$#" -gt 0 ]; then
   SUITES=("$@")
 fi

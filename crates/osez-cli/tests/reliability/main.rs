@@ -229,9 +229,24 @@ fn shutdown_under_load() {
 #[test]
 #[ignore = "a reliability suite: scripts/reliability.sh runs it on the release binary"]
 fn load() {
-    let secs = std::env::var("LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
-    let connections = std::env::var("LOAD_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000);
-    load::run(&Backend::sqlite(), secs, connections);
+    load::run(&Backend::sqlite(), load_secs(), load_connections());
+}
+
+#[test]
+#[ignore = "a reliability suite: scripts/reliability.sh runs it on the release binary"]
+fn load_postgres() {
+    let Some(backend) = Backend::postgres() else { return };
+    load::run(&backend, load_secs(), load_connections());
+}
+
+/// `LOAD_SECS`, 60 by default.
+fn load_secs() -> u64 {
+    std::env::var("LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60)
+}
+
+/// `LOAD_CONNECTIONS`, 1,000 by default.
+fn load_connections() -> usize {
+    std::env::var("LOAD_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000)
 }
 
 #[test]
