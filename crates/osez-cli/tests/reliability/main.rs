@@ -97,7 +97,7 @@ impl Backend {
     pub fn amcheck(&self) {
         let Backend::Postgres { url, .. } = self else { return };
         let out = Command::new(pg_tool("pg_amcheck"))
-            .args(["--install-missing", "--heapallindexed", "-d", url])
+            .args(["--install-missing", "--heapallindexed", url])
             .output()
             .expect("pg_amcheck runs");
         assert!(
