@@ -34,8 +34,16 @@ pub struct Changes {
     warned: bool,
 }
 
+/// A listening connection of its own; an attempt gives up after 2 s (sqlx
+/// would otherwise retry a refused connection for 30 s).
 async fn listener(url: &str) -> Result<PgListener, sqlx::Error> {
-    let mut listener = PgListener::connect(url).await?;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(2))
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_lazy(url)?;
+    let mut listener = PgListener::connect_with(&pool).await?;
     listener.listen(CHANNEL).await?;
     Ok(listener)
 }
@@ -48,8 +56,17 @@ impl Store {
         let (Backend::Postgres, Some(url)) = (self.backend, self.url.as_deref()) else {
             return Ok(None);
         };
-        let listener = listener(url).await?;
-        Ok(Some(Changes { url: url.to_owned(), listener: Some(listener), warned: false }))
+        // Not listening yet (the database away at this very moment): the
+        // first `next` keeps trying, every second.
+        let listener = match listener(url).await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::warn!(error = %e, "change notifications: cannot listen yet; retrying every second");
+                None
+            }
+        };
+        let warned = listener.is_none();
+        Ok(Some(Changes { url: url.to_owned(), listener, warned }))
     }
 }
 
@@ -128,6 +145,53 @@ mod tests {
             let heard = tokio::time::timeout(Duration::from_secs(10), changes.next()).await.expect("no notification");
             assert_eq!(heard, Heard::Changed("advisers_version".into()));
             other.close().await;
+        }
+    }
+
+    /// A node that starts listening while the database is away keeps
+    /// trying, and hears the changes once it is back.
+    #[tokio::test]
+    async fn listening_begins_when_the_database_comes_back() {
+        for (backend, store) in stores().await {
+            if backend == "sqlite" {
+                continue;
+            }
+            // The database seen through a port where nothing listens yet.
+            let url = store.url.as_deref().unwrap().to_owned();
+            let (head, tail) = url.split_once('@').unwrap();
+            let (host, db) = tail.split_once('/').unwrap();
+            let target = tokio::net::lookup_host(host).await.unwrap().next().unwrap();
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let mut away = store.clone();
+            away.url = Some(format!("{head}@127.0.0.1:{port}/{db}").into());
+            let mut changes = away.listen_changes().await.unwrap().expect("listening, or trying to");
+            let heard = tokio::spawn(async move {
+                let first = changes.next().await;
+                let second = changes.next().await;
+                (first, second)
+            });
+            tokio::time::sleep(Duration::from_millis(1_500)).await;
+            // The database comes back: a relay opens on that port.
+            let relay = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+            tokio::spawn(async move {
+                while let Ok((mut client, _)) = relay.accept().await {
+                    tokio::spawn(async move {
+                        if let Ok(mut server) = tokio::net::TcpStream::connect(target).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        }
+                    });
+                }
+            });
+            // Bumps until the listener, once back, hears one.
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+            while !heard.is_finished() {
+                assert!(tokio::time::Instant::now() < deadline, "never heard after the database came back");
+                bump(&store, "resources_version", true).await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            let (first, second) = heard.await.unwrap();
+            assert_eq!(first, Heard::Reconnected);
+            assert_eq!(second, Heard::Changed("resources_version".into()));
         }
     }
 }
