@@ -13,23 +13,6 @@ use osez_core::consultation::proposal::ProposalStatus;
 use osez_store::{ConsultationStatus, Moderation, NewConsultation, Origin, Store, demo_bulk};
 use osez_web::AppState;
 
-const DAY: i64 = 86_400_000;
-
-fn new_consultation(slug: &str, open: bool) -> NewConsultation<'_> {
-    let now = osez_web::now_ms();
-    let (opens_at, closes_at) = if open { (now - DAY, now + DAY) } else { (now - 2 * DAY, now - DAY) };
-    NewConsultation {
-        slug,
-        title: "Encadrer l'IA",
-        question: "Comment encadrer l'intelligence artificielle ?",
-        description: "Pour les tests.",
-        opens_at,
-        closes_at,
-        status: ConsultationStatus::Published,
-        origin: Origin::Osez,
-    }
-}
-
 async fn consultation(store: &Store, slug: &str) -> i64 {
     store.create_consultation(&new_consultation(slug, true)).await.unwrap()
 }

@@ -22,7 +22,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::*;
 use osez_search::{Engine, ResourceEngine};
-use osez_store::{ConsultationStatus, Moderation, NewConsultation, Origin, Store};
+use osez_store::{Moderation, Store};
 use osez_web::{AppState, Directory, Library, Secrets};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -39,22 +39,6 @@ struct Server {
 
 const OPEN: &str = "ouverte";
 const CLOSED: &str = "fermee";
-const DAY: i64 = 86_400_000;
-
-fn consultation(slug: &str, open: bool) -> NewConsultation<'_> {
-    let now = osez_web::now_ms();
-    let (opens_at, closes_at) = if open { (now - DAY, now + DAY) } else { (now - 2 * DAY, now - DAY) };
-    NewConsultation {
-        slug,
-        title: "Encadrer l'IA",
-        question: "Comment encadrer l'intelligence artificielle ?",
-        description: "Pour les tests.",
-        opens_at,
-        closes_at,
-        status: ConsultationStatus::Published,
-        origin: Origin::Osez,
-    }
-}
 
 /// One app for the whole file, as `common::apps` makes them, on SQLite,
 /// with an open and a closed consultation.
@@ -78,13 +62,13 @@ fn server() -> &'static Server {
             let version = store.resources_version().await.unwrap();
             state.ready().unwrap().replace_library(Library { engine: library, version });
             for (slug, open) in [(OPEN, true), (CLOSED, false)] {
-                let id = store.create_consultation(&consultation(slug, true)).await.unwrap();
+                let id = store.create_consultation(&new_consultation(slug, true)).await.unwrap();
                 for text in ["Il faut éduquer les jeunes aux usages de l'IA", "Il faut signaler l'usage de l'IA"] {
                     let p = store.submit_proposal(id, "auteur", None, text, None).await.unwrap();
                     store.moderate_proposal(p.id, Moderation::Accept, "m", |_, _| None).await.unwrap();
                 }
                 if !open {
-                    assert!(store.update_consultation(id, &consultation(slug, false)).await.unwrap());
+                    assert!(store.update_consultation(id, &new_consultation(slug, false)).await.unwrap());
                 }
             }
             (state, store)

@@ -205,3 +205,21 @@ pub async fn report_from(state: &Arc<AppState>, id: &str, ip: &str, message: &st
 pub fn challenge_fields(page: &str) -> String {
     format!("&site_web=&question={}&reponse={}", enc(&hidden(page, "question")), answer_in_words(page))
 }
+
+pub const DAY: i64 = 86_400_000;
+
+/// A published consultation, open now or closed since yesterday.
+pub fn new_consultation(slug: &str, open: bool) -> osez_store::NewConsultation<'_> {
+    let now = osez_web::now_ms();
+    let (opens_at, closes_at) = if open { (now - DAY, now + DAY) } else { (now - 2 * DAY, now - DAY) };
+    osez_store::NewConsultation {
+        slug,
+        title: "Encadrer l'IA",
+        question: "Comment encadrer l'intelligence artificielle ?",
+        description: "Pour les tests.",
+        opens_at,
+        closes_at,
+        status: osez_store::ConsultationStatus::Published,
+        origin: osez_store::Origin::Osez,
+    }
+}
